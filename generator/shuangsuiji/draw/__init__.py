@@ -1,0 +1,13 @@
+"""The verifiable double-random draw `ssj-draw/1` (spec draw.md), as pure functions.
+
+Depends on nothing of the project but `shuangsuiji.errors`; the registry wires it to
+freeze / run / recuse / verify.
+"""
+
+from shuangsuiji.draw.algorithm import (TAG, DrawInput, DrawResult, Frozen, Matching, Ranker, Recusal, Selection,
+                                        Stratum, Tickets, caps_for, freeze, match, rank_dates, replay, run,
+                                        sample_size, seed_for, select)
+
+__all__ = ["TAG", "DrawInput", "DrawResult", "Frozen", "Matching", "Ranker", "Recusal", "Selection", "Stratum",
+           "Tickets", "caps_for", "freeze", "match", "rank_dates", "replay", "run", "sample_size", "seed_for",
+           "select"]

@@ -1,0 +1,325 @@
+"""Stage 1 — load: read every registry file into typed records, collecting problems.
+
+Loading is per file and knows nothing of other files; cross-file rules (references,
+dates, caps) belong to the validate stage. Each record remembers where it came from
+so later problems can name file, line and field.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shuangsuiji.errors import Problem, problem
+from shuangsuiji.layout import RegistryFile, discover
+from shuangsuiji.models.approval import ApprovalsFile
+from shuangsuiji.models.config import RegistryConfig
+from shuangsuiji.models.department import Department, DepartmentConfig
+from shuangsuiji.models.draw import Ceremony, EventsFile, SourcesFile
+from shuangsuiji.models.inspector import Inspector, InspectorsFile
+from shuangsuiji.models.item import Item, ItemList, MattersFile
+from shuangsuiji.models.liaison import LiaisonFile
+from shuangsuiji.models.plan import AnnualPlan
+from shuangsuiji.models.region import Region
+from shuangsuiji.models.result import Result, ResultsFile
+from shuangsuiji.models.target import Target
+from shuangsuiji.models.task import Task
+from shuangsuiji.schema_errors import field_path, parse_field_path, problems_from
+from shuangsuiji.yamlio import LoadError, load_json, load_yaml, locate, read_csv, read_text
+
+LIST_SEP = ";"  # list cells in CSV shards: 经营异常名录;投诉举报多
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record was read: file and field path (line resolved only when reported)."""
+
+    rel: str
+    loc: tuple = ()
+    line: int | None = None
+
+
+@dataclass
+class DrawFiles:
+    """The files of one task's draw folder, as read."""
+
+    dept: str
+    task: str
+    sources: SourcesFile | None = None
+    events: EventsFile | None = None
+    ceremony: Ceremony | None = None
+    manifest: dict | None = None
+    record: dict | None = None
+    beacon: dict | None = None
+    tables: dict[str, bytes] = field(default_factory=dict)  # name → raw canonical bytes
+
+
+@dataclass
+class Registry:
+    root: Path
+    config: RegistryConfig = field(default_factory=RegistryConfig)
+    regions: dict[str, Region] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+    dept_configs: dict[str, DepartmentConfig] = field(default_factory=dict)
+    item_lists: dict[str, ItemList] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)
+    item_dept: dict[str, str] = field(default_factory=dict)
+    matters: dict[str, MattersFile] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, Target] = field(default_factory=dict)
+    inspector_files: dict[str, InspectorsFile] = field(default_factory=dict)
+    inspectors: dict[str, Inspector] = field(default_factory=dict)
+    inspector_dept: dict[str, str] = field(default_factory=dict)
+    liaisons: dict[str, LiaisonFile] = field(default_factory=dict)
+    plans: dict[str, AnnualPlan] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    task_dept: dict[str, str] = field(default_factory=dict)
+    results: dict[str, ResultsFile] = field(default_factory=dict)  # by task id
+    approvals: dict[str, ApprovalsFile] = field(default_factory=dict)
+    draws: dict[str, DrawFiles] = field(default_factory=dict)  # by task id
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)  # (kind, id) → origin
+    files: list[RegistryFile] = field(default_factory=list)
+
+    def origin(self, kind: str, key: str) -> Origin | None:
+        return self.origins.get((kind, key))
+
+    def all_results(self):
+        """(task id, index, result) for every result, in file order."""
+        for task_id in sorted(self.results):
+            for i, r in enumerate(self.results[task_id].results):
+                yield task_id, i, r
+
+    def dept_name(self, dept_id: str) -> str:
+        d = self.departments.get(dept_id)
+        return d.name if d else dept_id
+
+
+# --- reading one file ----------------------------------------------------------------------
+
+def _validate(model: type[BaseModel], data: Any, rel: str) -> tuple[BaseModel | None, list[Problem]]:
+    if isinstance(data, dict):
+        data.pop("$schema", None)
+    try:
+        return model.model_validate(data), []
+    except ValidationError as e:
+        return None, problems_from(e, model, rel)
+
+
+_TARGET_FIELDS = Target.model_fields
+_TARGET_LISTS = {n for n, f in _TARGET_FIELDS.items() if getattr(f.annotation, "__origin__", None) is list}
+
+
+def _read_targets(path: Path, rf: RegistryFile) -> tuple[list[tuple[int, Target]], list[Problem]]:
+    header, rows = read_csv(path, rf.rel)
+    problems: list[Problem] = []
+    unknown = [h for h in header if h not in _TARGET_FIELDS]
+    missing = [n for n, f in _TARGET_FIELDS.items() if f.is_required() and n not in header]
+    if unknown or missing:
+        problems.append(problem(
+            "csv.header", f"表头有误：未知列 {unknown or '无'}，缺少列 {missing or '无'}",
+            f"bad header: unknown columns {unknown}, missing columns {missing}",
+            "表头使用 registries/schema/targets.schema.json 中的字段名", "use the field names of targets.schema.json",
+            file=rf.rel, line=1))
+        return [], problems
+    out: list[tuple[int, Target]] = []
+    validate = Target.model_validate
+    for line, row in rows:
+        if len(row) != len(header):
+            problems.append(problem("csv.columns", f"本行有 {len(row)} 列，表头有 {len(header)} 列",
+                                    f"row has {len(row)} cells, header has {len(header)}",
+                                    "检查是否多了或少了逗号，含逗号的内容要加引号",
+                                    "check for extra or missing commas; quote cells that hold commas",
+                                    file=rf.rel, line=line))
+            continue
+        data = {}
+        for h, v in zip(header, row):
+            if v == "":
+                continue
+            data[h] = [x for x in v.split(LIST_SEP) if x] if h in _TARGET_LISTS else v
+        try:
+            out.append((line, validate(data)))
+        except ValidationError as e:
+            for p in problems_from(e, Target, rf.rel, line=line):
+                col = header.index(p.field) + 1 if p.field in header else None
+                problems.append(p.at(column=col))
+    return out, problems
+
+
+@dataclass
+class FileResult:
+    rf: RegistryFile
+    record: Any = None  # model instance, list of (line, Target), text or raw JSON/bytes
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_file(root: Path, rf: RegistryFile) -> FileResult:
+    """Read and schema-check one file. Never raises for bad input."""
+    path = root / rf.rel
+    kind = rf.kind
+    res = FileResult(rf)
+    try:
+        if kind.fmt == "csv":
+            res.record, res.problems = _read_targets(path, rf)
+        elif kind.fmt == "yaml":
+            data = load_yaml(path, rf.rel)
+            res.record, res.problems = _validate(kind.model, data, rf.rel)
+        elif kind.fmt == "json":
+            res.record = load_json(path, rf.rel)
+        elif kind.fmt == "md":
+            res.record = read_text(path, rf.rel)
+        else:
+            res.record = path.read_bytes()
+    except LoadError as e:
+        res.problems = [e.problem]
+    return res
+
+
+def _read_many(root: Path, rfs: list[RegistryFile]) -> list[FileResult]:
+    return [read_file(root, rf) for rf in rfs]
+
+
+def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None) -> list[FileResult]:
+    """Read files, in parallel processes when there are many CSV shards (a city has ~1 M targets)."""
+    jobs = jobs or os.cpu_count() or 1
+    heavy = [rf for rf in rfs if rf.kind.fmt == "csv"]
+    light = [rf for rf in rfs if rf.kind.fmt != "csv"]
+    if jobs < 2 or len(heavy) < 4:
+        return _read_many(root, rfs)
+    chunks = [heavy[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_read_many, root, c) for c in chunks if c]
+        out = _read_many(root, light)
+        for f in futures:
+            out.extend(f.result())
+    order = {rf.rel: i for i, rf in enumerate(rfs)}
+    return sorted(out, key=lambda r: order[r.rf.rel])
+
+
+# --- assembling the registry -----------------------------------------------------------------
+
+def _dup(kind_zh: str, kind_en: str, key: str, first: Origin, rel: str, fld: str) -> Problem:
+    return problem("ref.duplicate-id", f"{kind_zh}编号 “{key}” 重复（已在 {first.rel} 中定义）",
+                   f"duplicate {kind_en} id '{key}' (already defined in {first.rel})",
+                   "每个编号只能出现一次，请改用新的编号", "ids must be unique; use a new id",
+                   file=rel, field=fld)
+
+
+def _register(reg: Registry, problems: list[Problem], kind: str, key: str, origin: Origin,
+              zh: str, en: str) -> bool:
+    prev = reg.origins.get((kind, key))
+    if prev is not None:
+        problems.append(_dup(zh, en, key, prev, origin.rel, field_path(origin.loc)).at(line=origin.line))
+        return False
+    reg.origins[(kind, key)] = origin
+    return True
+
+
+def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Problem]]:
+    reg = Registry(root=root, files=[r.rf for r in results])
+    problems: list[Problem] = []
+    for fr in results:
+        problems.extend(fr.problems)
+        rec, rf = fr.record, fr.rf
+        if rec is None:
+            continue
+        k, dept, rel = rf.kind.name, rf.dept, rf.rel
+        if k == "config":
+            reg.config = rec
+        elif k == "regions":
+            for i, r in enumerate(rec.regions):
+                if _register(reg, problems, "region", r.code, Origin(rel, ("regions", i, "code")), "区划", "region"):
+                    reg.regions[r.code] = r
+        elif k == "departments":
+            for i, d in enumerate(rec.departments):
+                if _register(reg, problems, "department", d.id, Origin(rel, ("departments", i, "id")), "部门",
+                             "department"):
+                    reg.departments[d.id] = d
+        elif k in ("targets", "dept-targets"):
+            for line, t in rec:
+                if _register(reg, problems, "target", t.id, Origin(rel, ("id",), line), "检查对象", "target"):
+                    reg.targets[t.id] = t
+        elif k == "dept-config":
+            reg.dept_configs[dept] = rec
+            reg.origins[("dept-config", dept)] = Origin(rel)
+        elif k == "items":
+            reg.item_lists[dept] = rec
+            reg.origins[("item-list", dept)] = Origin(rel)
+            for i, it in enumerate(rec.items):
+                if _register(reg, problems, "item", it.id, Origin(rel, ("items", i, "id")), "抽查事项", "item"):
+                    reg.items[it.id] = it
+                    reg.item_dept[it.id] = dept
+        elif k == "matters":
+            reg.matters[dept] = rec
+            reg.origins[("matters", dept)] = Origin(rel)
+        elif k == "rules":
+            reg.rules[dept] = rec
+        elif k == "inspectors":
+            reg.inspector_files[dept] = rec
+            reg.origins[("inspector-file", dept)] = Origin(rel)
+            for i, ins in enumerate(rec.inspectors):
+                if _register(reg, problems, "inspector", ins.id, Origin(rel, ("inspectors", i, "id")),
+                             "执法检查人员", "inspector"):
+                    reg.inspectors[ins.id] = ins
+                    reg.inspector_dept[ins.id] = dept
+        elif k == "liaison":
+            reg.liaisons[dept] = rec
+            reg.origins[("liaison", dept)] = Origin(rel)
+        elif k == "approvals":
+            reg.approvals[dept] = rec
+            reg.origins[("approvals", dept)] = Origin(rel)
+        elif k == "plan":
+            if _register(reg, problems, "plan", rec.id, Origin(rel, ("id",)), "年度计划", "plan"):
+                reg.plans[rec.id] = rec
+        elif k == "task":
+            if _register(reg, problems, "task", rec.id, Origin(rel, ("id",)), "抽查任务", "task"):
+                reg.tasks[rec.id] = rec
+                reg.task_dept[rec.id] = dept
+        elif k == "results":
+            reg.results[rf.groups["id"]] = rec
+            reg.origins[("results", rf.groups["id"])] = Origin(rel)
+            for i, r in enumerate(rec.results):
+                _register(reg, problems, "result", r.id, Origin(rel, ("results", i, "id")), "检查结果", "result")
+        elif k.startswith("draw-"):
+            task_id = rf.groups["id"]
+            d = reg.draws.setdefault(task_id, DrawFiles(dept, task_id))
+            if k == "draw-table":
+                d.tables[rf.groups["table"]] = (root / rel).read_bytes()
+            else:
+                setattr(d, k.removeprefix("draw-"), rec)
+    return reg, problems
+
+
+def load_registry(root: Path, jobs: int | None = None) -> tuple[Registry, list[Problem]]:
+    """Load everything under root; unknown files are problems, not silently skipped."""
+    rfs, unknown = discover(root)
+    problems = [problem("layout.unknown-file", "登记册中有无法识别的文件（文件名或位置不对）",
+                        "file not recognised by the registry layout (wrong name or folder)",
+                        "对照 registries/README.md 的目录结构改名或移动；不属于登记册的文件请移出",
+                        "rename or move it per registries/README.md, or move it out of the registry",
+                        file=u) for u in unknown]
+    reg, more = assemble(root, read_all(root, rfs, jobs))
+    return reg, problems + more
+
+
+def resolve_lines(root: Path, problems: list[Problem]) -> list[Problem]:
+    """Fill in line and column for problems that know their field but not their line (YAML only)."""
+    texts: dict[str, str | None] = {}
+    out = []
+    for p in problems:
+        if p.line is None and p.file and p.field and p.file.endswith(".yaml"):
+            if p.file not in texts:
+                try:
+                    texts[p.file] = (root / p.file).read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    texts[p.file] = None
+            text = texts[p.file]
+            if text is not None:
+                line, col = locate(text, parse_field_path(p.field))
+                p = p.at(line=line, column=col)
+        out.append(p)
+    return out

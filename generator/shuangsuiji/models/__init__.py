@@ -1,0 +1,1 @@
+"""Typed records of the registry, one module per record kind."""
