@@ -158,8 +158,8 @@ def reg_check_digit(first14: str) -> str:
 
     The digit c is chosen so that (p mod 11 + c) mod 10 = 1, where p is the running
     value after the first 14 digits, i.e. c = (1 − p mod 11) mod 10. Worked example
-    for 37130000000001: p runs 10→6→20→18→10→4→8→16→12→4→8→16→12→4→10,
-    p mod 11 = 10, c = (1 − 10) mod 10 = 1: 371300000000011 is valid.
+    for 37130000000001: p runs 10→6→6→14→12→2→4→8→16→10→20→18→14→6→14,
+    p mod 11 = 3, c = (1 − 3) mod 10 = 8: 371300000000018 is valid.
     """
     if len(first14) != 14 or not first14.isascii() or not first14.isdigit():
         raise ValueError("need 14 ASCII digits")
@@ -211,7 +211,8 @@ def make_id_number(first17: str) -> str:
 
 def check_id_number(code: str) -> CodeIssue | None:
     """None if `code` is an 18-character 公民身份号码: 17 digits, a real birth date
-    (YYYYMMDD at positions 7–14, year from 1900) and the check character (0–9 or upper-case X).
+    (YYYYMMDD at positions 7–14, year from 1800:
+    the standard's own example 440524188001010014 was born in 1880) and the check character (0–9 or upper-case X).
 
     The address code (positions 1–6) is not checked: it is the code at issue time.
     """
@@ -226,7 +227,7 @@ def check_id_number(code: str) -> CodeIssue | None:
         return bad
     y, m, d = int(code[6:10]), int(code[10:12]), int(code[12:14])
     try:
-        if y < 1900:
+        if y < 1800:
             raise ValueError
         _dt.date(y, m, d)
     except ValueError:
@@ -376,7 +377,7 @@ def is_industry(code: str) -> bool:
 
     Every section and division is in the table, and every group and class of the
     divisions it details; a 3- or 4-digit code under a division it does not detail is
-    accepted when it is of the right form (its group part is not 0), as it cannot be refuted.
+    accepted, as it cannot be refuted.
     """
     key = _industry_key(code)
     if key is None:
@@ -385,6 +386,4 @@ def is_industry(code: str) -> bool:
     if key in names:
         return True
     division = key[:2]
-    if len(key) == 2 or division not in _industries()[1] or division in _detailed_divisions():
-        return False
-    return key[2] != "0"
+    return len(key) > 2 and division in _industries()[1] and division not in _detailed_divisions()
