@@ -31,9 +31,9 @@ def parse_field_path(path: str) -> tuple:
     return tuple(loc)
 
 
-def _title(model: type[BaseModel] | None, loc: tuple) -> str:
-    """The Chinese title of the field at loc, following nested models where it can."""
-    title = ""
+def _title(model: type[BaseModel] | None, loc: tuple) -> tuple[str, str]:
+    """Chinese title and description of the field at loc, following nested models where it can."""
+    title, hint = "", ""
     current: Any = model
     for part in loc:
         if isinstance(part, int) or current is None:
@@ -43,10 +43,10 @@ def _title(model: type[BaseModel] | None, loc: tuple) -> str:
             current = None
             continue
         f = fields[part]
-        title = f.title or title
+        title, hint = f.title or title, f.description or ""
         ann = f.annotation
         current = _inner_model(ann)
-    return title
+    return title, hint
 
 
 def _inner_model(ann: Any) -> Any:
@@ -76,8 +76,12 @@ def _explain(err: dict) -> tuple[str, str, str, str]:
     if t == "string_pattern_mismatch":
         return (f"取值 {shown} 格式不对（应匹配 {ctx.get('pattern')}）",
                 f"value {shown} does not match {ctx.get('pattern')}", "按要求的格式填写", "use the required format")
-    if t in ("too_short", "too_long"):
-        return (f"条目数量不符合要求（{err['msg']}）", err["msg"], "补足或删减条目", "add or remove entries")
+    if t == "too_short":
+        n, have = ctx.get("min_length"), ctx.get("actual_length")
+        return (f"至少需要 {n} 项（现有 {have} 项）", f"at least {n} entries needed ({have} given)",
+                "补足条目", "add the missing entries")
+    if t == "too_long":
+        return (f"条目过多（{err['msg']}）", err["msg"], "删减条目", "remove entries")
     if t in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
         return (f"日期 {shown} 无效", f"invalid date {shown}", "按 YYYY-MM-DD 填写，如 2026-04-25",
                 "write dates as YYYY-MM-DD, e.g. 2026-04-25")
@@ -109,9 +113,11 @@ def problems_from(e: ValidationError, model: type[BaseModel] | None, rel: str,
     for err in e.errors(include_url=False):
         loc = prefix + tuple(err["loc"])
         zh, en, fix_zh, fix_en = _explain(err)
-        title = _title(model, tuple(err["loc"]))
+        title, hint = _title(model, tuple(err["loc"]))
         if title:
             zh = f"{title}：{zh}"
+        if hint and err["type"] in ("missing", "too_short"):
+            fix_zh = f"{fix_zh}（{hint}）"
         out.append(Problem(f"schema.{err['type']}", zh, en, fix_zh, fix_en, file=rel, line=line,
                            field=field_path(loc) or None))
     return out

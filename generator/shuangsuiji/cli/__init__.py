@@ -16,6 +16,7 @@ from shuangsuiji.errors import UserError
 # Sub-command modules, in the order `ssj --help` lists them.
 COMMANDS = [
     "shuangsuiji.cli.validate_cmd",
+    "shuangsuiji.cli.schema_cmd",
     "shuangsuiji.cli.draw_cmd",
 ]
 
