@@ -84,6 +84,7 @@ class Registry:
     draws: dict[str, DrawFiles] = field(default_factory=dict)  # by task id
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)  # (kind, id) → origin
     files: list[RegistryFile] = field(default_factory=list)
+    incomplete: set[str] = field(default_factory=set)  # record kinds with a file that failed to load
 
     def origin(self, kind: str, key: str) -> Origin | None:
         return self.origins.get((kind, key))
@@ -219,12 +220,20 @@ def _register(reg: Registry, problems: list[Problem], kind: str, key: str, origi
     return True
 
 
+# Which kinds of record a file kind defines: when such a file fails, references to them are not reported.
+_DEFINES = {"items": ("item",), "inspectors": ("inspector",), "targets": ("target",), "dept-targets": ("target",),
+            "departments": ("department",), "task": ("task",), "results": ("result", "record"), "plan": ("plan",),
+            "matters": ("matter",), "regions": ("region",), "dept-config": ("unit",)}
+
+
 def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Problem]]:
     reg = Registry(root=root, files=[r.rf for r in results])
     problems: list[Problem] = []
     for fr in results:
         problems.extend(fr.problems)
         rec, rf = fr.record, fr.rf
+        if fr.problems:
+            reg.incomplete.update(_DEFINES.get(rf.kind.name, ()))
         if rec is None:
             continue
         k, dept, rel = rf.kind.name, rf.dept, rf.rel

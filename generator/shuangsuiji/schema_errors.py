@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -107,10 +108,36 @@ def _explain(err: dict) -> tuple[str, str, str, str]:
     return err["msg"], err["msg"], "", ""
 
 
+def _misspellings(errors: list[dict]) -> dict[tuple, str]:
+    """Unknown keys that are near a missing required key of the same mapping: one typo, one message."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    out = {}
+    for e in errors:
+        loc = tuple(e["loc"])
+        if e["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            near = difflib.get_close_matches(loc[-1], [m[-1] for m in missing if m[:-1] == loc[:-1]], n=1)
+            if near:
+                out[loc] = near[0]
+                missing.discard(loc[:-1] + (near[0],))
+    return out
+
+
 def problems_from(e: ValidationError, model: type[BaseModel] | None, rel: str,
                   prefix: tuple = (), line: int | None = None) -> list[Problem]:
     out = []
-    for err in e.errors(include_url=False):
+    errors = e.errors(include_url=False)
+    typos = _misspellings(errors)
+    fixed = {tuple(loc[:-1]) + (name,) for loc, name in typos.items()}
+    for err in errors:
+        loc0 = tuple(err["loc"])
+        if err["type"] == "missing" and loc0 in fixed:
+            continue
+        if loc0 in typos:
+            out.append(Problem("schema.misspelled-field", f"字段名 “{loc0[-1]}” 拼写有误，应为 “{typos[loc0]}”",
+                               f"field '{loc0[-1]}' is misspelled: it should be '{typos[loc0]}'",
+                               f"改为 {typos[loc0]}", f"rename it to {typos[loc0]}", file=rel, line=line,
+                               field=field_path(prefix + loc0)))
+            continue
         loc = prefix + tuple(err["loc"])
         zh, en, fix_zh, fix_en = _explain(err)
         title, hint = _title(model, tuple(err["loc"]))

@@ -31,15 +31,18 @@ def validate(reg: Registry) -> list[Problem]:
     return out
 
 
-def _ref(code: str, what_zh: str, what_en: str, value: str, fix_zh: str, fix_en: str, rel: str,
-         loc: tuple, line: int | None = None) -> Problem:
-    return problem(code, f"{what_zh} “{value}” 不存在", f"{what_en} '{value}' does not exist", fix_zh, fix_en,
-                   file=rel, field=field_path(loc) or None, line=line)
+def _ref(reg: Registry, code: str, what_zh: str, what_en: str, value: str, fix_zh: str, fix_en: str, rel: str,
+         loc: tuple) -> Iterator[Problem]:
+    """A dangling reference — unless the file defining that kind of record failed to load (no cascades)."""
+    if code.removeprefix("ref.") in reg.incomplete:
+        return
+    yield problem(code, f"{what_zh} “{value}” 不存在", f"{what_en} '{value}' does not exist", fix_zh, fix_en,
+                  file=rel, field=field_path(loc) or None)
 
 
 def _dept_ref(reg: Registry, dept: str, rel: str, loc: tuple) -> Iterator[Problem]:
     if dept not in reg.departments:
-        yield _ref("ref.department", "部门", "department", dept, "使用 departments.yaml 中的部门编号",
+        yield from _ref(reg, "ref.department", "部门", "department", dept, "使用 departments.yaml 中的部门编号",
                    "use a department id from departments.yaml", rel, loc)
 
 
@@ -62,7 +65,7 @@ def departments_and_folders(reg: Registry) -> Iterator[Problem]:
             if ev.into and ev.into not in reg.departments:
                 yield from _dept_ref(reg, ev.into, o.rel, o.loc[:2] + ("history", i, "into"))
         if dept.region not in reg.regions and not codes.is_region(dept.region):
-            yield _ref("ref.region", "区划代码", "region code", dept.region, "使用 regions.yaml 中的区划代码",
+            yield from _ref(reg, "ref.region", "区划代码", "region code", dept.region, "使用 regions.yaml 中的区划代码",
                        "use a code from regions.yaml", o.rel, o.loc[:2] + ("region",))
 
 
@@ -98,7 +101,7 @@ def item_lists(reg: Registry) -> Iterator[Problem]:
                 yield from _dept_ref(reg, p, rel, loc + ("partners", j))
             for j, m in enumerate(it.matters):
                 if matters is not None and m not in matters:
-                    yield _ref("ref.matter", "检查事项", "matter", m, f"在 {dept}/matters.yaml 中登记该事项",
+                    yield from _ref(reg, "ref.matter", "检查事项", "matter", m, f"在 {dept}/matters.yaml 中登记该事项",
                                f"add the matter to {dept}/matters.yaml", rel, loc + ("matters", j))
         steps = [s.step for s in lst.review]
         order = ["提交", "市职能办审核", "市政府法制办审查", "公布"]
@@ -155,11 +158,11 @@ def inspectors(reg: Registry) -> Iterator[Problem]:
         for i, ins in enumerate(f.inspectors):
             loc = ("inspectors", i)
             if units is not None and ins.unit not in units:
-                yield _ref("ref.unit", "执法单位", "unit", ins.unit, f"在 {dept}/config.yaml 的 units 中登记该单位",
+                yield from _ref(reg, "ref.unit", "执法单位", "unit", ins.unit, f"在 {dept}/config.yaml 的 units 中登记该单位",
                            f"add the unit to {dept}/config.yaml units", rel, loc + ("unit",))
             for j, item in enumerate(ins.items):
                 if item not in reg.items:
-                    yield _ref("ref.item", "抽查事项", "item", item, "使用事项清单中的事项编号",
+                    yield from _ref(reg, "ref.item", "抽查事项", "item", item, "使用事项清单中的事项编号",
                                "use an item id from an item list", rel, loc + ("items", j))
             if ins.id_number:
                 issue = codes.check_id_number(ins.id_number)
@@ -181,14 +184,14 @@ def small_files(reg: Registry) -> Iterator[Problem]:
         for i, pt in enumerate(plan.tasks):
             for j, item in enumerate(pt.items):
                 if item not in reg.items:
-                    yield _ref("ref.item", "抽查事项", "item", item, "使用事项清单中的事项编号",
+                    yield from _ref(reg, "ref.item", "抽查事项", "item", item, "使用事项清单中的事项编号",
                                "use an item id from an item list", o.rel, ("tasks", i, "items", j))
     for dept, f in reg.approvals.items():
         rel = reg.origins[("approvals", dept)].rel
         for i, a in enumerate(f.approvals):
             kind, _, key = a.record.partition(":")
             if (kind, key) not in reg.origins:
-                yield _ref("ref.record", "记录", "record", a.record, "填写存在的结果编号或对象编号",
+                yield from _ref(reg, "ref.record", "记录", "record", a.record, "填写存在的结果编号或对象编号",
                            "name an existing result or target", rel, ("approvals", i, "record"))
 
 
@@ -208,7 +211,7 @@ def tasks(reg: Registry) -> Iterator[Problem]:
         partners = {p.department for p in t.partners}
         for i, item in enumerate(t.items):
             if item not in reg.items:
-                yield _ref("ref.item", "抽查事项", "item", item, "使用本部门事项清单中的事项编号",
+                yield from _ref(reg, "ref.item", "抽查事项", "item", item, "使用本部门事项清单中的事项编号",
                            "use an item id from the department's list", rel, ("items", i))
             elif reg.item_dept[item] not in {dept} | partners:
                 yield problem("task.item-department", f"事项 {item} 属于 {reg.dept_name(reg.item_dept[item])}，不属于本任务的部门",
@@ -218,18 +221,18 @@ def tasks(reg: Registry) -> Iterator[Problem]:
             yield from _dept_ref(reg, p.department, rel, ("partners", i, "department"))
         for i, ins in enumerate(t.named_inspectors):
             if ins not in reg.inspectors:
-                yield _ref("ref.inspector", "执法检查人员", "inspector", ins, "使用人员名录库中的人员编号",
+                yield from _ref(reg, "ref.inspector", "执法检查人员", "inspector", ins, "使用人员名录库中的人员编号",
                            "use an id from the inspector directory", rel, ("named_inspectors", i))
         for i, x in enumerate(t.fixed_targets):
             if x not in reg.targets:
-                yield _ref("ref.target", "检查对象", "target", x, "使用检查对象名录库中的对象编号",
+                yield from _ref(reg, "ref.target", "检查对象", "target", x, "使用检查对象名录库中的对象编号",
                            "use an id from the target directory", rel, ("fixed_targets", i))
         for i, code in enumerate(t.scope.regions):
             if code not in reg.regions:
-                yield _ref("ref.region", "区划代码", "region code", code, "使用 regions.yaml 中的代码",
+                yield from _ref(reg, "ref.region", "区划代码", "region code", code, "使用 regions.yaml 中的代码",
                            "use a code from regions.yaml", rel, ("scope", "regions", i))
         if t.plan and t.plan not in reg.plans:
-            yield _ref("ref.plan", "年度计划", "annual plan", t.plan, "填写已有年度计划的编号", "name an existing plan",
+            yield from _ref(reg, "ref.plan", "年度计划", "annual plan", t.plan, "填写已有年度计划的编号", "name an existing plan",
                        rel, ("plan",))
 
 
@@ -255,7 +258,7 @@ def results(reg: Registry) -> Iterator[Problem]:
                           f"task '{f.task}' differs from the file name '{task_id}'", "文件名与任务编号保持一致",
                           "name the file after its task", file=rel, field="task")
         if task is None:
-            yield _ref("ref.task", "抽查任务", "task", task_id, "先登记抽查任务，或更正文件名", "add the task or fix the file name",
+            yield from _ref(reg, "ref.task", "抽查任务", "task", task_id, "先登记抽查任务，或更正文件名", "add the task or fix the file name",
                        rel, ("task",))
             continue
         drawn = drawn_targets(reg, task_id)
@@ -267,7 +270,7 @@ def results(reg: Registry) -> Iterator[Problem]:
         for i, r in enumerate(f.results):
             loc = ("results", i)
             if r.target not in reg.targets:
-                yield _ref("ref.target", "检查对象", "target", r.target, "使用检查对象名录库中的对象编号",
+                yield from _ref(reg, "ref.target", "检查对象", "target", r.target, "使用检查对象名录库中的对象编号",
                            "use an id from the target directory", rel, loc + ("target",))
             elif drawn is not None and r.target not in drawn and r.target not in task.fixed_targets:
                 yield problem("result.not-drawn", f"对象 {r.target} 不在任务 {task_id} 的抽取名单中",
@@ -283,7 +286,7 @@ def results(reg: Registry) -> Iterator[Problem]:
             for j, ins_id in enumerate(r.inspectors):
                 ins = reg.inspectors.get(ins_id)
                 if ins is None:
-                    yield _ref("ref.inspector", "执法检查人员", "inspector", ins_id, "使用人员名录库中的人员编号",
+                    yield from _ref(reg, "ref.inspector", "执法检查人员", "inspector", ins_id, "使用人员名录库中的人员编号",
                                "use an id from the inspector directory", rel, loc + ("inspectors", j))
                     continue
                 if ins.cert_expiry < r.inspected_on:
