@@ -52,7 +52,7 @@ CASES = [
      "yaml.alias", "scjgj/liaison.yaml", None),
     ("wrong uscc check", lambda r: write_targets(r / "targets/371302.csv", [
         target_row(1), dict(target_row(2), id="91371302MA3C000020", uscc="91371302MA3C000020")]),
-     "code.uscc", "targets/371302.csv", "uscc"),
+     "code.uscc.check", "targets/371302.csv", "uscc"),
     ("missing legal basis", lambda r: _items(r, basis=[]), "schema.too_short", "scjgj/items.yaml", "items[0].basis"),
     ("id with ../", lambda r: _items(r, id="../etc"), "schema.value_error", "scjgj/items.yaml", "items[0].id"),
     ("unknown department", lambda r: _items(r, partners=["nosuch"]), "ref.department", "scjgj/items.yaml",
@@ -67,9 +67,11 @@ CASES = [
     ("bad industry", lambda r: write_targets(r / "targets/371302.csv", [target_row(1, industry="9999")]),
      "code.industry", "targets/371302.csv", "industry"),
     ("bad id number", lambda r: write_targets(r / "targets/371302.csv", [target_row(1, id_number="371302198001010010")]),
-     "code.id-number", "targets/371302.csv", "id_number"),
+     "code.id.check", "targets/371302.csv", "id_number"),
     ("duplicate target", lambda r: write_targets(r / "targets/371311.csv", [target_row(1)]),
      "ref.duplicate-id", "targets/371311.csv", "id"),
+    ("id not the code", lambda r: write_targets(r / "targets/371302.csv", [target_row(1, id="91371302MA3C00002X")]),
+     "target.id", "targets/371302.csv", None),
     ("inspector unknown unit", lambda r: write_yaml(r / "scjgj/inspectors.yaml", {
         "department": "scjgj", "inspectors": [inspector(1, unit="nounit"), inspector(2)]}),
      "ref.unit", "scjgj/inspectors.yaml", "inspectors[0].unit"),

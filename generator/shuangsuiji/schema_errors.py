@@ -101,6 +101,8 @@ def _explain(err: dict) -> tuple[str, str, str, str]:
         return "这里应是键值对（映射）", "a mapping is expected here", "按 字段: 值 的形式填写", "write key: value pairs"
     if t in ("string_type",):
         return f"这里应是文本，得到 {shown}", f"text expected, got {shown}", "填写文本", "write text"
+    if "zh" in ctx and "en" in ctx:  # our own checks carry their words and fix
+        return ctx["zh"], ctx["en"], ctx.get("fix_zh", ""), ctx.get("fix_en", "")
     if t == "value_error":
         msg = str(ctx.get("error", err["msg"]))
         zh, _, en = msg.partition(" / ")
@@ -145,6 +147,7 @@ def problems_from(e: ValidationError, model: type[BaseModel] | None, rel: str,
             zh = f"{title}：{zh}"
         if hint and err["type"] in ("missing", "too_short"):
             fix_zh = f"{fix_zh}（{hint}）"
-        out.append(Problem(f"schema.{err['type']}", zh, en, fix_zh, fix_en, file=rel, line=line,
+        kind = err["type"] if err["type"].startswith(("code.", "target.")) else f"schema.{err['type']}"
+        out.append(Problem(kind, zh, en, fix_zh, fix_en, file=rel, line=line,
                            field=field_path(loc) or None))
     return out

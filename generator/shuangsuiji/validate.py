@@ -116,39 +116,6 @@ def item_lists(reg: Registry) -> Iterator[Problem]:
 
 
 @rule
-def targets(reg: Registry) -> Iterator[Problem]:
-    for tid, t in reg.targets.items():
-        o = reg.origins[("target", tid)]
-        at = {"file": o.rel, "line": o.line}
-        if t.uscc:
-            issue = codes.check_uscc(t.uscc)
-            if issue:
-                yield problem("code.uscc", f"统一社会信用代码 {t.uscc} 无效：{issue.zh}", f"invalid USCC {t.uscc}: {issue.en}",
-                              issue.fix_zh, issue.fix_en, field="uscc", **at)
-        if t.reg_no:
-            issue = codes.check_reg_number(t.reg_no)
-            if issue:
-                yield problem("code.reg-no", f"注册号 {t.reg_no} 无效：{issue.zh}", f"invalid 注册号 {t.reg_no}: {issue.en}",
-                              issue.fix_zh, issue.fix_en, field="reg_no", **at)
-        if tid not in (t.uscc, t.reg_no):
-            yield problem("target.id", "对象编号应等于统一社会信用代码（无代码的老主体用注册号）",
-                          "id must equal the USCC (or the 注册号 of an old entity)", "把 id 改为该对象的代码",
-                          "set id to the entity's code", field="id", **at)
-        if t.id_number:
-            issue = codes.check_id_number(t.id_number)
-            if issue:
-                yield problem("code.id-number", f"身份证号码无效：{issue.zh}", f"invalid ID number: {issue.en}",
-                              issue.fix_zh, issue.fix_en, field="id_number", **at)
-        if t.region not in reg.regions and not codes.is_region(t.region):
-            yield problem("code.region", f"区域代码 {t.region} 不是有效的 GB/T 2260 代码", f"unknown region code {t.region}",
-                          "使用 GB/T 2260 县级代码（如 371302 兰山区）", "use a GB/T 2260 county code", field="region", **at)
-        if not codes.is_industry(t.industry):
-            yield problem("code.industry", f"行业代码 {t.industry} 不在 GB/T 4754-2017 中",
-                          f"industry code {t.industry} is not in GB/T 4754-2017", "使用 GB/T 4754-2017 的门类、大类、中类或小类代码",
-                          "use a GB/T 4754-2017 code", field="industry", **at)
-
-
-@rule
 def inspectors(reg: Registry) -> Iterator[Problem]:
     for dept, f in reg.inspector_files.items():
         yield from _own_dept(reg, "inspector-file", dept, f.department)
@@ -164,11 +131,6 @@ def inspectors(reg: Registry) -> Iterator[Problem]:
                 if item not in reg.items:
                     yield from _ref(reg, "ref.item", "抽查事项", "item", item, "使用事项清单中的事项编号",
                                "use an item id from an item list", rel, loc + ("items", j))
-            if ins.id_number:
-                issue = codes.check_id_number(ins.id_number)
-                if issue:
-                    yield problem("code.id-number", f"身份证号码无效：{issue.zh}", f"invalid ID number: {issue.en}",
-                                  issue.fix_zh, issue.fix_en, file=rel, field=field_path(loc + ("id_number",)))
 
 
 @rule

@@ -14,6 +14,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from shuangsuiji import codes
 
 
 class Visibility(StrEnum):
@@ -103,6 +106,40 @@ def check_text(v: str) -> str:
         raise ValueError("文本含控制字符 / text contains control characters")
     return v
 
+
+def _code_check(check):
+    """An AfterValidator raising the identifier check's own precise message (kind `code.<kind>`)."""
+
+    def run(v: str) -> str:
+        issue = check(v)
+        if issue is not None:
+            raise PydanticCustomError(f"code.{issue.code}", "{zh} / {en}",
+                                      {"zh": issue.zh, "en": issue.en, "fix_zh": issue.fix_zh, "fix_en": issue.fix_en})
+        return v
+
+    return AfterValidator(run)
+
+
+def _region_issue(v: str):
+    if codes.is_region(v):
+        return None
+    return codes.CodeIssue(f"区域代码 {v} 不是有效的 GB/T 2260 代码（或功能区统计代码）",
+                           f"{v} is not a GB/T 2260 region code (or a zone's statistical code)",
+                           "使用县级代码，如 371302 兰山区", "use a county-level code such as 371302", "region")
+
+
+def _industry_issue(v: str):
+    if codes.is_industry(v):
+        return None
+    return codes.CodeIssue(f"行业代码 {v} 不在 GB/T 4754-2017 中", f"{v} is not a GB/T 4754-2017 code",
+                           "使用门类、大类、中类或小类代码，如 5211", "use a section, division, group or class code", "industry")
+
+
+USCC = Annotated[str, _code_check(codes.check_uscc)]
+RegNo = Annotated[str, _code_check(codes.check_reg_number)]
+IdNumber = Annotated[str, _code_check(codes.check_id_number)]
+RegionCode = Annotated[str, _code_check(_region_issue)]
+IndustryCode = Annotated[str, _code_check(_industry_issue)]
 
 Slug = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_slug)]
 Text = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_text)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date as Day
 from typing import Literal
 
-from shuangsuiji.models.base import Record, Slug, YearMonth, private, public
+from shuangsuiji.models.base import IdNumber, Record, Slug, YearMonth, private, public
 
 
 class Inspector(Record):
@@ -13,7 +13,7 @@ class Inspector(Record):
     name: str = public("姓名")
     gender: Literal["男", "女"] = private("性别")
     birth: YearMonth = private("出生年月")
-    id_number: str | None = private("身份证号码", default=None)
+    id_number: IdNumber | None = private("身份证号码", default=None)
     phone: str | None = private("联系电话", default=None)
     title: str = public("职务")
     unit: Slug = public("工作单位编号")
