@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from shuangsuiji.models.approval import ApprovalsFile
 from shuangsuiji.models.config import RegistryConfig
 from shuangsuiji.models.department import DepartmentConfig, DepartmentsFile
-from shuangsuiji.models.draw import Ceremony, EventsFile, SourcesFile
+from shuangsuiji.models.draw import Ceremony, ConflictsFile, EventsFile, SourcesFile
 from shuangsuiji.models.inspector import InspectorsFile
 from shuangsuiji.models.item import ItemList, MattersFile
 from shuangsuiji.models.liaison import LiaisonFile
@@ -61,6 +61,7 @@ KINDS: tuple[FileKind, ...] = (
     _k("results", rf"{_DEPT}/results/{_ID}\.yaml", ResultsFile, "yaml", "抽查结果"),
     _k("draw-sources", rf"{_DEPT}/draws/{_ID}/sources\.yaml", SourcesFile, "yaml", "随机源取值"),
     _k("draw-events", rf"{_DEPT}/draws/{_ID}/events\.yaml", EventsFile, "yaml", "回避与撤回事件"),
+    _k("draw-conflicts", rf"{_DEPT}/draws/{_ID}/conflicts\.yaml", ConflictsFile, "yaml", "回避申报"),
     _k("draw-ceremony", rf"{_DEPT}/draws/{_ID}/ceremony\.yaml", Ceremony, "yaml", "抽取过程记录"),
     _k("draw-manifest", rf"{_DEPT}/draws/{_ID}/manifest\.json", None, "json", "抽取清单（承诺）", True),
     _k("draw-table", rf"{_DEPT}/draws/{_ID}/(?P<table>candidates|inspectors|conflicts)\.tsv", None, "tsv",

@@ -20,7 +20,7 @@ from shuangsuiji.layout import RegistryFile, discover
 from shuangsuiji.models.approval import ApprovalsFile
 from shuangsuiji.models.config import RegistryConfig
 from shuangsuiji.models.department import Department, DepartmentConfig
-from shuangsuiji.models.draw import Ceremony, EventsFile, SourcesFile
+from shuangsuiji.models.draw import Ceremony, ConflictsFile, EventsFile, SourcesFile
 from shuangsuiji.models.inspector import Inspector, InspectorsFile
 from shuangsuiji.models.item import Item, ItemList, MattersFile
 from shuangsuiji.models.liaison import LiaisonFile
@@ -53,6 +53,7 @@ class DrawFiles:
     sources: SourcesFile | None = None
     events: EventsFile | None = None
     ceremony: Ceremony | None = None
+    conflicts: ConflictsFile | None = None
     manifest: dict | None = None
     record: dict | None = None
     beacon: dict | None = None

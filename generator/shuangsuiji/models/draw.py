@@ -59,6 +59,23 @@ class DrawEvent(Record):
     note: Text | None = private("说明（内部）", default=None)
 
 
+class ConflictDeclaration(Record):
+    """A conflict of interest (回避) declared before the draw is frozen: the pair is never matched."""
+
+    inspector: Slug = private("执法检查人员")
+    target: str = private("检查对象")
+    reason: RecusalReason = private("回避理由")
+    declared_by: str = private("申报人")
+    date: Day = private("申报日期")
+
+
+class ConflictsFile(Record):
+    """`<dept>/draws/<task>/conflicts.yaml`: declared before `ssj draw freeze`, frozen into conflicts.tsv."""
+
+    task: Slug = public("任务编号")
+    conflicts: list[ConflictDeclaration] = private("回避申报", default_factory=list)
+
+
 class EventsFile(Record):
     """`<dept>/draws/<task>/events.yaml`: append-only."""
 

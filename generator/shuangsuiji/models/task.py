@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date as Day
+from datetime import date as Day, datetime as DateTime
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -86,5 +86,6 @@ class Task(Record):
     period: Period = public("检查期间")
     random_date: bool = public("随机确定每户检查日期", default=False)
     published: Day = public("任务公告日期（承诺值公布日期）")
+    published_at: DateTime | None = public("承诺值公布时间（含时区；缺省按公告日 24:00 北京时间计）", default=None)
     seed_sources: list[SeedSource] = public("随机源", min_length=1)
     note: Text | None = public("说明", default=None)
