@@ -442,7 +442,7 @@ def _open(path: Path, src: str):
     except FileNotFoundError:
         fail("excel.missing", f"找不到文件 {src}", f"file not found: {src}", file=src)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        fail("excel.unreadable", f"无法读取 Excel 文件（不是 .xlsx 或文件已损坏）：{e}",
+        fail("excel.unreadable", "无法读取 Excel 文件（不是 .xlsx 或文件已损坏）",
              f"cannot read the Excel file (not an .xlsx, or damaged): {e}",
              "用 ssj template 生成的模板填写，并另存为 Excel 工作簿（.xlsx）",
              "fill a template made by ssj template and save it as an Excel workbook (.xlsx)", file=src)
@@ -644,8 +644,9 @@ def container_of(imp: Imported, dept: str, keep: dict[str, Any], src: str,
                 out.append(cell_problem(src, t.info, t.info.columns.index(c) + 1, c, p.zh, p.en,
                                         p.fix_zh, p.fix_en, p.code))
             elif top == t.list_field:
-                out.append(cell_problem(src, t.main, FIRST_ROW, None, p.zh, p.en, "至少填写一行", "fill at least one row",
-                                        p.code))
+                if not imp.problems:  # else the rows in error explain why the list is short
+                    out.append(cell_problem(src, t.main, FIRST_ROW, None, "表中没有数据行", "the table has no rows",
+                                            "至少填写一行", "fill at least one row", "excel.no-rows"))
             else:
                 out.append(p)
         return None, out
