@@ -21,7 +21,7 @@ INDUSTRIES = ["1311", "C", "5211", "62", "7211"]
 TYPES = ["企业", "个体工商户", "农民专业合作社"]
 OUTCOME_MIX = [["未发现问题"]] * 5 + [["发现问题已责令改正"], ["发现问题待后续处理"], ["未发现开展本次抽查涉及的经营活动"],
                                      ["不配合检查情节严重"]]
-TARGET_COLUMNS = ["id", "name", "type", "address", "legal_rep", "industry", "region", "status", "registered_by",
+TARGET_COLUMNS = ["id", "uscc", "name", "type", "address", "legal_rep", "industry", "region", "status", "registered_by",
                   "credit_class", "flags"]
 
 
@@ -59,7 +59,8 @@ def make_registry(root: Path, seed: int = 7, n_targets: int = 120) -> Path:
     targets = []
     for i in range(n_targets):
         region = REGIONS[i % 3][0]
-        targets.append({"id": uscc(i, region), "name": f"临沂测试{i}号商贸有限公司", "type": TYPES[i % 3],
+        code = uscc(i, region)
+        targets.append({"id": code, "uscc": code, "name": f"临沂测试{i}号商贸有限公司", "type": TYPES[i % 3],
                         "address": f"临沂市测试路{i}号", "legal_rep": "王小明", "industry": INDUSTRIES[i % 5],
                         "region": region, "status": "存续", "registered_by": "临沂市工商行政管理局",
                         "credit_class": "ABCD"[rnd.randrange(4)], "flags": ""})
