@@ -19,6 +19,7 @@ COMMANDS = [
     "shuangsuiji.cli.schema_cmd",
     "shuangsuiji.cli.draw_cmd",
     "shuangsuiji.cli.stats_cmd",
+    "shuangsuiji.cli.credit_cmd",
     "shuangsuiji.cli.template_cmd",
     "shuangsuiji.cli.import_cmd",
     "shuangsuiji.cli.codeowners_cmd",
