@@ -1,0 +1,247 @@
+"""Stage — index: Pagefind search bundles built from the rendered HTML, sharded and content-addressed.
+
+One Pagefind run over a city (≈55,000 record pages) needs far more than 2 GB and a single
+bundle makes every query scan every hit, so the site is split into shards that the browser
+merges with `mergeIndex` (see `site_config/assets/search.js`):
+
+- `general`: pages that are neither record pages of a year nor company pages;
+- `y<year>`: task, result and plan pages of one year;
+- `r<region>`: company pages (一户一档) of one region;
+- any group over `max_pages` is split further into buckets by a hash of the page path;
+- `dir`: a light directory shard (company name and code only) for quick company lookup.
+
+Each shard is built by the extended binary (the only one that segments Chinese) from the
+shard's pages alone, into a cache directory keyed by a hash of the shard's page bytes: a shard
+whose pages did not change is copied from the cache, not rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pagefind_bin_extended
+
+BUNDLE = "pagefind"  # site sub-directory holding every shard: /pagefind/<shard>/
+LANG = "zh-cn"  # one language for every page: zh and zh-CN would make two indexes
+MAX_PAGES = 8000  # ≈ 450 MB per Pagefind run (measured: 10,000 pages → 546 MB, 9 s)
+DIRECTORY = "dir"
+SHARD_FILTER = "分片"  # mergeFilter key: lets search.js query one shard at a time (date sort)
+# Pagefind splits an 18-character USCC at letter/digit boundaries, so a search for a code
+# also matches pages holding its pieces; `uscc` + the lower-case code is indexed as one word.
+CODE_PREFIX = "uscc"
+_UNUSED_RE = re.compile(r"pagefind-(?:[a-z-]*ui|highlight)\.(?:js|css)")  # search.js is the UI
+
+_BODY_RE = re.compile(rb"<[^>]*\bdata-pagefind-body\b[^>]*>")
+FILTERS = ("部门", "区域", "年度", "结果", "行业")  # the filters of the search page, in its order
+_FILTER_RE = re.compile(rb'data-pagefind-filter="([^":]+):([^"]*)"')
+_SORT_RE = re.compile(rb'data-pagefind-sort="date:(\d{4}-\d{2}-\d{2})"')
+_DATE_META_RE = re.compile(rb'data-pagefind-meta="[^"]*\bdate:')
+_TITLE_META_RE = re.compile(rb'data-pagefind-meta="title:([^"]*)"')
+_TITLE_RE = re.compile(rb"<title>([^<]*)</title>")
+_COMPANY_RE = re.compile(r"targets/([0-9A-Z]{15}|[0-9A-Z]{18})/index\.html")
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    pages: int  # pages indexed (those with data-pagefind-body)
+    shards: int  # shards, the directory shard included
+    rebuilt: int  # shards built by Pagefind in this run
+    reused: int  # shards copied from the cache
+    seconds: float
+    peak_rss_mb: float  # largest resident size of one Pagefind run (at most 2 run at once)
+    bundle_bytes: int  # bytes under /pagefind/
+
+
+@dataclass(frozen=True)
+class _Page:
+    rel: str  # path under the site, '/'-separated
+    data: bytes  # the bytes Pagefind indexes (the page, with a date meta added if needed)
+
+
+def code_token(code: str) -> str:
+    """The single search word under which a company's code is indexed (and queried by search.js)."""
+    return CODE_PREFIX + code.lower()
+
+
+def _indexed_bytes(data: bytes) -> bytes:
+    """The page as indexed: search.js sorts merged shards by date, read from the result's meta."""
+    sort = _SORT_RE.search(data)
+    body = _BODY_RE.search(data)
+    if sort is None or body is None or _DATE_META_RE.search(data):
+        return data
+    tag = b'<span hidden data-pagefind-meta="date:' + sort.group(1) + b'"></span>'
+    return data[:body.end()] + tag + data[body.end():]
+
+
+def _filters(page: _Page) -> list[tuple[str, str]]:
+    """(filter, value) pairs of a page, unescaped, without repeats, in page order."""
+    pairs = [(html.unescape(m.group(1).decode()), html.unescape(m.group(2).decode()).strip())
+             for m in _FILTER_RE.finditer(page.data)]
+    return list(dict.fromkeys(pairs))
+
+
+def _shard_key(page: _Page) -> str:
+    first: dict[str, str] = {}
+    for k, v in _filters(page):
+        first.setdefault(k, v)
+    if _COMPANY_RE.fullmatch(page.rel):
+        region = first.get("区域", "")  # a code or a name: shard names stay ASCII either way
+        return "r" + (region if re.fullmatch(r"[0-9A-Za-z]+", region) else hashlib.sha1(region.encode()).hexdigest()[:8])
+    year = first.get("年度", "")
+    return "y" + year if re.fullmatch(r"\d{4}", year) else "general"
+
+
+def _filter_counts(pages: list[_Page]) -> dict[str, dict[str, int]]:
+    """Pages per filter value, so the search page can offer its filters before loading any shard."""
+    counts: dict[str, dict[str, int]] = {k: {} for k in FILTERS}
+    for p in pages:
+        for k, v in _filters(p):
+            if k in counts and v:
+                counts[k][v] = counts[k].get(v, 0) + 1
+    return {k: dict(sorted(v.items())) for k, v in counts.items()}
+
+
+def _shards(pages: list[_Page], max_pages: int) -> dict[str, list[_Page]]:
+    groups: dict[str, list[_Page]] = {}
+    for p in pages:
+        groups.setdefault(_shard_key(p), []).append(p)
+    out: dict[str, list[_Page]] = {}
+    for key in sorted(groups):
+        members = groups[key]
+        n = -(-len(members) // max_pages)
+        if n == 1:
+            out[key] = members
+            continue
+        for p in members:
+            b = int.from_bytes(hashlib.sha1(p.rel.encode()).digest()[:4], "big") % n
+            out.setdefault(f"{key}-{b}", []).append(p)
+    return {k: sorted(v, key=lambda p: p.rel) for k, v in sorted(out.items())}
+
+
+def _directory_page(page: _Page) -> _Page:
+    """A tiny stand-in of a company page at the same path: name and code only."""
+    code = _COMPANY_RE.fullmatch(page.rel).group(1)  # type: ignore[union-attr]
+    m = _TITLE_META_RE.search(page.data) or _TITLE_RE.search(page.data)
+    name = html.unescape(m.group(1).decode()).strip() if m else code
+    e = html.escape
+    doc = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(name)}</title></head>'
+           f'<body><main data-pagefind-body><h1 data-pagefind-meta="title">{e(name)}</h1>'
+           f'<p><span data-pagefind-meta="code">{code}</span> {code_token(code)}</p></main></body></html>')
+    return _Page(page.rel, doc.encode())
+
+
+def _digest(pages: list[_Page]) -> str:
+    h = hashlib.sha256()
+    h.update(f"pagefind-extended {_version()} {LANG}\n".encode())
+    for p in pages:
+        h.update(p.rel.encode() + b"\0" + len(p.data).to_bytes(8, "big") + p.data)
+    return h.hexdigest()[:32]
+
+
+_VERSION: list[str] = []
+
+
+def _binary() -> str:
+    return str(pagefind_bin_extended.get_executable())
+
+
+def _version() -> str:
+    if not _VERSION:
+        _VERSION.append(subprocess.run([_binary(), "--version"], capture_output=True, text=True,
+                                       check=True).stdout.strip())
+    return _VERSION[0]
+
+
+def _run_pagefind(pages: list[_Page], dest: Path) -> float:
+    """Index the pages into `dest` (atomically); returns the run's peak resident size in MB."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".build-") as tmp:
+        src = Path(tmp) / "site"
+        for p in pages:
+            f = src / p.rel
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(p.data)
+        out = Path(tmp) / "bundle"
+        cmd = [_binary(), "--site", str(src), "--output-path", str(out), "--force-language", LANG, "--silent"]
+        log = Path(tmp) / "pagefind.log"
+        with open(log, "wb") as fh:
+            proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+            _, status, rusage = os.wait4(proc.pid, 0)
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            tail = log.read_text(errors="replace")[-500:]
+            raise RuntimeError(f"Pagefind 建立索引失败 / Pagefind failed (exit {code}): {tail}")
+        for f in sorted(out.iterdir()):
+            if _UNUSED_RE.fullmatch(f.name):
+                f.unlink()
+        os.replace(out, dest)
+    return rusage.ru_maxrss / 1024
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    for f in sorted(src.rglob("*")):
+        t = dst / f.relative_to(src)
+        if f.is_dir():
+            t.mkdir(parents=True, exist_ok=True)
+            continue
+        t.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(f, t)
+        except OSError:
+            shutil.copyfile(f, t)
+
+
+def _read_pages(site_dir: Path) -> list[_Page]:
+    pages = []
+    for f in sorted(site_dir.rglob("*.html")):
+        rel = f.relative_to(site_dir).as_posix()
+        if rel.startswith(BUNDLE + "/"):
+            continue
+        data = f.read_bytes()
+        if _BODY_RE.search(data):  # a page without data-pagefind-body is not meant to be found
+            pages.append(_Page(rel, _indexed_bytes(data)))
+    return pages
+
+
+def build_index(site_dir: Path, cache_dir: Path | None = None, max_pages: int = MAX_PAGES,
+                jobs: int = 2) -> IndexStats:
+    """Index `site_dir` into `site_dir/pagefind/<shard>/` and write `site_dir/pagefind/shards.json`."""
+    start = time.perf_counter()
+    site_dir = Path(site_dir)
+    with tempfile.TemporaryDirectory(prefix="ssj-index-") as scratch:
+        cache = Path(cache_dir) / "pagefind" if cache_dir else Path(scratch)
+        pages = _read_pages(site_dir)
+        shards = _shards(pages, max_pages)
+        companies = [_directory_page(p) for p in pages if _COMPANY_RE.fullmatch(p.rel)]
+        if companies:
+            shards[DIRECTORY] = companies
+        digests = {name: _digest(members) for name, members in shards.items()}
+        todo = [name for name in shards if not (cache / digests[name]).is_dir()]
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            peaks = list(pool.map(lambda n: _run_pagefind(shards[n], cache / digests[n]), todo))
+        out = site_dir / BUNDLE
+        if out.exists():
+            shutil.rmtree(out)
+        manifest = {"version": 1, "lang": LANG, "filter": SHARD_FILTER, "code_prefix": CODE_PREFIX,
+                    "directory": DIRECTORY if companies else None, "filters": _filter_counts(pages),
+                    "shards": [{"name": n, "pages": len(shards[n]), "digest": digests[n]}
+                               for n in shards if n != DIRECTORY]}
+        for name in shards:
+            _copy_tree(cache / digests[name], out / name)
+        tmp = out / "shards.json.tmp"
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, out / "shards.json")
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    return IndexStats(len(pages), len(shards), len(todo), len(shards) - len(todo),
+                      round(time.perf_counter() - start, 2), round(max(peaks, default=0.0), 1), size)

@@ -1,0 +1,106 @@
+"""Search: the real pagefind-extended binary on real HTML, and the search page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shuangsuiji import index
+from site_fixture import COMPANIES, browser, serve, write_site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    site = write_site(tmp_path_factory.mktemp("site"))
+    cache = tmp_path_factory.mktemp("cache")
+    stats = index.build_index(site, cache, max_pages=3)
+    return site, cache, stats
+
+
+def test_shards_and_directory(built):
+    site, _, stats = built
+    manifest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    names = [s["name"] for s in manifest["shards"]]
+    # company pages go by region, announcements by year; the search page itself has no body mark
+    assert stats.pages == len(COMPANIES) + 3
+    assert sum(s["pages"] for s in manifest["shards"]) == stats.pages
+    assert len(names) == len(set(names)) and "dir" not in names and manifest["directory"] == "dir"
+    assert {"y2018", "y2019", "y2020"} <= set(names)
+    assert manifest["filters"]["区域"]["兰山区"] == 2 and manifest["filters"]["年度"]["2019"] == 3
+    for name in names + ["dir"]:
+        bundle = site / "pagefind" / name
+        assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
+        assert not (bundle / "pagefind-ui.js").exists()
+        entry = json.loads((bundle / "pagefind-entry.json").read_text())
+        assert list(entry["languages"]) == ["zh-cn"]  # one language for every page
+
+
+def test_unchanged_shards_come_from_cache(built, tmp_path):
+    site, cache, first = built
+    assert first.rebuilt == first.shards and first.reused == 0
+    again = index.build_index(site, cache, max_pages=3)
+    assert again.rebuilt == 0 and again.reused == first.shards
+    page = site / "results" / "scjg-2019-001" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</article>", "<p>更正</p></article>"), encoding="utf-8")
+    changed = index.build_index(site, cache, max_pages=3)
+    assert changed.rebuilt == 1 and changed.reused == first.shards - 1
+
+
+def test_date_meta_added_for_merged_sorting():
+    page = b'<html><main data-pagefind-body><i data-pagefind-sort="date:2019-05-12"></i></main></html>'
+    out = index._indexed_bytes(page)
+    assert b'data-pagefind-meta="date:2019-05-12"' in out
+    assert index._indexed_bytes(out) == out
+
+
+def _search(page, query: str) -> list[str]:
+    page.fill("#ssj-q", query)
+    page.press("#ssj-q", "Enter")
+    page.wait_for_function("() => /\\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)")
+    return page.eval_on_selector_all("#ssj-companies a, #ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+
+
+@pytest.mark.browser
+def test_search_page_in_chromium(built):
+    site, _, _ = built
+    uscc, name = COMPANIES[0][0], COMPANIES[0][1]
+    with serve(site) as base, browser() as b:
+        page = b.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "search/")
+        # a two-character part of the name, from the middle of it
+        hits = _search(page, "华宇")
+        assert hits and all(h == f"/targets/{uscc}/" for h in hits[:1])
+        assert page.eval_on_selector("#ssj-companies", "e => e.textContent").count(name) == 1
+        # the USCC finds that company only, not companies sharing pieces of the code
+        _search(page, uscc)
+        companies = page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))")
+        assert companies == [f"/targets/{uscc}/"]
+        _search(page, uscc[:-1] + "G")  # a code nobody has: its pieces are indexed, the code is not
+        assert page.eval_on_selector_all("#ssj-companies a", "as => as.length") == 0
+        _search(page, uscc.lower())
+        assert page.eval_on_selector_all("#ssj-companies a", "as => as.length") == 1
+        # a filter narrows the results: 有限公司 in 兰山区 only
+        all_hits = _search(page, "有限公司")
+        page.select_option("select[data-filter='区域']", "兰山区")
+        page.wait_for_function("() => /^找到 2 条/.test(document.querySelector('.ssj-search-status').textContent)")
+        filtered = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert sorted(filtered) == sorted(f"/targets/{c[0]}/" for c in COMPANIES if c[3] == "兰山区")
+        assert len(set(all_hits)) > len(filtered)
+        # sorted by date across shards (newest first), the filter kept
+        page.select_option("#ssj-sort", "desc")
+        page.wait_for_function("() => document.querySelectorAll('#ssj-results a').length === 2"
+                               " && /sort=desc/.test(location.search)")
+        ordered = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert ordered == ["/targets/91371302MA3C4D5E7K/", f"/targets/{uscc}/"]
+        # reach the company page and follow its feed link
+        _search(page, uscc)
+        page.click(f"#ssj-companies a[href='/targets/{uscc}/']")
+        page.wait_for_url(f"**/targets/{uscc}/")
+        assert page.title().startswith(name)
+        page.click("a.ssj-feed")
+        page.wait_for_url(f"**/feeds/target/{uscc}.xml")
+        assert errors == []
