@@ -20,6 +20,8 @@ COMMANDS = [
     "shuangsuiji.cli.draw_cmd",
     "shuangsuiji.cli.stats_cmd",
     "shuangsuiji.cli.credit_cmd",
+    "shuangsuiji.cli.progress_cmd",
+    "shuangsuiji.cli.report_cmd",
     "shuangsuiji.cli.template_cmd",
     "shuangsuiji.cli.import_cmd",
     "shuangsuiji.cli.codeowners_cmd",
