@@ -21,10 +21,12 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any, Iterable, Mapping, Sequence
 
-from shuangsuiji.draw.canon import (canonical_json, canonical_table, check_field, enc, ids_of, nfc,
+from shuangsuiji.draw.canon import (canonical_json, canonical_table, check_field, enc, ids_of, nfc, nfc_all,
                                     parse_ratio, sha256_hex)
 from shuangsuiji.draw.sources import SOURCE_KINDS, check_source, check_source_kind
 from shuangsuiji.errors import fail
@@ -95,8 +97,7 @@ def _count(value: Any, name: str) -> int:
     return value
 
 
-def _duplicates(values: Iterable, what: str, code: str = "draw.duplicate-id") -> None:
-    values = list(values)
+def _duplicates(values: Sequence, what: str, code: str = "draw.duplicate-id") -> None:
     if len(set(values)) == len(values):
         return
     dup = sorted(v for v, n in Counter(values).items() if n > 1)[0]
@@ -108,11 +109,11 @@ def normalised(inp: DrawInput) -> DrawInput:
     """NFC every string and check everything the spec calls bad input (raises UserError)."""
     if not isinstance(inp.task, str) or not inp.task:
         fail("draw.task", "缺少任务编号 task", "the task id is missing", field="task")
-    cand_ids = [nfc(r[0]) for r in inp.candidates]
-    cand_keys = [nfc(r[1]) for r in inp.candidates]
+    cand_ids = nfc_all(map(itemgetter(0), inp.candidates))
+    cand_keys = nfc_all(map(itemgetter(1), inp.candidates))
     _duplicates(cand_ids, "candidates target_id")
     insp = [(nfc(i), nfc(u)) for i, u in inp.inspectors]
-    _duplicates((i for i, _ in insp), "inspectors inspector_id")
+    _duplicates([i for i, _ in insp], "inspectors inspector_id")
     conflicts = [(nfc(i), nfc(t)) for i, t in inp.conflicts]
     _duplicates(conflicts, "conflicts row", "draw.duplicate-conflict")
     ratios: dict[str, str] = _nfc_json(inp.ratios)
@@ -152,8 +153,8 @@ def freeze(inp: DrawInput) -> Frozen:
     manifest = {
         "tag": TAG,
         "task": inp.task,
-        "candidates_sha256": sha256_hex(canonical_table(inp.candidates, "candidates")),
-        "inspectors_sha256": sha256_hex(canonical_table(inp.inspectors, "inspectors")),
+        "candidates_sha256": sha256_hex(canonical_table(inp.candidates, "candidates", unique_first=True)),
+        "inspectors_sha256": sha256_hex(canonical_table(inp.inspectors, "inspectors", unique_first=True)),
         "conflicts_sha256": sha256_hex(canonical_table(inp.conflicts, "conflicts")),
         "ratios": dict(inp.ratios),
         "min_per_stratum": inp.min_per_stratum,
@@ -210,15 +211,14 @@ class Tickets:
         outer.update(inner.digest())
         return outer.digest()
 
-    def many(self, purpose: str, head: Sequence[str], last: Iterable[str]) -> list[bytes]:
-        """[T(purpose, *head, x) for x in last], sharing the absorbed prefix."""
+    def many(self, purpose: str, head: Sequence[str], last: Iterable[bytes]) -> list[bytes]:
+        """[T(purpose, *head, x) for x in last] (x as UTF-8 bytes), sharing the absorbed prefix."""
         prefix = self._inner.copy()
         prefix.update(enc(purpose, self.task, *head))
         inner_copy, outer_copy = prefix.copy, self._outer.copy
         out: list[bytes] = []
         append = out.append
-        for x in last:
-            b = x.encode("utf-8")
+        for b in last:
             n = len(b)
             inner = inner_copy()
             inner.update((_LEN[n] if n < 256 else n.to_bytes(4, "big")) + b)
@@ -229,7 +229,8 @@ class Tickets:
 
     def ranked(self, purpose: str, head: Sequence[str], ids: Sequence[str]) -> list[str]:
         """`ids` ordered by (T(purpose, *head, id), id UTF-8 bytes)."""
-        keys = [t + i.encode("utf-8") for t, i in zip(self.many(purpose, head, ids), ids)]
+        encoded = [i.encode("utf-8") for i in ids]
+        keys = [t + b for t, b in zip(self.many(purpose, head, encoded), encoded)]
         keys.sort()
         return ids_of(keys)
 
@@ -246,44 +247,54 @@ def sample_size(N: int, r: Fraction, min_per_stratum: int) -> int:
 
 @dataclass(frozen=True)
 class Stratum:
+    """One stratum's draw. `keys` is the whole ordered stratum; ids and tickets are read from it."""
+
     key: str
     N: int
     ratio: str  # as written
     n: int
-    selected: tuple[str, ...]  # in ticket order
-    reserve: tuple[str, ...]  # the rest, in ticket order (rule-based top-up only)
+    keys: tuple[bytes, ...]  # sort keys ticket + id UTF-8 bytes, ascending
+
+    @cached_property
+    def selected(self) -> tuple[str, ...]:
+        """The first n, in ticket order."""
+        return tuple(ids_of(self.keys[:self.n]))
+
+    @cached_property
+    def reserve(self) -> tuple[str, ...]:
+        """The rest, in ticket order: only for a rule-based, logged top-up."""
+        return tuple(ids_of(self.keys[self.n:]))
 
 
 @dataclass(frozen=True)
 class Selection:
     strata: tuple[Stratum, ...]  # by stratum key (code point order)
-    tickets: Mapping[str, bytes]  # T("target", id) of every candidate
 
     @property
     def selected(self) -> tuple[str, ...]:
         return tuple(t for s in self.strata for t in s.selected)
 
+    @cached_property
+    def tickets(self) -> Mapping[str, bytes]:
+        """T("target", id) of every candidate (built on first use: a million entries)."""
+        return {k[32:].decode("utf-8"): k[:32] for s in self.strata for k in s.keys}
+
 
 def select(frozen: Frozen, seed: bytes) -> Selection:
     """Per stratum: order by T("target", id); the first n are selected, the rest are the reserve."""
     inp = frozen.input
-    ids = [c[0] for c in inp.candidates]
-    tickets = Tickets(seed, inp.task).many("target", (), ids)
-    groups: dict[str, list[bytes]] = {}
-    for (tid, key), t in zip(inp.candidates, tickets):
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = []
-        group.append(t + tid.encode("utf-8"))
+    encoded = [c[0].encode("utf-8") for c in inp.candidates]
+    tickets = Tickets(seed, inp.task).many("target", (), encoded)
+    groups: dict[str, list[bytes]] = {key: [] for key in sorted({c[1] for c in inp.candidates})}
+    for (_, key), t, b in zip(inp.candidates, tickets, encoded):
+        groups[key].append(t + b)
+    del encoded, tickets
     strata = []
-    for key in sorted(groups):
-        keys = groups[key]
-        keys.sort()
-        ratio = inp.ratios[key]
-        n = sample_size(len(keys), parse_ratio(ratio), inp.min_per_stratum)
-        ordered = ids_of(keys)
-        strata.append(Stratum(key, len(keys), ratio, n, tuple(ordered[:n]), tuple(ordered[n:])))
-    return Selection(tuple(strata), dict(zip(ids, tickets)))
+    for key, group in groups.items():
+        group.sort()
+        n = sample_size(len(group), parse_ratio(inp.ratios[key]), inp.min_per_stratum)
+        strata.append(Stratum(key, len(group), inp.ratios[key], n, tuple(group)))
+    return Selection(tuple(strata))
 
 
 # ---------------------------------------------------------------- (b) matching and recusal
@@ -430,7 +441,7 @@ def replay(frozen: Frozen, seed: bytes, matching: Matching, events: Sequence[Rec
 
 def rank_dates(seed: bytes, task: str, target: str, days: Sequence[str]) -> list[str]:
     """Working days (ISO `YYYY-MM-DD`) ordered by T("date", x, day); the first is x's date."""
-    days = [nfc(d) for d in days]
+    days = nfc_all(days)
     for d in days:
         try:
             ok = bool(_ISO_DAY.fullmatch(d)) and datetime.date.fromisoformat(d).isoformat() == d

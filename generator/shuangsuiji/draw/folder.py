@@ -1,0 +1,587 @@
+"""A task's draw folder `<dept>/draws/<task>/`: freeze, run, recuse, withdraw, beacon.
+
+The order of events is the point of the design: `freeze` writes the canonical tables
+and the manifest (commitment C) before any seed exists, fixing which value each
+source will supply (`seed_plan`); `run` refuses unless the frozen files still hash to
+C and every source value is present and genuine; events are appended, never edited.
+Every write happens after every check, so bad input leaves the folder untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date as Day, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from shuangsuiji.draw.algorithm import MANIFEST_KEYS, TAG, DrawInput, DrawResult, Frozen, Recusal, freeze, rank_dates, run
+from shuangsuiji.draw.candidates import Tables, build_tables
+from shuangsuiji.draw.canon import canonical_json, canonical_table, sha256_hex
+from shuangsuiji.draw.compute import result_json
+from shuangsuiji.draw.sources import (QUICKNET_CHAIN_HASH, check_drand_value, drand_randomness, round_at,
+                                      round_time, verify_quicknet)
+from shuangsuiji.errors import Problem, UserError, fail, problem
+from shuangsuiji.load import DrawFiles, Registry, load_registry
+from shuangsuiji.models.draw import Ceremony, DrawEvent, EventsFile, SourcesFile
+from shuangsuiji.models.task import Task
+from shuangsuiji.workdays import is_working_day
+from shuangsuiji.yamlio import atomic_write_bytes, atomic_write_text, dump_yaml
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+TABLES = ("candidates", "inspectors", "conflicts")
+PUBLIC_EVENT_FIELDS = ("seq", "type", "date", "declared_by", "target", "inspector", "reason")
+
+
+# ---------------------------------------------------------------- loading
+
+def load_task(root: Path, task_id: str) -> tuple[Registry, Task]:
+    """The registry and one of its tasks; any load error is bad input (a dropped row would drop a candidate)."""
+    if not (root / "departments.yaml").is_file():
+        fail("draw.no-registry", f"{root} 不是登记册目录（没有 departments.yaml）",
+             f"{root} is not a registry folder (no departments.yaml)", "用 --registry 指定登记册目录",
+             "name the registry folder with --registry")
+    reg, problems = load_registry(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise UserError(*errors[:20], problem(
+            "draw.registry-errors", f"登记册有 {len(errors)} 个错误，先修正再抽取",
+            f"the registry has {len(errors)} errors; fix them before drawing", "运行 ssj validate 查看全部错误",
+            "run ssj validate to see them all"))
+    task = reg.tasks.get(task_id)
+    if task is None:
+        fail("draw.unknown-task", f"任务 {task_id} 不存在", f"no task {task_id}",
+             "使用 <部门>/tasks/<任务编号>.yaml 中的任务编号", "use the id of a task file", field="task")
+    return reg, task
+
+
+def draw_dir(root: Path, task: Task) -> Path:
+    return root / task.department / "draws" / task.id
+
+
+def files_of(reg: Registry, task: Task) -> DrawFiles:
+    return reg.draws.get(task.id) or DrawFiles(task.department, task.id)
+
+
+# ---------------------------------------------------------------- freeze
+
+def publication_moment(task: Task) -> datetime:
+    """When the commitment is public at the latest: `published_at`, else the end of the publication day (Beijing)."""
+    if task.published_at is not None:
+        at = task.published_at
+        return at if at.tzinfo else at.replace(tzinfo=CHINA)
+    return datetime.combine(task.published + timedelta(days=1), time(0), CHINA)
+
+
+def first_round_after(moment: datetime) -> int:
+    """The first quicknet round produced at or after `moment`."""
+    t = int(moment.timestamp()) + (moment.microsecond > 0)
+    r = round_at(t)
+    return r if round_time(r) >= t else r + 1
+
+
+def utc_text(t: int) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seed_plan(task: Task) -> list[dict[str, Any]]:
+    """Which value each source will supply, fixed before C (spec: nothing chosen after the seed)."""
+    plan = []
+    published = publication_moment(task)
+    for n, s in enumerate(task.seed_sources):
+        where = f"seed_sources[{n}]"
+        if s.kind == "drand-quicknet":
+            earliest = first_round_after(published + timedelta(hours=s.delay_hours))
+            rnd = s.round if s.round is not None else earliest
+            if rnd < earliest:
+                fail("draw.round-too-early",
+                     f"drand 轮次 {rnd}（{utc_text(round_time(rnd))}）早于公布时间加 {s.delay_hours} 小时，最早可用轮次 {earliest}",
+                     f"drand round {rnd} ({utc_text(round_time(rnd))}) is before publication + {s.delay_hours} h; "
+                     f"the earliest allowed round is {earliest}", "删去 round 让系统计算，或填写更晚的轮次",
+                     "drop round to let it be computed, or give a later one", field=where)
+            plan.append({"kind": s.kind, "chain_hash": QUICKNET_CHAIN_HASH, "round": rnd,
+                         "round_time": utc_text(round_time(rnd))})
+        elif s.kind == "lottery":
+            _not_before(s.date, task, where)
+            plan.append({"kind": s.kind, "lottery": s.lottery, "draw_id": s.draw_id,
+                         "date": s.date.isoformat() if s.date else None})
+        else:
+            _not_before(s.date, task, where)
+            plan.append({"kind": s.kind, "date": s.date.isoformat(), "place": s.place})
+    return plan
+
+
+def _not_before(day: Day | None, task: Task, where: str) -> None:
+    if day is not None and day < task.published:
+        fail("draw.source-date", f"随机源日期 {day} 早于任务公告日期 {task.published}",
+             f"the source's date {day} is before the task's publication {task.published}",
+             "随机源必须在承诺值公布之后产生", "a source must come after the commitment is published", field=where)
+
+
+def previous_commitment(reg: Registry, task: Task) -> str | None:
+    """C of the department's previous frozen task (by publication date, then id): the chain."""
+    me = (task.published.isoformat(), task.id)
+    before = []
+    for other_id, d in sorted(reg.draws.items()):
+        t = reg.tasks.get(other_id)
+        if other_id == task.id or t is None or t.department != task.department or not isinstance(d.manifest, dict):
+            continue
+        key = (str(d.manifest.get("published", t.published.isoformat())), other_id)
+        if key > me:
+            fail("draw.chain-order", f"本部门已冻结公告日期更晚的任务 {other_id}（{key[0]}）：须按公告日期顺序冻结",
+                 f"task {other_id} of the department, published later ({key[0]}), is already frozen; "
+                 "freeze tasks in publication order", "调整本任务的公告日期，或新建任务", "fix the dates or make a new task",
+                 field="published")
+        before.append((key, other_id))
+    if not before:
+        return None
+    prev = reg.draws[max(before)[1]]
+    return sha256_hex(canonical_json(prev.manifest))
+
+
+def manifest_extra(reg: Registry, task: Task, minimal: bool = False) -> dict[str, Any]:
+    """What the manifest holds beyond the spec's minimum: the seed plan, dates, chain, mode."""
+    if minimal:
+        return {}
+    extra: dict[str, Any] = {
+        "department": task.department,
+        "partners": [p.department for p in task.partners],
+        "items": list(task.items) + [i for p in task.partners for i in p.items],
+        "mode": task.mode,
+        "published": task.published.isoformat(),
+        "period": {"start": task.period.start.isoformat(), "end": task.period.end.isoformat()},
+        "random_date": task.random_date,
+        "seed_plan": seed_plan(task),
+        "previous_commitment": previous_commitment(reg, task),
+    }
+    if task.published_at is not None:
+        extra["published_at"] = publication_moment(task).isoformat()
+    return extra
+
+
+def draw_input(task_id: str, tables: Tables, task: Task, extra: dict[str, Any]) -> DrawInput:
+    return DrawInput(task=task_id, candidates=tables.candidates, inspectors=tables.inspectors,
+                     conflicts=tables.conflicts, ratios=tables.ratios, min_per_stratum=task.min_per_stratum,
+                     slots=tables.slots, cap_slack=task.cap_slack,
+                     seed_sources=[s.kind for s in task.seed_sources], manifest_extra=extra)
+
+
+def freeze_task(root: Path, task_id: str, minimal: bool = False) -> tuple[Frozen, Tables]:
+    """Build and write the canonical tables and manifest; refuses if the task is already frozen."""
+    reg, task = load_task(root, task_id)
+    out = draw_dir(root, task)
+    if (out / "manifest.json").exists():
+        fail("draw.already-frozen", f"任务 {task_id} 已冻结（{out / 'manifest.json'} 已存在），承诺不能更改",
+             f"task {task_id} is already frozen; a commitment is never changed",
+             "如需重新抽取，新建一个任务（原承诺照常执行并公开）", "make a new task; the old commitment is still executed")
+    tables = build_tables(reg, task)
+    frozen = freeze(draw_input(task.id, tables, task, manifest_extra(reg, task, minimal)))
+    inp = frozen.input
+    for name, rows in zip(TABLES, (inp.candidates, inp.inspectors, inp.conflicts)):
+        atomic_write_bytes(out / f"{name}.tsv", canonical_table(rows, name))
+    atomic_write_bytes(out / "manifest.json", frozen.manifest_json)  # last: its presence means "frozen"
+    return frozen, tables
+
+
+# ---------------------------------------------------------------- reading a frozen draw
+
+def parse_table(data: bytes, name: str) -> list[tuple[str, str]]:
+    """Rows of a canonical table file; anything not canonical (order, NFC, line ends) is refused."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        fail("draw.table-encoding", f"{name}.tsv 不是 UTF-8", f"{name}.tsv is not UTF-8", file=f"{name}.tsv")
+    rows = [tuple(line.split("\t")) for line in text.split("\n")[:-1]] if text else []
+    if any(len(r) != 2 for r in rows) or (text and not text.endswith("\n")) or \
+            canonical_table(rows, name) != data:
+        fail("draw.table-not-canonical", f"{name}.tsv 不是规范表（排序、制表符、换行或 Unicode 规范化不对）",
+             f"{name}.tsv is not a canonical table (order, TABs, line ends or NFC)",
+             "不要手工修改冻结的表；它们由 ssj draw freeze 生成", "never edit frozen tables by hand",
+             file=f"{name}.tsv")
+    return rows  # type: ignore[return-value]
+
+
+def frozen_from_bytes(manifest_bytes: bytes, tables: dict[str, bytes]) -> tuple[Frozen, list[str]]:
+    """Rebuild the Frozen draw from its files; returns it and the differences found (empty: all consistent)."""
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"), parse_float=lambda s: fail(
+            "draw.float", "清单含浮点数", "the manifest holds a float"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        fail("draw.manifest-json", f"manifest.json 无法解析：{e}", f"manifest.json cannot be parsed: {e}",
+             file="manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("tag") != TAG:
+        fail("draw.manifest-tag", f"manifest.json 不是 {TAG} 清单", f"manifest.json is not a {TAG} manifest",
+             file="manifest.json")
+    diffs = []
+    rows = {}
+    for name in TABLES:
+        data = tables.get(name)
+        if data is None:
+            fail("draw.table-missing", f"缺少 {name}.tsv", f"{name}.tsv is missing", file=f"{name}.tsv")
+        rows[name] = parse_table(data, name)
+        if sha256_hex(data) != manifest.get(f"{name}_sha256"):
+            diffs.append(f"{name}.tsv SHA-256 {sha256_hex(data)} ≠ manifest {manifest.get(f'{name}_sha256')}")
+    missing = [k for k in MANIFEST_KEYS if k not in manifest]
+    if missing:
+        fail("draw.manifest-keys", f"manifest.json 缺少字段 {missing}", f"manifest.json lacks {missing}",
+             file="manifest.json")
+    inp = DrawInput(task=manifest["task"], candidates=rows["candidates"], inspectors=rows["inspectors"],
+                    conflicts=rows["conflicts"], ratios=manifest["ratios"],
+                    min_per_stratum=manifest["min_per_stratum"], slots=manifest["slots"],
+                    cap_slack=manifest["cap_slack"], seed_sources=manifest["seed_sources"],
+                    manifest_extra={k: v for k, v in manifest.items() if k not in MANIFEST_KEYS})
+    frozen = freeze(inp)
+    if frozen.manifest_json != manifest_bytes:
+        diffs.append("manifest.json 不是规范 JSON 或与规范表不符 / manifest.json is not the canonical JSON of "
+                     "its content, or its table hashes differ")
+    return frozen, diffs
+
+
+def read_frozen(root: Path, task: Task) -> Frozen:
+    out = draw_dir(root, task)
+    path = out / "manifest.json"
+    if not path.exists():
+        fail("draw.not-frozen", f"任务 {task.id} 尚未冻结", f"task {task.id} is not frozen yet",
+             f"先运行 ssj draw freeze {task.id}", f"run ssj draw freeze {task.id} first")
+    tables = {n: (out / f"{n}.tsv").read_bytes() for n in TABLES if (out / f"{n}.tsv").exists()}
+    frozen, diffs = frozen_from_bytes(path.read_bytes(), tables)
+    if diffs:
+        raise UserError(*(problem("draw.frozen-changed", f"冻结的文件被改动：{d}", f"frozen files changed: {d}",
+                                  "恢复 git 中的原文件；承诺不能更改", "restore the files from git",
+                                  file=str(out)) for d in diffs))
+    return frozen
+
+
+# ---------------------------------------------------------------- seed sources
+
+@dataclass(frozen=True)
+class Check:
+    """One verification step: PASS / FAIL / NOTE (what could not be proven) with details."""
+
+    status: str  # "PASS" | "FAIL" | "NOTE"
+    what: str  # zh / en
+    detail: str = ""
+
+
+def commitment_moment(manifest: dict) -> datetime | None:
+    """Latest moment the manifest says C was public, from its recorded dates."""
+    if manifest.get("published_at"):
+        return datetime.fromisoformat(manifest["published_at"])
+    if manifest.get("published"):
+        return datetime.combine(Day.fromisoformat(manifest["published"]) + timedelta(days=1), time(0), CHINA)
+    return None
+
+
+def source_checks(manifest: dict, sources: SourcesFile | None, beacon: Any) -> list[Check]:
+    """Every declared source present, matching the seed plan, drand signatures valid offline."""
+    kinds = list(manifest["seed_sources"])
+    plan = manifest.get("seed_plan")
+    if sources is None:
+        return [Check("FAIL", "随机源取值 sources.yaml 缺失 / sources.yaml is missing")]
+    got = [s.kind for s in sources.sources]
+    if got != kinds:
+        return [Check("FAIL", "随机源与清单不一致 / sources differ from the manifest",
+                      f"sources.yaml {got} ≠ manifest {kinds}")]
+    out = []
+    if plan is None:
+        out.append(Check("NOTE", "清单未固定随机源计划（seed_plan）/ the manifest fixes no seed plan",
+                         "无法证明随机源取值是在承诺之前确定的 / cannot prove which source values were fixed before C"))
+    elif len(plan) != len(kinds):
+        return [Check("FAIL", "seed_plan 与 seed_sources 长度不一致 / seed_plan and seed_sources differ in length")]
+    published = commitment_moment(manifest)
+    archived = {b.get("round"): b for b in (beacon or {}).get("beacons", [])} if isinstance(beacon, dict) else {}
+    for n, s in enumerate(sources.sources):
+        p = plan[n] if plan else {}
+        label = f"随机源 {n + 1} {s.kind}"
+        if s.kind == "drand-quicknet":
+            rnd_text, _, rand = s.value.partition(":")
+            if p and str(p.get("round")) != rnd_text:
+                out.append(Check("FAIL", f"{label}：轮次与计划不符 / round differs from the plan",
+                                 f"{rnd_text} ≠ planned {p.get('round')}"))
+                continue
+            if not s.signature:
+                out.append(Check("FAIL", f"{label}：缺少 BLS 签名 / no BLS signature"))
+                continue
+            if not check_drand_value(s.value, s.signature):
+                out.append(Check("FAIL", f"{label}：BLS 签名或随机数无效 / BLS signature or randomness invalid",
+                                 f"round {rnd_text}, randomness {rand}"))
+                continue
+            out.append(Check("PASS", f"{label}：BLS 签名有效（离线，quicknet 公钥）/ BLS signature valid offline",
+                             f"round {rnd_text}, randomness {rand} = SHA-256(signature)"))
+            b = archived.get(int(rnd_text))
+            if not b or b.get("signature") != s.signature or b.get("randomness") != rand:
+                out.append(Check("FAIL", f"{label}：beacon.json 未存档该轮次 / round not archived in beacon.json"))
+            t = round_time(int(rnd_text))
+            if published is not None:
+                ok = t > published.timestamp()
+                out.append(Check("PASS" if ok else "FAIL",
+                                 f"{label}：轮次产生时间晚于记录的承诺公布时间 / round time after the recorded publication",
+                                 f"round {rnd_text} at {utc_text(t)}; commitment public by "
+                                 f"{published.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} (recorded)"))
+        elif s.kind == "lottery":
+            draw_id = s.value.split(":")[0]
+            if p and draw_id != p.get("draw_id"):
+                out.append(Check("FAIL", f"{label}：期号与计划不符 / draw id differs from the plan",
+                                 f"{draw_id} ≠ planned {p.get('draw_id')}"))
+            else:
+                out.append(Check("PASS", f"{label}：期号与计划一致 / draw id as planned",
+                                 f"{p.get('lottery', '')} {s.value}"))
+                out.append(Check("NOTE", f"{label}：开奖号码须对照官方开奖公告 / numbers must be checked against "
+                                 "the official draw notice", "本工具离线，无法核对 / offline, not checked"))
+        else:
+            out.append(Check("PASS" if s.witnesses else "NOTE",
+                             f"{label}：摇号记录 / dice ceremony",
+                             f"{p.get('date', '')} {p.get('place', '')}; 见证人 witnesses: "
+                             f"{'、'.join(s.witnesses) or '无 none'}; evidence {len(s.evidence_sha256)} file(s)"))
+    return out
+
+
+def source_pairs(sources: SourcesFile) -> list[tuple[str, str]]:
+    return [(s.kind, s.value) for s in sources.sources]
+
+
+# ---------------------------------------------------------------- the record
+
+def recusals(events: EventsFile | None) -> list[Recusal]:
+    return [Recusal(e.target, e.inspector) for e in (events.events if events else []) if e.type == "回避"]
+
+
+def event_json(e: DrawEvent) -> dict[str, Any]:
+    data = e.model_dump(mode="json")
+    return {k: data[k] for k in PUBLIC_EVENT_FIELDS if data.get(k) is not None}
+
+
+def working_days(start: Day, end: Day) -> list[str]:
+    out, day = [], start
+    while day <= end:
+        if is_working_day(day):
+            out.append(day.isoformat())
+        day += timedelta(days=1)
+    return out
+
+
+def inspection_dates(result: DrawResult) -> dict[str, str]:
+    """Per selected target, the first working day of the period by T("date", x, day)."""
+    m = result.frozen.manifest
+    if not m.get("random_date"):
+        return {}
+    days = working_days(Day.fromisoformat(m["period"]["start"]), Day.fromisoformat(m["period"]["end"]))
+    if not days:
+        return {}
+    task = result.frozen.task
+    return {x: rank_dates(result.seed, task, x, days)[0] for x in sorted(result.initial.order)}
+
+
+def current_part(result: DrawResult, events: EventsFile | None) -> dict[str, Any]:
+    """What changes as events are appended: assignments, log, events."""
+    out = result_json(result)
+    return {"assignments": out["assignments"], "log": out["log"],
+            "events": [event_json(e) for e in (events.events if events else [])]}
+
+
+def build_record(result: DrawResult, sources: SourcesFile, ceremony: Ceremony | None,
+                 events: EventsFile | None, named: list[str]) -> dict[str, Any]:
+    """The draw record: public fields at the top, everything private under `private`.
+
+    Opaque labels S1, S2, … follow the stratum keys' order; per target only its ticket is
+    public, never its stratum (the key holds the private credit class).
+    """
+    out = result_json(result)
+    manifest = result.frozen.manifest
+    labels = {s.key: f"S{n + 1}" for n, s in enumerate(result.selection.strata)}
+    selected = sorted(result.initial.order)
+    record: dict[str, Any] = {
+        "tag": TAG,
+        "task": result.frozen.task,
+        "commitment": result.frozen.commitment,
+        "manifest": {k: v for k, v in manifest.items() if k != "ratios"},
+        "sources": [s.model_dump(mode="json", exclude_none=True) for s in sources.sources],
+        "seed": out["seed"],
+        "strata": [{"label": labels[s.key], "N": s.N, "ratio": s.ratio, "n": s.n} for s in result.selection.strata],
+        "tickets": {x: out["tickets"][x] for x in selected},
+        "order": out["order"],
+        "inspector_units": dict(sorted(result.frozen.input.inspectors)),
+        "caps": out["caps"],
+        "ranked": out["ranked"],
+        "initial_assignments": out["initial_assignments"],
+        "initial_log": [list(e) for e in result.initial.log],
+        "dates": inspection_dates(result),
+        "named_inspectors": named,
+        "ceremony": ceremony.model_dump(mode="json") if ceremony else None,
+        "current": current_part(result, events),
+        "private": {"strata": {key: {"label": labels[key], **v} for key, v in out["strata"].items()}},
+    }
+    return record
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def compute_record(root: Path, reg: Registry, task: Task, events: EventsFile | None = None) -> dict[str, Any]:
+    """Check everything `run` needs and compute the record (writes nothing)."""
+    frozen = read_frozen(root, task)
+    d = files_of(reg, task)
+    bad = [c for c in source_checks(frozen.manifest, d.sources, d.beacon) if c.status == "FAIL"]
+    rel = f"{task.department}/draws/{task.id}/sources.yaml"
+    if bad:
+        raise UserError(*(problem("draw.source-invalid", f"{c.what.split(' / ')[0]}（{c.detail}）",
+                                  c.what.split(" / ")[-1] + (f" ({c.detail})" if c.detail else ""),
+                                  "在 sources.yaml 中填写计划中的随机源取值；drand 用 ssj draw beacon 存档",
+                                  "fill in the planned values; archive drand rounds with ssj draw beacon",
+                                  file=rel) for c in bad))
+    if d.ceremony is None:
+        fail("draw.no-ceremony", "缺少抽取过程记录 ceremony.yaml（操作人、时间、现场监督）",
+             "ceremony.yaml is missing (who ran the draw, when, witnesses)", "先填写 ceremony.yaml",
+             "write ceremony.yaml first", file=f"{task.department}/draws/{task.id}/ceremony.yaml")
+    result = run(frozen, source_pairs(d.sources), recusals(events if events is not None else d.events))
+    return build_record(result, d.sources, d.ceremony, events if events is not None else d.events,
+                        list(task.named_inspectors))
+
+
+def run_task(root: Path, task_id: str) -> dict[str, Any]:
+    reg, task = load_task(root, task_id)
+    path = draw_dir(root, task) / "record.json"
+    if path.exists():
+        fail("draw.already-run", f"任务 {task_id} 已抽取（record.json 已存在）", f"task {task_id} was already drawn",
+             "抽取结果不能重做；回避用 ssj draw recuse", "a draw is never redone; use ssj draw recuse for recusals")
+    record = compute_record(root, reg, task)
+    atomic_write_bytes(path, record_bytes(record))
+    return record
+
+
+# ---------------------------------------------------------------- events (append-only)
+
+def _append_event(root: Path, task_id: str, make) -> tuple[DrawEvent, dict[str, Any] | None]:
+    reg, task = load_task(root, task_id)
+    d = files_of(reg, task)
+    out = draw_dir(root, task)
+    if not (out / "manifest.json").exists():
+        fail("draw.not-frozen", f"任务 {task_id} 尚未冻结", f"task {task_id} is not frozen yet",
+             f"先运行 ssj draw freeze {task_id}", f"run ssj draw freeze {task_id} first")
+    old = d.events.events if d.events else []
+    event = make(task, d, len(old) + 1)
+    events = EventsFile(task=task.id, events=[*old, event])
+    record = None
+    if (out / "record.json").exists():
+        record = d.record if isinstance(d.record, dict) else None
+        if record is None:
+            fail("draw.record-unreadable", "record.json 无法读取", "record.json cannot be read")
+        fresh = compute_record(root, reg, task, events)
+        record = {**record, "current": fresh["current"]}
+    elif event.type == "回避":
+        fail("draw.not-run", f"任务 {task_id} 尚未抽取，不能登记回避", f"task {task_id} has not been drawn yet",
+             "抽取前已知的回避请写入 conflicts.yaml 再冻结", "declare known conflicts in conflicts.yaml before freezing")
+    data = events.model_dump(mode="json", exclude_none=True)
+    atomic_write_text(out / "events.yaml", dump_yaml(data))
+    if record is not None:
+        atomic_write_bytes(out / "record.json", record_bytes(record))
+    return event, record
+
+
+def recuse(root: Path, task_id: str, target: str, inspector: str, reason: str, day: Day | None,
+           by: str | None) -> tuple[DrawEvent, dict[str, Any]]:
+    """Append a 回避 event and re-apply the replacement rule (递补 by ranked(x))."""
+
+    def make(task: Task, d: DrawFiles, seq: int) -> DrawEvent:
+        if not task_has_slots(d):
+            fail("draw.no-slots", "本任务不抽取执法检查人员（单随机-对象），人员由部门指定，不适用递补规则",
+                 "this task draws no inspectors (单随机-对象); the department names them", field="task")
+        when = day or datetime.now(CHINA).date()
+        ran = d.ceremony.ran_at.date() if d.ceremony else None
+        if ran and when < ran:
+            fail("draw.event-date", f"回避日期 {when} 早于抽取日期 {ran}", f"recusal date {when} is before the draw {ran}",
+                 field="date")
+        return _event(seq=seq, type="回避", date=when, declared_by=by or (d.ceremony.ran_by if d.ceremony else ""),
+                      target=target, inspector=inspector, reason=reason)
+
+    event, record = _append_event(root, task_id, make)
+    return event, record  # type: ignore[return-value]
+
+
+def withdraw(root: Path, task_id: str, day: Day | None, by: str, note: str | None) -> DrawEvent:
+    """Append 撤回任务: the committed draw is still executed and published."""
+    return _append_event(root, task_id, lambda task, d, seq: _event(
+        seq=seq, type="撤回任务", date=day or datetime.now(CHINA).date(), declared_by=by, note=note))[0]
+
+
+def task_has_slots(d: DrawFiles) -> bool:
+    return bool(isinstance(d.manifest, dict) and d.manifest.get("slots"))
+
+
+def _event(**kw) -> DrawEvent:
+    from pydantic import ValidationError
+
+    from shuangsuiji.schema_errors import problems_from
+    try:
+        return DrawEvent.model_validate(kw)
+    except ValidationError as e:
+        raise UserError(*problems_from(e, DrawEvent, "events.yaml")) from None
+
+
+# ---------------------------------------------------------------- drand beacon
+
+def planned_rounds(manifest: dict) -> list[int]:
+    return [p["round"] for p in manifest.get("seed_plan") or [] if p.get("kind") == "drand-quicknet"]
+
+
+def archive_beacon(root: Path, task_id: str, signature_hex: str | None, fetch_timeout: float = 10.0) -> dict:
+    """Archive the planned drand round (fetched, or given by hand) in beacon.json and sources.yaml."""
+    reg, task = load_task(root, task_id)
+    d = files_of(reg, task)
+    out = draw_dir(root, task)
+    if not isinstance(d.manifest, dict):
+        fail("draw.not-frozen", f"任务 {task_id} 尚未冻结", f"task {task_id} is not frozen yet",
+             f"先运行 ssj draw freeze {task_id}", f"run ssj draw freeze {task_id} first")
+    rounds = planned_rounds(d.manifest)
+    if not rounds:
+        fail("draw.no-drand", f"任务 {task_id} 的随机源计划中没有 drand", f"task {task_id} plans no drand source")
+    rnd = rounds[0]
+    if signature_hex is None:
+        signature_hex = _fetch_signature(rnd, fetch_timeout)
+    signature_hex = signature_hex.strip().lower()
+    try:
+        sig = bytes.fromhex(signature_hex)
+    except ValueError:
+        sig = b""
+    if not verify_quicknet(rnd, sig):
+        fail("draw.bad-signature", f"该签名不是 drand quicknet 第 {rnd} 轮的有效 BLS 签名",
+             f"the signature is not a valid quicknet BLS signature for round {rnd}",
+             "核对签名（96 位十六进制）与轮次", "check the signature (96 hex digits) and the round")
+    beacon = {"round": rnd, "randomness": drand_randomness(sig), "signature": signature_hex}
+    archive = d.beacon if isinstance(d.beacon, dict) else {"chain_hash": QUICKNET_CHAIN_HASH, "beacons": []}
+    if any(b.get("round") == rnd and b != beacon for b in archive.get("beacons", [])):
+        fail("draw.beacon-differs", "beacon.json 已存档该轮次的不同取值", "beacon.json already holds a different value")
+    archive = {**archive, "beacons": sorted([b for b in archive.get("beacons", []) if b.get("round") != rnd] + [beacon],
+                                            key=lambda b: b["round"])}
+    value = {"kind": "drand-quicknet", "value": f"{rnd}:{beacon['randomness']}", "signature": signature_hex}
+    if d.sources is not None and d.sources.sources:
+        entries = [s.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for s in d.sources.sources]
+    else:
+        entries = []
+    entries = [e for e in entries if e.get("kind") != "drand-quicknet"]
+    position = list(d.manifest["seed_sources"]).index("drand-quicknet")
+    entries.insert(min(position, len(entries)), value)
+    atomic_write_bytes(out / "beacon.json", (json.dumps(archive, sort_keys=True, indent=1) + "\n").encode())
+    atomic_write_text(out / "sources.yaml", dump_yaml({"task": task.id, "sources": entries}))
+    return beacon
+
+
+def _fetch_signature(rnd: int, timeout: float) -> str:
+    import urllib.error
+    import urllib.request
+
+    if round_time(rnd) > datetime.now(timezone.utc).timestamp():
+        fail("draw.round-future", f"drand 第 {rnd} 轮将于 {utc_text(round_time(rnd))} 产生，现在还没有",
+             f"drand round {rnd} is produced at {utc_text(round_time(rnd))}; it does not exist yet",
+             "到时间后再运行", "run again after that time")
+    url = f"https://api.drand.sh/{QUICKNET_CHAIN_HASH}/public/{rnd}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            data = json.loads(resp.read().decode("utf-8"))
+        return str(data["signature"])
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+        fail("draw.fetch-failed", f"无法从 drand 取得第 {rnd} 轮（{e}）", f"cannot fetch drand round {rnd} ({e})",
+             f"在能联网的电脑上打开 {url}，复制 signature，再运行 ssj draw beacon TASK --signature HEX",
+             f"open {url} on a connected computer, copy the signature, then run ssj draw beacon TASK --signature HEX")
