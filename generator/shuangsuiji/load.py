@@ -7,11 +7,18 @@ so later problems can name file, line and field.
 
 from __future__ import annotations
 
+import functools
+import gc
+import hashlib
 import os
+import pickle
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from operator import itemgetter
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +37,7 @@ from shuangsuiji.models.result import Result, ResultsFile
 from shuangsuiji.models.target import Target
 from shuangsuiji.models.task import Task
 from shuangsuiji.schema_errors import field_path, parse_field_path, problems_from
-from shuangsuiji.yamlio import LoadError, load_json, load_yaml, locate, read_csv, read_text
+from shuangsuiji.yamlio import LoadError, atomic_write_bytes, load_json, load_yaml, locate, read_csv, read_text
 
 LIST_SEP = ";"  # list cells in CSV shards: 经营异常名录;投诉举报多
 
@@ -60,6 +67,63 @@ class DrawFiles:
     tables: dict[str, bytes] = field(default_factory=dict)  # name → raw canonical bytes
 
 
+class TargetTable(Mapping[str, Target]):
+    """The target directory: id → Target, stored as validated value tuples.
+
+    A city holds a million targets; most stages touch few of them (validation checks
+    ids, the site shows drawn ones). Rows become `Target` records only when asked for;
+    `rows(...)` gives selected fields of every target without building records.
+    """
+
+    NAMES = tuple(Target.model_fields)
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple] = {}  # id → field values in NAMES order + (file, line)
+        self._made: dict[str, Target] = {}
+
+    def extend(self, rows: list[tuple]) -> list[tuple]:
+        """Add rows (field values + (file, line)); returns the rows whose id is already taken."""
+        batch = {v[0]: v for v in rows}
+        if len(batch) == len(rows) and batch.keys().isdisjoint(self._rows):
+            self._rows.update(batch)
+            return []
+        dups = []
+        for v in rows:
+            if v[0] in self._rows:
+                dups.append(v)
+            else:
+                self._rows[v[0]] = v
+        return dups
+
+    def __getitem__(self, key: str) -> Target:
+        t = self._made.get(key)
+        if t is None:
+            t = Target.model_construct(**dict(zip(self.NAMES, self._rows[key])))
+            self._made[key] = t
+        return t
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def rows(self, *names: str) -> Iterator[tuple]:
+        """(value, …) of the named fields for every target, in file order, without building records."""
+        idx = [self.NAMES.index(n) for n in names]
+        getter = itemgetter(*idx)
+        if len(idx) == 1:
+            return ((getter(v),) for v in self._rows.values())
+        return map(getter, self._rows.values())
+
+    def origin(self, key: str) -> "Origin | None":
+        v = self._rows.get(key)
+        return Origin(v[-2], ("id",), v[-1]) if v else None
+
+
 @dataclass
 class Registry:
     root: Path
@@ -72,7 +136,7 @@ class Registry:
     item_dept: dict[str, str] = field(default_factory=dict)
     matters: dict[str, MattersFile] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)
-    targets: dict[str, Target] = field(default_factory=dict)
+    targets: TargetTable = field(default_factory=TargetTable)
     inspector_files: dict[str, InspectorsFile] = field(default_factory=dict)
     inspectors: dict[str, Inspector] = field(default_factory=dict)
     inspector_dept: dict[str, str] = field(default_factory=dict)
@@ -88,6 +152,8 @@ class Registry:
     incomplete: set[str] = field(default_factory=set)  # record kinds with a file that failed to load
 
     def origin(self, kind: str, key: str) -> Origin | None:
+        if kind == "target":
+            return self.targets.origin(key)
         return self.origins.get((kind, key))
 
     def all_results(self):
@@ -116,7 +182,8 @@ _TARGET_FIELDS = Target.model_fields
 _TARGET_LISTS = {n for n, f in _TARGET_FIELDS.items() if getattr(f.annotation, "__origin__", None) is list}
 
 
-def _read_targets(path: Path, rf: RegistryFile) -> tuple[list[tuple[int, Target]], list[Problem]]:
+def _read_targets(path: Path, rf: RegistryFile) -> tuple[list[tuple], list[Problem]]:
+    """Validated field values + (file, line) per row: tuples are cheap to keep, cache and send between processes."""
     header, rows = read_csv(path, rf.rel)
     problems: list[Problem] = []
     unknown = [h for h in header if h not in _TARGET_FIELDS]
@@ -128,8 +195,9 @@ def _read_targets(path: Path, rf: RegistryFile) -> tuple[list[tuple[int, Target]
             "表头使用 registries/schema/targets.schema.json 中的字段名", "use the field names of targets.schema.json",
             file=rf.rel, line=1))
         return [], problems
-    out: list[tuple[int, Target]] = []
+    out: list[tuple] = []
     validate = Target.model_validate
+    rel = sys.intern(rf.rel)
     for line, row in rows:
         if len(row) != len(header):
             problems.append(problem("csv.columns", f"本行有 {len(row)} 列，表头有 {len(header)} 列",
@@ -144,7 +212,7 @@ def _read_targets(path: Path, rf: RegistryFile) -> tuple[list[tuple[int, Target]
                 continue
             data[h] = [x for x in v.split(LIST_SEP) if x] if h in _TARGET_LISTS else v
         try:
-            out.append((line, validate(data)))
+            out.append((*validate(data).__dict__.values(), rel, line))
         except ValidationError as e:
             for p in problems_from(e, Target, rf.rel, line=line):
                 col = header.index(p.field) + 1 if p.field in header else None
@@ -181,25 +249,88 @@ def read_file(root: Path, rf: RegistryFile) -> FileResult:
     return res
 
 
-def _read_many(root: Path, rfs: list[RegistryFile]) -> list[FileResult]:
-    return [read_file(root, rf) for rf in rfs]
+@functools.cache
+def _code_version() -> bytes:
+    """Hash of the code that decides what a file means: a cached reading is valid only for the same code."""
+    pkg = Path(__file__).parent
+    h = hashlib.sha1()
+    for p in sorted([*pkg.glob("models/*.py"), *pkg.glob("data/*"), pkg / "load.py", pkg / "yamlio.py",
+                     pkg / "codes.py", pkg / "schema_errors.py", pkg / "layout.py"]):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.digest()
 
 
-def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None) -> list[FileResult]:
-    """Read files, in parallel processes when there are many CSV shards (a city has ~1 M targets)."""
+def _cache_key(root: Path, rf: RegistryFile) -> str:
+    """Content address of one file's reading: its path, its bytes (as git hashes a blob) and the code."""
+    data = (root / rf.rel).read_bytes()
+    blob = hashlib.sha1(b"blob %d\0" % len(data) + data).digest()
+    return hashlib.sha1(_code_version() + rf.rel.encode() + b"\0" + blob).hexdigest()
+
+
+def _cached(cache: Path, key: str) -> FileResult | None:
+    try:
+        return pickle.loads((cache / f"{key}.pkl").read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _read_and_store(root: Path, todo: list[tuple[RegistryFile, str | None]], cache: Path | None) -> list[FileResult]:
+    gc.disable()  # a million small records: the cyclic collector would rescan them again and again
+    try:
+        out = []
+        for rf, key in todo:
+            res = read_file(root, rf)
+            if cache is not None and key is not None:
+                try:
+                    atomic_write_bytes(cache / f"{key}.pkl", pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+                except OSError:
+                    pass  # a read-only registry still validates, only without the cache
+            out.append(res)
+        return out
+    finally:
+        gc.enable()
+
+
+def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
+             cache: Path | None = None) -> list[FileResult]:
+    """Read files; the CSV shards of a city (~1 M targets) in parallel processes.
+
+    With a cache folder, a file whose bytes (and the code reading it) did not change is not
+    parsed again; entries not used by this run are removed, so the cache stays one registry big.
+    """
     jobs = jobs or os.cpu_count() or 1
-    heavy = [rf for rf in rfs if rf.kind.fmt == "csv"]
-    light = [rf for rf in rfs if rf.kind.fmt != "csv"]
+    done: list[FileResult] = []
+    todo: list[tuple[RegistryFile, str | None]] = []
+    used: set[str] = set()
+    for rf in rfs:
+        key = _cache_key(root, rf) if cache is not None else None
+        hit = _cached(cache, key) if key else None
+        if key:
+            used.add(f"{key}.pkl")
+        if hit is not None:
+            done.append(hit)
+        else:
+            todo.append((rf, key))
+    heavy = [t for t in todo if t[0].kind.fmt == "csv"]
     if jobs < 2 or len(heavy) < 4:
-        return _read_many(root, rfs)
-    chunks = [heavy[i::jobs] for i in range(jobs)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_read_many, root, c) for c in chunks if c]
-        out = _read_many(root, light)
-        for f in futures:
-            out.extend(f.result())
+        done.extend(_read_and_store(root, todo, cache))
+    else:
+        light = [t for t in todo if t[0].kind.fmt != "csv"]
+        gc.disable()
+        try:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_read_and_store, root, heavy[i::jobs], cache) for i in range(jobs)]
+                done.extend(_read_and_store(root, light, cache))
+                for f in futures:
+                    done.extend(f.result())
+        finally:
+            gc.enable()
+    if cache is not None and cache.is_dir():
+        for entry in cache.glob("*.pkl"):
+            if entry.name not in used:
+                entry.unlink(missing_ok=True)
     order = {rf.rel: i for i, rf in enumerate(rfs)}
-    return sorted(out, key=lambda r: order[r.rf.rel])
+    return sorted(done, key=lambda r: order[r.rf.rel])
 
 
 # --- assembling the registry -----------------------------------------------------------------
@@ -250,9 +381,9 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
                              "department"):
                     reg.departments[d.id] = d
         elif k in ("targets", "dept-targets"):
-            for line, t in rec:
-                if _register(reg, problems, "target", t.id, Origin(rel, ("id",), line), "检查对象", "target"):
-                    reg.targets[t.id] = t
+            for values in reg.targets.extend(rec):
+                problems.append(_dup("检查对象", "target", values[0], reg.targets.origin(values[0]), rel, "id").at(
+                    line=values[-1]))
         elif k == "dept-config":
             reg.dept_configs[dept] = rec
             reg.origins[("dept-config", dept)] = Origin(rel)
@@ -304,15 +435,21 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
     return reg, problems
 
 
-def load_registry(root: Path, jobs: int | None = None) -> tuple[Registry, list[Problem]]:
-    """Load everything under root; unknown files are problems, not silently skipped."""
+CACHE_DIR = ".ssj-cache/files"
+
+
+def load_registry(root: Path, jobs: int | None = None, cache: bool = True) -> tuple[Registry, list[Problem]]:
+    """Load everything under root; unknown files are problems, not silently skipped.
+
+    The per-file cache lives in `<root>/.ssj-cache/` (ignored by git and by the layout).
+    """
     rfs, unknown = discover(root)
     problems = [problem("layout.unknown-file", "登记册中有无法识别的文件（文件名或位置不对）",
                         "file not recognised by the registry layout (wrong name or folder)",
                         "对照 registries/README.md 的目录结构改名或移动；不属于登记册的文件请移出",
                         "rename or move it per registries/README.md, or move it out of the registry",
                         file=u) for u in unknown]
-    reg, more = assemble(root, read_all(root, rfs, jobs))
+    reg, more = assemble(root, read_all(root, rfs, jobs, root / CACHE_DIR if cache else None))
     return reg, problems + more
 
 

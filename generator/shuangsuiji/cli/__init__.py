@@ -25,6 +25,7 @@ COMMANDS = [
     "shuangsuiji.cli.template_cmd",
     "shuangsuiji.cli.import_cmd",
     "shuangsuiji.cli.codeowners_cmd",
+    "shuangsuiji.cli.audit_cmd",
 ]
 
 
