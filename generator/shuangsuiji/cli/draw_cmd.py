@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from shuangsuiji.cli.draw_registry import REGISTRY_ACTIONS
+
 
 def _add_compute(actions):
     p = actions.add_parser(
@@ -29,6 +31,7 @@ def _run_compute(args) -> int:
 
 ACTIONS = [
     ("compute", _add_compute, _run_compute),
+    *REGISTRY_ACTIONS,
 ]
 
 

@@ -18,11 +18,11 @@ from typing import Any
 
 from shuangsuiji.draw.algorithm import MANIFEST_KEYS, TAG, DrawInput, DrawResult, Frozen, Recusal, freeze, rank_dates, run
 from shuangsuiji.draw.candidates import Tables, build_tables
-from shuangsuiji.draw.canon import canonical_json, canonical_table, sha256_hex
+from shuangsuiji.draw.canon import canonical_table, sha256_hex
 from shuangsuiji.draw.compute import result_json
 from shuangsuiji.draw.sources import (QUICKNET_CHAIN_HASH, check_drand_value, drand_randomness, round_at,
                                       round_time, verify_quicknet)
-from shuangsuiji.errors import Problem, UserError, fail, problem
+from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import DrawFiles, Registry, load_registry
 from shuangsuiji.models.draw import Ceremony, DrawEvent, EventsFile, SourcesFile
 from shuangsuiji.models.task import Task
@@ -137,7 +137,7 @@ def previous_commitment(reg: Registry, task: Task) -> str | None:
     if not before:
         return None
     prev = reg.draws[max(before)[1]]
-    return sha256_hex(canonical_json(prev.manifest))
+    return sha256_hex((reg.root / prev.dept / "draws" / prev.task / "manifest.json").read_bytes())
 
 
 def manifest_extra(reg: Registry, task: Task, minimal: bool = False) -> dict[str, Any]:
@@ -303,7 +303,11 @@ def source_checks(manifest: dict, sources: SourcesFile | None, beacon: Any) -> l
             if not s.signature:
                 out.append(Check("FAIL", f"{label}：缺少 BLS 签名 / no BLS signature"))
                 continue
-            if not check_drand_value(s.value, s.signature):
+            try:
+                genuine = check_drand_value(s.value, s.signature)
+            except UserError:
+                genuine = False
+            if not genuine:
                 out.append(Check("FAIL", f"{label}：BLS 签名或随机数无效 / BLS signature or randomness invalid",
                                  f"round {rnd_text}, randomness {rand}"))
                 continue
