@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from shuangsuiji import codes
 from shuangsuiji.errors import Problem, problem
+from shuangsuiji.freetext import freetext_problems
 from shuangsuiji.load import Registry
 from shuangsuiji.schema_errors import field_path
 
@@ -296,3 +297,11 @@ def draw_folders(reg: Registry) -> Iterator[Problem]:
             yield problem("ref.department-mismatch", f"抽取记录应在 {reg.task_dept[task_id]}/draws/ 下",
                           f"draw folder belongs under {reg.task_dept[task_id]}/draws/", "移动文件夹", "move the folder",
                           file=f"{d.dept}/draws/{task_id}/")
+
+
+# --- personal data typed into free text (freetext.py): errors for ID numbers and bank cards, ------
+# --- warnings for phones, e-mails and registered private names; the span is shown masked. ---------
+
+@rule
+def free_text(reg: Registry) -> Iterator[Problem]:
+    yield from freetext_problems(reg)

@@ -1,0 +1,383 @@
+"""Leak audit: prove that no private or withheld value of the registry is in the built site.
+
+Collects every value the models declare private, every withheld value no approval
+releases, the raw form of every masked value, the personal data found in free text,
+the content of unpublished results, stratum keys and the tickets of targets that were
+not selected; then scans every byte of every output file (HTML, JSON, CSV, XLSX and
+other zips, gzip'd sitemaps and pagefind shards, decompressed) for them, raw and
+normalised (full-width folded; spaces and punctuation removed; JSON `\\uXXXX` and HTML
+`&#…;` escapes decoded; GB18030 files decoded). The credit class itself is a single
+letter and cannot be searched for, so outputs are also checked structurally: no key
+or label that carries a credit class, no stratum key such as `371302|C`.
+
+Matching: each value set is one trie-shaped regular expression (prefixes shared, so
+the regex engine walks it like an Aho–Corasick automaton without failure links),
+compiled once and run in C over each file. Numbers must stand alone (digit
+look-arounds, as in `freetext`), which keeps 11-digit phones from matching inside
+long digit runs by chance. A private value that is also a public value (an operator's
+name that is the name of a 个体工商户, an inspector who shares a name with a person)
+is exempt: the audit cannot tell the two apart and the public one is legitimately shown.
+
+What is reported is the file and the kind of value (`Target.phone`), never the value.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import io
+import os
+import re
+import zipfile
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+
+from shuangsuiji.freetext import FOLD, NameIndex, find_hits, is_text_annotation, registered_names
+from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
+from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
+
+# Characters removed by normalisation: whitespace and punctuation, ASCII and CJK.
+_DROP = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + " \t\r\n\f\v\u00a0\u3000" \
+    "、，。：；！？（）【】《》〈〉「」『』“”‘’—…·－～｜／＼" "\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u30fb"
+_NORM = str.maketrans(FOLD | {ord(c): None for c in _DROP})
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_DIGITISH = re.compile(r"[0-9]+[Xx]?")
+_DIGIT_SEP = re.compile(r"(?<=[0-9])[ \-‐‑–—.·]+(?=[0-9])")
+_JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+# Structural checks: a credit class needs no value to leak, only a key or label next to a class.
+_CREDIT_KEY = re.compile(r"[\"'](?:credit_?class|creditClass|credit_level|risk_?class|risk_?level|riskLevel|"
+                         r"stratum(?:_key)?|strata_key|credit_flags|风险等级|信用等级|信用状况|信用风险(?:等级|分类)?|"
+                         r"信用标记|子库标签)[\"']\s*:")
+_CREDIT_LABEL = re.compile(r"(?:风险等级|信用等级|信用风险(?:等级|分类)?|信用状况|风险分类)\s*[:：]?\s*(?:<[^<>]{0,120}>\s*){0,4}"
+                           r"(?:[A-D](?:类|级)?(?![A-Za-z0-9])|低风险|一般风险|较高风险|高风险)")
+_CSV_HEADER = re.compile(r"(?:^|,)\"?(?:credit_class|风险等级|信用等级|信用状况|flags|tags|stratum)\"?(?:,|$)", re.M)
+_STRATUM_KEY = re.compile(r"(?<![0-9])[0-9]{6}\|[A-D](?![A-Za-z0-9])")
+
+MIN_DIGITS = 6  # 邮编-length numbers and shorter are everywhere
+MIN_CJK = 3  # two-character names collide with ordinary words (高明, 文华); freetext still masks them
+MIN_ASCII = 6
+
+
+@dataclass(frozen=True, order=True)
+class Leak:
+    file: str  # relative to the site; "a.xlsx!xl/sharedStrings.xml" for a member of an archive
+    kind: str  # what leaked: "Target.phone", "credit-class key", …; never the value
+
+
+# --- collecting the values -------------------------------------------------------------------
+
+def _is_vocab(annotation: Any) -> bool:
+    """Literal vocabularies (性别, A–D, 经营异常名录…), slugs and non-text types: too common to search."""
+    if get_origin(annotation) is Literal:
+        return True
+    meta = getattr(annotation, "__metadata__", ())
+    if any(getattr(m, "func", None) is check_slug for m in meta):
+        return True
+    args = get_args(annotation)
+    return bool(args) and all(_is_vocab(a) or a is type(None) for a in args)
+
+
+def _leaves(v: Any, annotation: Any) -> Iterator[str]:
+    """String leaves of a value, skipping vocabulary-typed ones."""
+    if isinstance(v, BaseModel):
+        for name, info in type(v).model_fields.items():
+            yield from _leaves(getattr(v, name), info.annotation)
+    elif isinstance(v, (list, tuple)):
+        inner = get_args(annotation)
+        for x in v:
+            yield from _leaves(x, inner[0] if len(inner) == 1 else Any)
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from _leaves(x, Any)
+    elif isinstance(v, str) and not _is_vocab(annotation):
+        yield v
+
+
+class _Collector:
+    def __init__(self, released: set[tuple[str, str]], names: NameIndex):
+        self.values: list[tuple[str, str, bool]] = []  # (value, kind, raw_only)
+        self.released = released
+        self.names = names
+
+    def add(self, value: str, kind: str, raw_only: bool = False) -> None:
+        self.values.append((value, kind, raw_only))
+
+    def record(self, rec: BaseModel, key: str | None = None, everything: bool = False) -> None:
+        """Collect a record's non-public values; `everything`: the whole record is unpublished."""
+        key = approval_key(rec) or key
+        model = type(rec).__name__
+        for r in rules_of(type(rec)):
+            v = getattr(rec, r.name)
+            ann = type(rec).model_fields[r.name].annotation
+            kind = f"{model}.{r.name}"
+            hidden = (r.vis in (Visibility.PRIVATE, Visibility.MASKED)
+                      or (r.vis is Visibility.WITHHELD and getattr(rec, "type", None) not in r.public_for_types
+                          and (key, r.name) not in self.released))
+            if hidden or (everything and r.text):
+                for s in _leaves(v, ann):
+                    self.add(s, kind)
+            elif isinstance(v, BaseModel):
+                self.record(v, key, everything)
+            elif isinstance(v, (list, tuple)):
+                for x in v:
+                    if isinstance(x, BaseModel):
+                        self.record(x, key, everything)
+            if r.text and isinstance(v, str) and not hidden:
+                for h in find_hits(v, self.names):  # personal data typed into a public text
+                    self.add(v[h.start:h.end], f"{kind} ({h.kind} in free text)")
+
+
+def _scope_targets(registry) -> set[str]:
+    ids = {r.target for _, _, r in registry.all_results()}
+    for d in registry.draws.values():
+        rec = d.record if isinstance(d.record, dict) else {}
+        for k in ("tickets", "assignments", "ranked"):
+            if isinstance(rec.get(k), dict):
+                ids.update(rec[k])
+        cand = d.tables.get("candidates")
+        if cand:
+            ids.update(line.split(b"\t", 1)[0].decode("utf-8", "replace") for line in cand.splitlines() if line)
+    for t in registry.tasks.values():
+        ids.update(t.fixed_targets)
+    return ids
+
+
+def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, bool]]:
+    """(value, kind, raw_only) of everything that must never be published.
+
+    Targets: those named by a result, a draw (candidates included) or a task, the ones a
+    page can ever be about; `all_targets` adds the whole directory (slower on a city).
+    """
+    c = _Collector(_released(registry), NameIndex(registered_names(registry)))
+    for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
+                *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
+                *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),
+                *registry.tasks.values(), *registry.approvals.values()):
+        c.record(rec)
+    for _, _, r in registry.all_results():
+        c.record(r, everything=r.status not in PUBLISHED_STATUSES)
+    ids = sorted(registry.targets) if all_targets else sorted(_scope_targets(registry))
+    for tid in ids:
+        t = registry.targets.get(tid)
+        if t is not None:
+            c.record(t)
+    for task_id, d in sorted(registry.draws.items()):
+        for rec in (d.sources, d.events, d.ceremony):
+            if rec is not None:
+                c.record(rec)
+        record = d.record if isinstance(d.record, dict) else {}
+        manifest = record.get("manifest") if isinstance(record.get("manifest"), dict) else d.manifest or {}
+        keys = set(manifest.get("ratios", {}) if isinstance(manifest.get("ratios"), dict) else ())
+        keys.update(record.get("strata", {}) if isinstance(record.get("strata"), dict) else ())
+        cand = d.tables.get("candidates") or b""
+        keys.update(line.split(b"\t")[1].decode("utf-8", "replace")
+                    for line in cand.splitlines() if line.count(b"\t") == 1)
+        for k in sorted(keys):
+            c.add(k, "stratum key", raw_only=True)
+        selected = set()
+        for s in (record.get("strata") or {}).values() if isinstance(record.get("strata"), dict) else ():
+            if isinstance(s, dict):
+                selected.update(x for x in s.get("selected", ()) if isinstance(x, str))
+        for tid, ticket in (record.get("tickets") or {}).items() if isinstance(record.get("tickets"), dict) else ():
+            if tid not in selected and isinstance(ticket, str):
+                c.add(ticket, "ticket of an unselected candidate")
+    return c.values
+
+
+def normalise(s: str) -> str:
+    return s.translate(_NORM)
+
+
+@dataclass
+class Needles:
+    """The values to search for, by matcher, each mapped to its kind."""
+
+    text: dict[str, str]  # normalised, searched in normalised output
+    digits: dict[str, str]  # digit strings, searched standing alone
+    raw: dict[str, str]  # searched as they are (stratum keys)
+    exempt: int = 0  # values left out because they are also public
+
+    def __len__(self) -> int:
+        return len(self.text) + len(self.digits) + len(self.raw)
+
+
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = ()) -> Needles:
+    text: dict[str, str] = {}
+    digits: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    for value, kind, raw_only in values:
+        if raw_only:
+            v = value.translate(FOLD).strip()
+            if len(v) >= 4:
+                raw.setdefault(v, kind)
+            continue
+        n = normalise(value)
+        if _DIGITISH.fullmatch(n):
+            if len(n) >= MIN_DIGITS:
+                digits.setdefault(n.upper(), kind)
+        elif _CJK.search(n):
+            if len(n) >= MIN_CJK:
+                text.setdefault(n, kind)
+        elif len(n) >= MIN_ASCII:
+            text.setdefault(n, kind)
+    needles = Needles(text, digits, raw)
+    corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
+    if corpus:
+        hits = _Scanner(needles).scan_text(corpus)
+        drop = {(m, v) for m, v, _ in hits}
+        for m, v in drop:
+            getattr(needles, m).pop(v, None)
+        needles.exempt = len(drop)
+    return needles
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regular expression matching any of `words`, shaped as a trie (shared prefixes)."""
+    root: dict = {}
+    for w in sorted(set(words)):
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        # Iterative-safe depth: words are values (≤ a few hundred chars); recursion depth is their length.
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root) if root else "(?!)"
+
+
+class _Scanner:
+    """The compiled matchers of one needle set."""
+
+    def __init__(self, needles: Needles):
+        self.needles = needles
+        self.text_rx = re.compile(trie_regex(needles.text)) if needles.text else None
+        self.digit_rx = re.compile(rf"(?<![0-9])(?:{trie_regex(needles.digits)})(?![0-9])", re.I) if needles.digits else None
+        self.raw_rx = re.compile(trie_regex(needles.raw)) if needles.raw else None
+
+    def scan_text(self, text: str) -> set[tuple[str, str, str]]:
+        """(matcher, needle, kind) found in a decoded text."""
+        out: set[tuple[str, str, str]] = set()
+        folded = text.translate(FOLD)
+        if self.raw_rx:
+            out.update(("raw", m.group(), self.needles.raw[m.group()]) for m in self.raw_rx.finditer(folded))
+        if self.digit_rx:
+            for t in (folded, _DIGIT_SEP.sub("", folded)):
+                out.update(("digits", m.group().upper(), self.needles.digits[m.group().upper()])
+                           for m in self.digit_rx.finditer(t))
+        if self.text_rx:
+            norm = folded.translate(_NORM)
+            out.update(("text", m.group(), self.needles.text[m.group()]) for m in self.text_rx.finditer(norm))
+        return out
+
+
+# --- reading the site --------------------------------------------------------------------------
+
+def _decode(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")  # spreadsheet-friendly CSVs are often GBK
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", "replace")
+    if "\\u" in text:
+        text = _JSON_ESC.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def _expand(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes]]:
+    """The file's bytes, and the decompressed contents of gzip streams and zip archives (xlsx)."""
+    if depth < 3 and data[:2] == b"\x1f\x8b":
+        try:
+            yield from _expand(name + "!gunzip", gzip.decompress(data), depth + 1)
+            return
+        except (OSError, EOFError, zlib.error):
+            pass
+    if depth < 3 and data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for info in sorted(z.infolist(), key=lambda i: i.filename):
+                    if not info.is_dir():
+                        yield from _expand(f"{name}!{info.filename}", z.read(info), depth + 1)
+            return
+        except (zipfile.BadZipFile, OSError, zlib.error, EOFError):
+            pass
+    yield name, data
+
+
+def _structural(name: str, text: str) -> Iterator[str]:
+    if _CREDIT_KEY.search(text):
+        yield "credit-class key"
+    if _CREDIT_LABEL.search(text):
+        yield "credit-class label"
+    if _STRATUM_KEY.search(text):
+        yield "stratum key (region|class)"
+    if name.lower().endswith(".csv") and _CSV_HEADER.search(text[:4096].split("\n", 1)[0]):
+        yield "credit-class column"
+
+
+_SCANNER: _Scanner | None = None
+
+
+def _init(needles: Needles) -> None:
+    global _SCANNER
+    _SCANNER = _Scanner(needles)
+
+
+def _scan_files(root: str, rels: list[str]) -> list[Leak]:
+    leaks: set[Leak] = set()
+    for rel in rels:
+        with open(os.path.join(root, rel), "rb") as f:
+            data = f.read()
+        for name, part in _expand(rel, data):
+            text = _decode(part)
+            leaks.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
+            leaks.update(Leak(name, kind) for kind in _structural(name, text))
+    return sorted(leaks)
+
+
+def site_files(site_dir: Path) -> list[str]:
+    return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+
+
+def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None) -> list[Leak]:
+    """Scan every file under site_dir; in parallel processes for big sites."""
+    rels = site_files(site_dir)
+    sizes = sum((site_dir / r).stat().st_size for r in rels)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or sizes < 64 << 20:
+        _init(needles)
+        return _scan_files(str(site_dir), rels)
+    # Interleave by size so both workers get a similar share of bytes.
+    rels_by_size = sorted(rels, key=lambda r: -(site_dir / r).stat().st_size)
+    chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
+    out: set[Leak] = set()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles,)) as pool:
+        for leaks in pool.map(_scan_files, [str(site_dir)] * len(chunks), chunks):
+            out.update(leaks)
+    return sorted(out)
+
+
+def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False) -> Needles:
+    pub = pub if pub is not None else redact(registry)
+    return build_needles(collect_values(registry, all_targets), public_strings(pub))
+
+
+def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
+               jobs: int | None = None) -> list[Leak]:
+    """Every leak of a private or withheld registry value into the built site (empty when clean)."""
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs)
