@@ -12,7 +12,9 @@ from html import escape
 
 from shuangsuiji import stats
 from shuangsuiji.charts import Bar, bar_chart, figure
+from shuangsuiji.credit import SERIOUS
 from shuangsuiji.stats import FOLLOW_UPS, Row, Stats, pct
+from shuangsuiji.warning import DIMS
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,39 @@ def stats_files(st: Stats) -> dict[str, bytes]:
     """CSV files next to the pages: `stats/<dimension>.csv` (UTF-8 with BOM for Excel)."""
     st = st.public()
     return {f"stats/{d}.csv": stats.table_csv(rows, st.total).encode("utf-8") for d, rows in st.tables.items()}
+
+
+def warnings_page(tests: list, period_note: str = "年度") -> SitePage:
+    """/stats/warnings/: every region and industry tested, flagged ones first, with the numbers behind each."""
+    head = ("", "维度", "名称", "上期", "上期问题/检查", "本期", "本期问题/检查", "z", "p（单侧）", "BH 校正后 p")
+    rows = []
+    for t in tests:
+        cells = (DIMS[t.dim], t.label, t.previous, f"{t.k0}/{t.n0}（{pct(t.rate0)}）", t.current,
+                 f"{t.k1}/{t.n1}（{pct(t.rate1)}）", f"{t.z:.2f}", f"{t.p:.3g}", f"{t.p_adjusted:.3g}")
+        rows.append(f'<tr id="{escape(t.dim)}-{escape(t.key)}"><td>{"预警" if t.flagged else ""}</td>'
+                    + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+    html = ('<article class="ssj-stats" data-pagefind-body><h1>风险预警</h1>'
+            '<p class="ssj-note">方法：按检查完成日期分期（' + escape(period_note) + '），对每个区域和行业门类比较本期与上期的'
+            '问题发现率；两期检查户次均不少于 30 户的才检验；单侧两比例 z 检验（合并方差，备择假设为本期上升）；'
+            '对全部受检区域和行业一并作 Benjamini–Hochberg 校正，校正后 p ≤ 0.05 且本期高于上期的标为预警。</p>'
+            '<div class="ssj-table-wrap"><table class="ssj-stats-table"><thead><tr>'
+            + "".join(f'<th scope="col">{escape(h)}</th>' for h in head) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>"
+            + ("" if tests else "<p>暂无样本量足够的区域或行业。</p>") + "</article>")
+    return SitePage("stats/warnings/", "风险预警", html)
+
+
+def serious_list_page(events: list, names: dict[str, str]) -> SitePage:
+    """/credit/serious/: targets on the 严重违法失信名单 by rule, with the date, ground and legal basis.
+    `names`: target id → public name (from the PublicRegistry)."""
+    rows = [e for e in events if e.kind == SERIOUS]
+    body = "".join(
+        f'<tr><td><a href="../../targets/{escape(e.target)}/">{escape(names.get(e.target, e.target))}</a></td>'
+        f"<td>{escape(e.target)}</td><td>{e.date.isoformat()}</td><td>{escape(e.ground)}</td>"
+        f"<td>{escape(e.basis)}</td></tr>" for e in rows)
+    html = ('<article class="ssj-credit" data-pagefind-body><h1>严重违法失信名单（依规则列入）</h1>'
+            '<p class="ssj-note">列入经营异常名录届满3年仍未移出的，列入严重违法失信名单。日期为依规则应列入之日。</p>'
+            '<div class="ssj-table-wrap"><table><thead><tr><th scope="col">名称</th><th scope="col">统一社会信用代码</th>'
+            '<th scope="col">列入日期</th><th scope="col">列入事由</th><th scope="col">依据</th></tr></thead><tbody>'
+            + body + "</tbody></table></div>" + ("" if rows else "<p>暂无。</p>") + "</article>")
+    return SitePage("credit/serious/", "严重违法失信名单", html)
