@@ -45,6 +45,7 @@ def base(tmp_path_factory) -> Path:
     depts["departments"].append({"id": "jyj", "name": "教育局", "full_name": "临沂市教育局", "level": "市级",
                                  "region": "371300", "annex1": True, "owners": ["@linyi/jyj", "zhang@example.org"]})
     write_yaml(reg / "departments.yaml", depts)
+    shutil.copy(REPO / ".gitignore", repo / ".gitignore")  # the project's ignores (ssj's caches)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "registry")
