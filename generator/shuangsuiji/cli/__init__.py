@@ -18,6 +18,7 @@ COMMANDS = [
     "shuangsuiji.cli.validate_cmd",
     "shuangsuiji.cli.schema_cmd",
     "shuangsuiji.cli.draw_cmd",
+    "shuangsuiji.cli.synth_cmd",
     "shuangsuiji.cli.stats_cmd",
     "shuangsuiji.cli.credit_cmd",
     "shuangsuiji.cli.progress_cmd",
@@ -26,6 +27,8 @@ COMMANDS = [
     "shuangsuiji.cli.import_cmd",
     "shuangsuiji.cli.codeowners_cmd",
     "shuangsuiji.cli.audit_cmd",
+    "shuangsuiji.cli.build_cmd",
+    "shuangsuiji.cli.serve_cmd",
 ]
 
 

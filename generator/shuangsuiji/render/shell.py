@@ -65,7 +65,10 @@ def _raw(text: str) -> str:
 
 
 def shell_template(html: str, site_url: str) -> str:
-    """Turn the stub page into a Jinja2 template with blocks `body` and variables root, base, title, canonical."""
+    """Turn the stub page into a Jinja2 template.
+
+    Blocks `head`, `body`, `scripts`; variables `root` ('../../'), `base` ('../..'), `title`, `canonical`.
+    """
     if _BODY_START not in html or _BODY_END not in html:
         fail("build.shell", "页面外壳中找不到内容区标记（site_config/overrides/main.html 被改动？）",
              "content markers missing from the shell (was site_config/overrides/main.html changed?)",
@@ -81,6 +84,8 @@ def shell_template(html: str, site_url: str) -> str:
         (re.escape(_TITLE), "{{ title }}"),
         (r'"\.\./', '"{{ root }}'),
         (r'"\.\."', '"{{ base }}"'),
+        ("</head>", "{% block head %}{% endblock %}</head>"),
+        ("</body>", "{% block scripts %}{% endblock %}</body>"),
     ]
     pattern = re.compile("|".join(f"({p})" for p, _ in subs))
 

@@ -1,0 +1,27 @@
+"""`ssj build`: compile the registry into the public static site."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def register(sub):
+    p = sub.add_parser("build", help="生成公开网站 / build the public site",
+                       description="校验登记册、脱敏、生成网站（记录页面、说明页面、搜索索引、订阅、开放数据），"
+                                   "完成后整体替换输出目录；出错时原网站保持不变。")
+    p.add_argument("--registry", default="registries", help="登记册目录（默认 registries）/ registry folder")
+    p.add_argument("--out", default="site", help="输出目录（默认 site）/ output folder")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="并行进程数 / worker processes")
+    p.add_argument("--cache", default=None, help="缓存目录（默认输出目录旁的 .ssj-cache）/ cache folder")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from shuangsuiji.build import build
+
+    stats = build(Path(args.registry), Path(args.out), jobs=max(1, args.jobs),
+                  cache=Path(args.cache) if args.cache else None)
+    sys.stdout.write(stats.line() + "\n")
+    return 0

@@ -1,0 +1,80 @@
+"""`ssj serve`: preview the site on localhost and rebuild when the registry or templates change.
+
+Changes are found by polling modification times (no extra dependency, works everywhere);
+a failed rebuild prints its problems and keeps serving the last good site.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+import time
+from pathlib import Path
+
+from shuangsuiji.errors import UserError
+
+
+def register(sub):
+    p = sub.add_parser("serve", help="本地预览网站 / preview the site locally",
+                       description="生成网站并在本机提供预览；登记册、说明页面或模板改动后自动重新生成。")
+    p.add_argument("--registry", default="registries", help="登记册目录 / registry folder")
+    p.add_argument("--out", default="site", help="输出目录 / output folder")
+    p.add_argument("--port", type=int, default=8000, help="端口（默认 8000）/ port")
+    p.add_argument("--interval", type=float, default=1.0, help="检查改动的间隔秒数 / polling interval")
+    p.set_defaults(func=run)
+
+
+def snapshot(roots: list[Path]) -> dict[str, float]:
+    """Modification time of every file under the watched folders."""
+    out = {}
+    for root in roots:
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for p in files:
+            if p.is_file() and ".git" not in p.parts:
+                out[str(p)] = p.stat().st_mtime
+    return out
+
+
+def _rebuild(registry: Path, out: Path) -> None:
+    from shuangsuiji.build import build
+
+    try:
+        sys.stdout.write(build(registry, out).line() + "\n")
+    except UserError as e:
+        for p in e.problems:
+            sys.stderr.write(p.text() + "\n")
+        sys.stderr.write("生成失败，继续提供上一次的网站 / build failed; serving the previous site\n")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):  # serve whatever `site/` is now (it is swapped on rebuild)
+        self.directory = str(self.server.site_dir)
+        return super().translate_path(path)
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+def run(args) -> int:
+    from shuangsuiji.build import _project_for
+
+    registry, out = Path(args.registry), Path(args.out)
+    project = _project_for(registry)
+    watched = [registry, project / "content", project / "site_config", project / "mkdocs.yml"]
+    _rebuild(registry, out)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), _Handler)
+    server.site_dir = out.resolve()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sys.stdout.write(f"预览地址 / preview: http://127.0.0.1:{server.server_address[1]}/ （Ctrl-C 退出）\n")
+    seen = snapshot(watched)
+    try:
+        while True:
+            time.sleep(args.interval)
+            now = snapshot(watched)
+            if now != seen:
+                seen = now
+                _rebuild(registry, out)
+    finally:
+        server.shutdown()
