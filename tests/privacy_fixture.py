@@ -11,7 +11,7 @@ from pathlib import Path
 import shuangsuiji.models
 from registry_fixture import make_registry, target_row, write_targets, write_yaml
 from shuangsuiji.codes import luhn_ok, make_id_number
-from shuangsuiji.draw.compute import compute
+from shuangsuiji.cli import main
 from shuangsuiji.models.base import Record, Visibility, visibility_of
 
 
@@ -45,10 +45,15 @@ CANARY = {
     "liaison.office_phone": "0539-8765432",
     "liaison.mobile": "13912345678",
     "owners": "@linyi/canary-owner",
-    "stratum": "371302|D",
+    "conflict.by": "冯雀申报人",
 }
 SOLE_NAME = "赵雀鸣"  # the 个体工商户 is named after its operator: the name is public, the rest is not
 RELEASED = "已批准公开的详情金雀放行"  # details an approval releases: must be published
+
+
+def _ssj(*args) -> None:
+    code = main([str(a) for a in args])
+    assert code == 0, args
 
 
 def non_public_fields() -> set[tuple[str, str]]:
@@ -70,8 +75,8 @@ def make_canary_registry(root: Path) -> Path:
                        phone=CANARY["sole.phone"], id_number=CANARY["sole.id_number"], credit_class="D",
                        flags="经营异常名录;投诉举报多", tags="canarysub", last_inspected="2016-05-05"),
             target_row(2, legal_rep=CANARY["firm.legal_rep"], phone=CANARY["firm.phone"],
-                       id_number=CANARY["firm.id_number"], credit_class="C"),
-            target_row(3, credit_class="A")]
+                       id_number=CANARY["firm.id_number"], credit_class="C", tags="canarysub"),
+            target_row(3, credit_class="A", tags="canarysub")]
     write_targets(root / "targets/371302.csv", rows)
     write_yaml(root / "departments.yaml", {"departments": [
         {"id": "szbn", "name": "市职能办", "full_name": "临沂市推进政府职能转变领导小组办公室", "level": "市级",
@@ -90,6 +95,21 @@ def make_canary_registry(root: Path) -> Path:
         "items": ["SCJG-01"], "scope": {"regions": ["371302"], "tags": ["canarysub"]},
         "ratios": {"D": "1", "C": "1", "flagged": "1"}, "period": {"start": "2026-03-01", "end": "2026-06-30"},
         "published": "2026-02-20", "seed_sources": [{"kind": "dice", "date": "2026-02-27", "place": "临沂市政务服务中心"}]})
+    draw = root / f"scjgj/draws/{task}"
+    write_yaml(draw / "conflicts.yaml", {"task": task, "conflicts": [
+        {"inspector": "SCJG-0004", "target": FIRM, "reason": "当事人或其近亲属", "declared_by": CANARY["conflict.by"],
+         "date": "2026-02-21"}]})
+    _ssj("draw", "freeze", task, "--registry", root)
+    write_yaml(draw / "sources.yaml", {"task": task, "sources": [{"kind": "dice", "value": "31415926",
+                                                                   "witnesses": ["周见证"]}]})
+    write_yaml(draw / "ceremony.yaml", {"ran_by": "市场监管局", "ran_at": "2026-02-27T10:00:00+08:00",
+                                        "witnesses": [{"name": "吴监督", "role": "人大代表"}]})
+    _ssj("draw", "run", task, "--registry", root)
+    first = json.loads((draw / "record.json").read_text(encoding="utf-8"))["initial_assignments"][SOLE][0]
+    _ssj("draw", "recuse", task, SOLE, first, "--reason", "其他关系可能影响公正", "--date", "2026-03-02",
+         "--registry", root)
+    events = (draw / "events.yaml").read_text(encoding="utf-8")
+    (draw / "events.yaml").write_text(events.rstrip("\n") + f"\n  note: {CANARY['event.note']}\n", encoding="utf-8")
     remark = (f"现场由{CANARY['remark.person']}陪同，电话{CANARY['remark.mobile']}，身份证{CANARY['remark.id_number']}，"
               f"银行卡{CANARY['remark.card']}，邮箱{CANARY['remark.email']}，座机{CANARY['remark.landline']}。")
 
@@ -103,33 +123,16 @@ def make_canary_registry(root: Path) -> Path:
 
     write_yaml(root / f"scjgj/results/{task}.yaml", {"department": "scjgj", "task": task, "results": [
         result("R-1", SOLE, "更正", remarks=remark, details=CANARY["details.secret"], persons=[CANARY["remark.person"]],
-               first={"outcome": ["未发现问题"], "remarks": CANARY["first.remarks"]},
+               first={"outcome": ["发现问题待后续处理"], "problems": ["未按规定公示应当公示的信息"],
+                      "follow_ups": ["责令改正并跟踪"], "remarks": CANARY["first.remarks"]},
                revisions=[{"date": "2026-04-10", "action": "公示", "by": "市场监管局"},
                           {"date": "2026-04-20", "action": "更正", "by": "市场监管局", "reason": "更正备注"}]),
-        result("R-2", OTHER, "撤回", exception="投诉举报", remarks=CANARY["withdrawn.remarks"], published_on="2026-04-10",
+        result("R-2", FIRM, "撤回", exception="投诉举报", remarks=CANARY["withdrawn.remarks"], published_on="2026-04-10",
                revisions=[{"date": "2026-04-25", "action": "撤回", "by": "市场监管局", "reason": "检查对象有误"}]),
-        result("R-3", OTHER, "草稿", exception="投诉举报", remarks=CANARY["draft.remarks"]),
-        result("R-4", FIRM, "已公示", details=RELEASED),
+        result("R-3", FIRM, "草稿", exception="投诉举报", remarks=CANARY["draft.remarks"]),
+        result("R-4", FIRM, "已公示", details=RELEASED, exception="投诉举报"),
     ]})
     write_yaml(root / "scjgj/approvals.yaml", {"department": "scjgj", "approvals": [
         {"record": "result:R-4", "field": "details", "approved_on": "2026-04-09", "approved_by": "临沂市市场监督管理局",
          "basis": "权利人同意"}]})
-    draw = root / f"scjgj/draws/{task}"
-    out = json.loads(compute(json.dumps({
-        "task": task, "candidates": [[SOLE, CANARY["stratum"]], [FIRM, "371302|C"], [OTHER, "371302|A"]],
-        "inspectors": [[f"SCJG-{i:04d}", "scjgj"] for i in range(1, 5)],
-        "ratios": {CANARY["stratum"]: "1", "371302|C": "1", "371302|A": "0.03"},
-        "slots": ["scjgj", "scjgj"], "sources": [["dice", "31415926"]]}).encode()))
-    draw.mkdir(parents=True, exist_ok=True)
-    (draw / "manifest.json").write_text(json.dumps(out["manifest"], ensure_ascii=False), encoding="utf-8")
-    (draw / "record.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
-    (draw / "candidates.tsv").write_bytes(f"{SOLE}\t{CANARY['stratum']}\n{FIRM}\t371302|C\n{OTHER}\t371302|A\n".encode())
-    write_yaml(draw / "sources.yaml", {"task": task, "sources": [{"kind": "dice", "value": "31415926",
-                                                                   "witnesses": ["周见证"]}]})
-    write_yaml(draw / "ceremony.yaml", {"ran_by": "市场监管局", "ran_at": "2026-02-27T10:00:00+08:00",
-                                        "witnesses": [{"name": "吴监督", "role": "人大代表"}]})
-    first = out["assignments"][SOLE][0]
-    write_yaml(draw / "events.yaml", {"task": task, "events": [
-        {"seq": 1, "type": "回避", "date": "2026-03-02", "declared_by": first, "target": SOLE, "inspector": first,
-         "reason": "其他关系可能影响公正", "note": CANARY["event.note"]}]})
     return root

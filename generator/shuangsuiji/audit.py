@@ -37,7 +37,7 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
-from shuangsuiji.freetext import FOLD, NameIndex, find_hits, is_text_annotation, registered_names
+from shuangsuiji.freetext import FOLD, NameIndex, draw_target_ids, find_hits, registered_names
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 
@@ -57,7 +57,7 @@ _CREDIT_KEY = re.compile(r"[\"'](?:credit_?class|creditClass|credit_level|risk_?
 _CREDIT_LABEL = re.compile(r"(?:风险等级|信用等级|信用风险(?:等级|分类)?|信用状况|风险分类)\s*[:：]?\s*(?:<[^<>]{0,120}>\s*){0,4}"
                            r"(?:[A-D](?:类|级)?(?![A-Za-z0-9])|低风险|一般风险|较高风险|高风险)")
 _CSV_HEADER = re.compile(r"(?:^|,)\"?(?:credit_class|风险等级|信用等级|信用状况|flags|tags|stratum)\"?(?:,|$)", re.M)
-_STRATUM_KEY = re.compile(r"(?<![0-9])[0-9]{6}\|[A-D](?![A-Za-z0-9])")
+_STRATUM_KEY = re.compile(r"(?<![0-9])[0-9]{6}\|(?:[A-D](?![A-Za-z0-9])|低|一般|较高|高|重点)")
 
 MIN_DIGITS = 6  # 邮编-length numbers and shorter are everywhere
 MIN_CJK = 3  # two-character names collide with ordinary words (高明, 文华); freetext still masks them
@@ -136,10 +136,7 @@ class _Collector:
 def _scope_targets(registry) -> set[str]:
     ids = {r.target for _, _, r in registry.all_results()}
     for d in registry.draws.values():
-        rec = d.record if isinstance(d.record, dict) else {}
-        for k in ("tickets", "assignments", "ranked"):
-            if isinstance(rec.get(k), dict):
-                ids.update(rec[k])
+        ids.update(draw_target_ids(d.record))
         cand = d.tables.get("candidates")
         if cand:
             ids.update(line.split(b"\t", 1)[0].decode("utf-8", "replace") for line in cand.splitlines() if line)
@@ -168,25 +165,26 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
         if t is not None:
             c.record(t)
     for task_id, d in sorted(registry.draws.items()):
-        for rec in (d.sources, d.events, d.ceremony):
+        for rec in (d.sources, d.events, d.ceremony, d.conflicts):
             if rec is not None:
                 c.record(rec)
         record = d.record if isinstance(d.record, dict) else {}
         manifest = record.get("manifest") if isinstance(record.get("manifest"), dict) else d.manifest or {}
         keys = set(manifest.get("ratios", {}) if isinstance(manifest.get("ratios"), dict) else ())
-        keys.update(record.get("strata", {}) if isinstance(record.get("strata"), dict) else ())
+        private = record.get("private") if isinstance(record.get("private"), dict) else {}
+        for strata in (record.get("strata"), private.get("strata")):
+            if isinstance(strata, dict):
+                keys.update(strata)
         cand = d.tables.get("candidates") or b""
         keys.update(line.split(b"\t")[1].decode("utf-8", "replace")
                     for line in cand.splitlines() if line.count(b"\t") == 1)
         for k in sorted(keys):
             c.add(k, "stratum key", raw_only=True)
-        selected = set()
-        for s in (record.get("strata") or {}).values() if isinstance(record.get("strata"), dict) else ():
-            if isinstance(s, dict):
-                selected.update(x for x in s.get("selected", ()) if isinstance(x, str))
-        for tid, ticket in (record.get("tickets") or {}).items() if isinstance(record.get("tickets"), dict) else ():
-            if tid not in selected and isinstance(ticket, str):
-                c.add(ticket, "ticket of an unselected candidate")
+        if isinstance(record.get("strata"), dict):  # `ssj draw compute` layout: tickets of every candidate
+            chosen = {x for s in record["strata"].values() if isinstance(s, dict) for x in s.get("selected", ())}
+            for tid, ticket in sorted((record.get("tickets") or {}).items()):
+                if tid not in chosen and isinstance(ticket, str):
+                    c.add(ticket, "ticket of an unselected candidate")
     return c.values
 
 

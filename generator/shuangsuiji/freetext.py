@@ -192,7 +192,7 @@ def registered_names(registry) -> set[str]:
         names.update(r.persons)
         seen_targets.add(r.target)
     for d in registry.draws.values():
-        seen_targets.update(_draw_target_ids(d.record))
+        seen_targets.update(draw_target_ids(d.record))
     for tid in seen_targets:
         t = registry.targets.get(tid)
         if t is not None:
@@ -200,18 +200,16 @@ def registered_names(registry) -> set[str]:
     return {n for n in names if n and len(n.strip()) >= 2}
 
 
-def _draw_target_ids(record: dict | None) -> list[str]:
-    """Target ids a draw record names (selected or assigned), whatever its exact layout."""
+def draw_target_ids(record: dict | None) -> list[str]:
+    """Target ids a draw record names (selected, ranked or assigned), in either record layout."""
     if not isinstance(record, dict):
         return []
     out: list[str] = []
-    for key in ("assignments", "initial_assignments", "ranked", "dates"):
-        v = record.get(key)
+    current = record.get("current") if isinstance(record.get("current"), dict) else {}
+    for v in (record.get("tickets"), record.get("ranked"), record.get("initial_assignments"),
+              record.get("assignments"), current.get("assignments")):
         if isinstance(v, dict):
             out.extend(k for k in v if isinstance(k, str))
-    for s in (record.get("strata") or {}).values() if isinstance(record.get("strata"), dict) else ():
-        if isinstance(s, dict):
-            out.extend(x for x in s.get("selected", ()) if isinstance(x, str))
     return out
 
 

@@ -223,8 +223,9 @@ class _Redactor:
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Manifest keys that say nothing about a target: the ratios (by stratum key) and the hashes of
 # the candidates and conflicts tables (small tables can be brute-forced) are never shown.
-PUBLIC_MANIFEST_KEYS = ("tag", "task", "slots", "cap_slack", "min_per_stratum", "seed_sources", "seed_plan",
-                        "inspectors_sha256", "department", "published", "previous")
+PUBLIC_MANIFEST_KEYS = ("tag", "task", "department", "partners", "items", "mode", "published", "period",
+                        "random_date", "slots", "cap_slack", "min_per_stratum", "seed_sources", "seed_plan",
+                        "previous_commitment", "inspectors_sha256")
 
 
 def _ids(v: Any) -> tuple:
@@ -238,40 +239,55 @@ def _str_map(v: Any) -> Mapping[str, Any]:
                              for k, x in sorted(v.items()) if isinstance(x, (list, str, int))})
 
 
+def _strata(rec: dict, salt: str) -> tuple[list[Public], list[str]]:
+    """Opaque strata (label, N, r, n) and the selected targets, from either record layout:
+    `ssj draw run` (a list already labelled) or `ssj draw compute` (keyed by stratum key,
+    relabelled here in an order that follows neither the keys nor the classes)."""
+    raw = rec.get("strata")
+    if isinstance(raw, list):
+        rows = sorted((s for s in raw if isinstance(s, dict)), key=lambda s: str(s.get("label")))
+        return [_public("Stratum", label=str(s.get("label")), N=s.get("N"), ratio=s.get("ratio"), n=s.get("n"))
+                for s in rows], []
+    if not isinstance(raw, dict):
+        return [], []
+    keys = sorted(raw, key=lambda k: hashlib.sha256(f"{salt}\0{k}".encode()).hexdigest())
+    strata, selected = [], []
+    for i, k in enumerate(keys, 1):
+        s = raw[k] if isinstance(raw[k], dict) else {}
+        strata.append(_public("Stratum", label=f"S{i}", N=s.get("N"), ratio=s.get("ratio"), n=s.get("n")))
+        selected.extend(x for x in s.get("selected", ()) if isinstance(x, str))
+    return strata, selected
+
+
 def public_draw(task_id: str, files, record: dict | None, rd: _Redactor) -> Public:
-    """The public part of one task's draw (spec draw.md, "Private strata").
+    """The public part of one task's draw (spec draw.md, "Private strata"), read by whitelist.
 
     Shown: commitment, seed, public manifest keys, seed sources and values, each stratum as
     an opaque label with N, r and n, the selected targets with their tickets (not grouped
     by stratum), processing order, caps, ranked lists, initial and current assignments,
     the matching log, the event log without internal notes, the ceremony.
     Never: stratum keys, which stratum a target is in, reserves, tickets of targets not
-    selected, per-target ratios.
+    selected, per-target ratios, the record's `private` part.
     """
     rec = record if isinstance(record, dict) else {}
+    current = rec.get("current") if isinstance(rec.get("current"), dict) else rec
     manifest = rec.get("manifest") if isinstance(rec.get("manifest"), dict) else (files.manifest or {})
     commitment = rec.get("commitment")
-    if not isinstance(commitment, str) and manifest:
+    if not isinstance(commitment, str) and isinstance(files.manifest, dict):
         # A frozen draw not run yet: its commitment is published with the task, before the seed exists.
-        commitment = sha256_hex(canonical_json(manifest))
-    strata_in = rec.get("strata") if isinstance(rec.get("strata"), dict) else {}
-    # Opaque labels in an order that follows neither the keys nor the classes.
-    salt = commitment or task_id
-    keys = sorted(strata_in, key=lambda k: hashlib.sha256(f"{salt}\0{k}".encode()).hexdigest())
-    strata, selected = [], []
-    for i, k in enumerate(keys, 1):
-        s = strata_in[k] if isinstance(strata_in[k], dict) else {}
-        strata.append(_public("Stratum", label=f"层{i}", N=s.get("N"), ratio=s.get("ratio"), n=s.get("n")))
-        selected.extend(x for x in s.get("selected", ()) if isinstance(x, str))
+        commitment = sha256_hex(canonical_json(files.manifest))
+    strata, selected = _strata(rec, commitment if isinstance(commitment, str) else task_id)
     tickets = rec.get("tickets") if isinstance(rec.get("tickets"), dict) else {}
-    assigned = rec.get("assignments") if isinstance(rec.get("assignments"), dict) else {}
-    chosen = sorted(set(selected) | set(assigned))
-    log = tuple(_ids(e) for e in rec.get("log", ()) if isinstance(e, list)) if isinstance(rec.get("log"), list) else ()
+    assigned = current.get("assignments") if isinstance(current.get("assignments"), dict) else {}
+    initial = rec.get("initial_assignments") if isinstance(rec.get("initial_assignments"), dict) else {}
+    chosen = sorted(set(selected) | set(initial) | set(assigned) | (set(tickets) if isinstance(rec.get("strata"), list)
+                                                                    else set()))
+    log = current.get("log")
     return _public(
         "Draw",
         task=task_id,
         department=files.dept,
-        commitment=commitment if commitment and _HEX64.match(commitment) else None,
+        commitment=commitment if isinstance(commitment, str) and _HEX64.match(commitment) else None,
         seed=rec.get("seed") if isinstance(rec.get("seed"), str) and _HEX64.match(rec["seed"]) else None,
         manifest=MappingProxyType({k: manifest[k] for k in PUBLIC_MANIFEST_KEYS if k in manifest}),
         strata=tuple(strata),
@@ -279,11 +295,15 @@ def public_draw(task_id: str, files, record: dict | None, rd: _Redactor) -> Publ
                                else None) for t in chosen),
         order=_ids(rec.get("order")),
         caps=_str_map(rec.get("caps")),
+        inspector_units=_str_map(rec.get("inspector_units")),
+        named_inspectors=_ids(rec.get("named_inspectors")),
         ranked=_str_map(rec.get("ranked")),
-        initial_assignments=_str_map(rec.get("initial_assignments")),
+        initial_assignments=_str_map(initial),
+        initial_log=tuple(_ids(e) for e in rec.get("initial_log", ()) if isinstance(e, list))
+        if isinstance(rec.get("initial_log"), list) else (),
         assignments=_str_map(assigned),
         dates=_str_map(rec.get("dates")),
-        log=log,
+        log=tuple(_ids(e) for e in log if isinstance(e, list)) if isinstance(log, list) else (),
         sources=rd.record(files.sources) if files.sources is not None else None,
         events=tuple(rd.record(e) for e in files.events.events) if files.events is not None else (),
         ceremony=rd.record(files.ceremony) if files.ceremony is not None else None,

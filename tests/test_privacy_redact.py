@@ -1,0 +1,160 @@
+"""Redaction: canaries planted in every non-public field never reach public data."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from privacy_fixture import CANARY, FIRM, RELEASED, SOLE, SOLE_NAME, make_canary_registry, non_public_fields
+from shuangsuiji.audit import normalise
+from shuangsuiji.freetext import mask_text
+from shuangsuiji.load import load_registry
+from shuangsuiji.redact import Public, PublicRegistry, Withheld, redact, require_public
+from shuangsuiji.validate import validate
+
+
+@pytest.fixture(scope="module")
+def reg(tmp_path_factory):
+    root = make_canary_registry(tmp_path_factory.mktemp("p") / "registries")
+    reg, problems = load_registry(root)
+    errors = [p for p in problems + validate(reg) if p.severity == "error" and not p.code.startswith("freetext.")]
+    assert not errors, [p.text() for p in errors]
+    return reg
+
+
+@pytest.fixture(scope="module")
+def pub(reg):
+    return redact(reg)
+
+
+def _walk(rec, path=""):
+    """(model, field, value) of every field of a record, recursively."""
+    from pydantic import BaseModel
+    for name in type(rec).model_fields:
+        v = getattr(rec, name)
+        yield type(rec).__name__, name, v
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, BaseModel):
+                yield from _walk(x)
+
+
+def _records(reg):
+    yield reg.config
+    yield from reg.departments.values()
+    yield from reg.dept_configs.values()
+    yield from reg.item_lists.values()
+    yield from reg.inspector_files.values()
+    yield from reg.liaisons.values()
+    yield from reg.tasks.values()
+    yield from reg.results.values()
+    yield from reg.targets.values()
+    yield from reg.approvals.values()
+    for d in reg.draws.values():
+        yield from (x for x in (d.sources, d.events, d.ceremony, d.conflicts) if x is not None)
+
+
+def test_fixture_plants_a_value_in_every_non_public_field(reg):
+    """Derived from the models: a new private field fails here until the fixture plants a canary in it."""
+    planted = {(m, f) for rec in _records(reg) for m, f, v in _walk(rec) if v not in (None, [], {}, "")}
+    missing = non_public_fields() - planted
+    assert not missing, f"plant a canary in these fields in tests/privacy_fixture.py: {sorted(missing)}"
+
+
+def test_no_canary_in_public_json(pub):
+    text = json.dumps(pub.to_json(), ensure_ascii=False)
+    flat = normalise(text)
+    for kind, value in CANARY.items():
+        assert value not in text, kind
+        if len(normalise(value)) >= 6:
+            assert normalise(value) not in flat, kind
+    assert "credit_class" not in text and "flags" not in text and "canarysub" not in text
+
+
+def test_every_non_public_field_is_absent_masked_or_withheld(reg, pub):
+    """Structural: for every record that was published, each private field is missing from it."""
+    for tid, t in pub.targets.items():
+        raw = reg.targets[tid]
+        for f in ("phone", "id_number", "credit_class", "flags", "tags", "last_inspected"):
+            with pytest.raises(AttributeError):
+                getattr(t, f)
+        assert t.legal_rep == raw.legal_rep[0] + "*"
+    for r in pub.all_results():
+        for f in ("persons", "first"):
+            with pytest.raises(AttributeError):
+                getattr(r, f)
+    for i in pub.inspectors.values():
+        assert set(i.fields()).isdisjoint({"gender", "birth", "id_number", "phone"})
+    for lf in pub.liaisons.values():
+        for p in lf.people:
+            assert "mobile" not in p.fields() and "office_phone" not in p.fields()
+    for c in pub.dept_configs.values():
+        assert "ratios" not in c.fields()
+    for t in pub.tasks.values():
+        assert "ratios" not in t.fields() and "tags" not in t.scope.fields()
+    for d in pub.draws.values():
+        assert all("note" not in e.fields() for e in d.events)
+
+
+def test_sole_proprietor_shows_operator_name_only(pub):
+    t = pub.target(SOLE)
+    assert t.name == SOLE_NAME and t.type == "个体工商户"
+    assert t.legal_rep == SOLE_NAME[0] + "*"
+    assert isinstance(t.address, Withheld) and str(t.address) == "依法不予公开：涉及个人隐私"
+    assert t.to_json()["address"] == {"withheld": "个人隐私", "notice": "依法不予公开：涉及个人隐私"}
+    firm = pub.target(FIRM)
+    assert firm.address == "临沂市兰山区测试路2号"  # an enterprise's 住所 is its public registration data
+
+
+def test_withheld_shown_as_notice_unless_approved(pub):
+    by_id = {r.id: r for r in pub.all_results()}
+    assert str(by_id["R-1"].details) == "依法不予公开：涉及商业秘密"
+    assert by_id["R-4"].details == RELEASED
+
+
+def test_free_text_masked(pub):
+    r = next(r for r in pub.all_results() if r.id == "R-1")
+    assert "孙*" in r.remarks and "135****0987" in r.remarks and "371324********" in r.remarks
+    assert "q***@example.com" in r.remarks
+
+
+def test_only_published_results_and_withdrawal_notices(pub):
+    assert sorted(r.id for r in pub.all_results()) == ["R-1", "R-4"]
+    (w,) = pub.withdrawals
+    assert (w.id, w.reason, str(w.date)) == ("R-2", "检查对象有误", "2026-04-25")
+    assert "remarks" not in w.fields() and "outcome" not in w.fields()
+
+
+def test_draw_is_public_without_strata_keys(pub):
+    d = next(iter(pub.draws.values()))
+    text = json.dumps(d.to_json(), ensure_ascii=False)
+    assert "371302|" not in text and "ratios" not in text and "reserve" not in text
+    assert len(d.commitment) == 64 and len(d.seed) == 64
+    assert [s.label for s in d.strata] == ["S1", "S2"] and {s.n for s in d.strata} == {1}
+    assert {s.target for s in d.selected} == {SOLE, FIRM} == set(d.assignments) == set(d.ranked)
+    assert all(len(s.ticket) == 64 for s in d.selected)
+    assert d.events[0].reason == "其他关系可能影响公正"
+    assert d.assignments[SOLE] != d.initial_assignments[SOLE]  # the recusal replaced an inspector
+    assert "candidates_sha256" not in d.manifest and d.manifest["seed_plan"]
+
+
+def test_public_cannot_be_forged_or_changed(pub):
+    with pytest.raises(TypeError):
+        Public(object(), "Target", {"id": "x"})
+    with pytest.raises(TypeError):
+        PublicRegistry(object(), *[None] * 22)
+    t = pub.target(SOLE)
+    with pytest.raises(AttributeError):
+        t.name = "x"
+    with pytest.raises(TypeError):
+        require_public({"targets": {}})
+    assert require_public(pub) is pub
+    assert pickle.loads(pickle.dumps(t)) == t  # render workers get records by pickle
+
+
+def test_mask_text_kinds():
+    masked, hits = mask_text("电话１３８ １２３４ ５６７８，日期20170901，罚款35000000元，本地82345678", [])
+    assert [h.kind for h in hits] == ["mobile", "landline"]
+    assert "20170901" in masked and "35000000元" in masked and "138****5678" in masked
