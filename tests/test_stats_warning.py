@@ -34,10 +34,10 @@ def test_raised_region_flagged_noise_region_not(seed):
     assert not noise.flagged and not tests[("region", "371312")].flagged
     assert raised.p_adjusted >= raised.p  # corrected across regions and the industry tested together
     entries = feed_entries(tests.values())
-    ids = [e["id"] for e in entries]
-    assert "warning:2024:region:371302" in ids  # (industry C, which holds the raised region, may rise too)
+    ids = [e["path"] for e in entries]
+    assert "warning/2024/region/371302" in ids  # (industry C, which holds the raised region, may rise too)
     assert not any(i.endswith(("371311", "371312")) for i in ids)
-    assert all("z =" in e["summary"] for e in entries)
+    assert all("z =" in e["text"] for e in entries)
 
 
 def test_minimum_sample_size_and_direction():

@@ -78,6 +78,7 @@ class Test:
     p: float
     p_adjusted: float
     flagged: bool
+    day: date  # latest inspection of the current period counted
 
     @property
     def rate0(self) -> float:
@@ -102,14 +103,17 @@ def early_warnings(facts: Iterable[Fact], *, period: str = "year", current: str 
     `current` defaults to the latest period with results. Sorted: flagged first, then by adjusted p.
     """
     counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])  # (dim, key, period) → [n, k]
+    last: dict[tuple[str, str, str], date] = {}  # latest inspection counted: the date of a flag
     periods: set[str] = set()
     for f in facts:
         p = period_of(f.inspected_on, period)
         periods.add(p)
         for dim in DIMS:
-            c = counts[(dim, f.profile.key(dim), p)]
+            cell = (dim, f.profile.key(dim), p)
+            c = counts[cell]
             c[0] += 1
             c[1] += f.problem
+            last[cell] = max(last.get(cell, f.inspected_on), f.inspected_on)
     if not periods:
         return []
     cur = current or max(periods)
@@ -119,28 +123,30 @@ def early_warnings(facts: Iterable[Fact], *, period: str = "year", current: str 
         n0, k0 = counts.get((dim, key, prev), (0, 0))
         n1, k1 = counts.get((dim, key, cur), (0, 0))
         if n0 >= min_n and n1 >= min_n:
-            raw.append((dim, key, n0, k0, n1, k1, *two_proportion_z(k0, n0, k1, n1)))
-    adjusted = benjamini_hochberg([r[7] for r in raw])
+            raw.append((dim, key, n0, k0, n1, k1, last[(dim, key, cur)], *two_proportion_z(k0, n0, k1, n1)))
+    adjusted = benjamini_hochberg([r[8] for r in raw])
     labels = labels or {}
     out = [Test(dim, key, labels.get((dim, key), key), prev, cur, n0, k0, n1, k1, z, p, pa,
-                pa <= alpha and k1 / n1 > k0 / n0)
-           for (dim, key, n0, k0, n1, k1, z, p), pa in zip(raw, adjusted)]
+                pa <= alpha and k1 / n1 > k0 / n0, day)
+           for (dim, key, n0, k0, n1, k1, day, z, p), pa in zip(raw, adjusted)]
     return sorted(out, key=lambda t: (not t.flagged, t.p_adjusted, t.dim, t.key))
 
 
 def feed_entries(tests: Iterable[Test], link: str = "stats/warnings/") -> list[dict]:
-    """Flagged tests as feed entries (id, title, link, updated, summary) for the site's feeds."""
+    """Flagged tests as feed entries, keyed like `feeds.Entry` (path for the tag id, kind, title, link,
+    day, text) so the feeds stage can publish them as a `warnings` feed."""
     out = []
     for t in tests:
         if not t.flagged:
             continue
         out.append({
-            "id": f"warning:{t.current}:{t.dim}:{t.key}",
+            "path": f"warning/{t.current}/{t.dim}/{t.key}",
+            "kind": "风险预警",
             "title": f"风险预警：{DIMS[t.dim]} {t.label} 问题发现率上升（{t.previous} {t.rate0:.1%} → {t.current} "
                      f"{t.rate1:.1%}）",
             "link": f"{link}#{t.dim}-{t.key}",
-            "updated": t.current,
-            "summary": (f"{t.previous}：{t.k0}/{t.n0}（{t.rate0:.1%}）；{t.current}：{t.k1}/{t.n1}（{t.rate1:.1%}）；"
+            "day": t.day,
+            "text": (f"{t.previous}：{t.k0}/{t.n0}（{t.rate0:.1%}）；{t.current}：{t.k1}/{t.n1}（{t.rate1:.1%}）；"
                         f"单侧两比例 z 检验 z = {t.z:.2f}，p = {t.p:.2g}，BH 校正后 p = {t.p_adjusted:.2g}。"),
         })
     return out
