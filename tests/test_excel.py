@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from registry_fixture import make_registry
 
 from shuangsuiji.cli import main
-from shuangsuiji.excel import FIRST_ROW, INFO_SHEET, TEMPLATES
+from shuangsuiji.excel import FIRST_ROW, INFO_SHEET, TEMPLATES, template_bytes
 from shuangsuiji.load import load_registry
 from shuangsuiji.models.item import LegalBasis
 
@@ -247,3 +248,9 @@ def test_blank_template_has_no_rows(tmp_path, capsys):
     wb.save(path)
     assert main(["import", str(path), "--dept", "scjgj", "--out", str(tmp_path / "reg")]) == 1
     assert "表中没有数据行" in capsys.readouterr().err
+
+
+def test_template_bytes_are_deterministic():
+    first = {kind: template_bytes(kind) for kind in TEMPLATES}
+    time.sleep(2.1)  # zip entries carry time in 2-second steps, document properties in seconds
+    assert {kind: template_bytes(kind) for kind in TEMPLATES} == first

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shuangsuiji.errors import Problem, fail, problem
@@ -331,9 +332,26 @@ def template_bytes(kind: str) -> bytes:
     meta.append(["ssj-template", t.kind, FORMAT_VERSION])
     lists_ws.sheet_state = meta.sheet_state = "hidden"
     wb.active = 0
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
     buf = io.BytesIO()
-    wb.save(buf)
+    ExcelWriter(wb, _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED)).save()  # not wb.save(): it stamps the time
     return buf.getvalue()
+
+
+_FIXED_TIME = dt.datetime(2017, 4, 17)  # the plan's date: a template's bytes depend on nothing but the models
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """Zip entries with a fixed time, so the same template is the same bytes."""
+
+    def writestr(self, name, data, compress_type=None, compresslevel=None):
+        if isinstance(name, str):
+            name = zipfile.ZipInfo(name, date_time=_FIXED_TIME.timetuple()[:6])
+            name.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(name, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # worksheets: temp files
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
 
 
 # --- reading a filled template ---------------------------------------------------------------
