@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date as Day, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from shuangsuiji.draw.algorithm import MANIFEST_KEYS, TAG, DrawInput, DrawResult
 from shuangsuiji.draw.candidates import Tables, build_tables
 from shuangsuiji.draw.canon import canonical_table, sha256_hex
 from shuangsuiji.draw.compute import result_json
-from shuangsuiji.draw.sources import (QUICKNET_CHAIN_HASH, check_drand_value, drand_randomness, round_at,
-                                      round_time, verify_quicknet)
+from shuangsuiji.draw.sources import QUICKNET_CHAIN_HASH, drand_randomness, round_at, round_time, verify_quicknet
+from shuangsuiji.draw.verifier import PRIVATE_MANIFEST_KEYS, source_checks, utc_text
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import DrawFiles, Registry, load_registry
 from shuangsuiji.models.draw import Ceremony, DrawEvent, EventsFile, SourcesFile
@@ -81,10 +80,6 @@ def first_round_after(moment: datetime) -> int:
     return r if round_time(r) >= t else r + 1
 
 
-def utc_text(t: int) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def seed_plan(task: Task) -> list[dict[str, Any]]:
     """Which value each source will supply, fixed before C (spec: nothing chosen after the seed)."""
     plan = []
@@ -140,7 +135,7 @@ def previous_commitment(reg: Registry, task: Task) -> str | None:
     return sha256_hex((reg.root / prev.dept / "draws" / prev.task / "manifest.json").read_bytes())
 
 
-def manifest_extra(reg: Registry, task: Task, minimal: bool = False) -> dict[str, Any]:
+def manifest_extra(task: Task, previous: str | None, minimal: bool = False) -> dict[str, Any]:
     """What the manifest holds beyond the spec's minimum: the seed plan, dates, chain, mode."""
     if minimal:
         return {}
@@ -153,10 +148,12 @@ def manifest_extra(reg: Registry, task: Task, minimal: bool = False) -> dict[str
         "period": {"start": task.period.start.isoformat(), "end": task.period.end.isoformat()},
         "random_date": task.random_date,
         "seed_plan": seed_plan(task),
-        "previous_commitment": previous_commitment(reg, task),
+        "previous_commitment": previous,
     }
     if task.published_at is not None:
         extra["published_at"] = publication_moment(task).isoformat()
+    if task.random_date:  # the candidate days are committed too: a later calendar change cannot move a date
+        extra["inspection_days"] = working_days(task.period.start, task.period.end)
     return extra
 
 
@@ -176,7 +173,8 @@ def freeze_task(root: Path, task_id: str, minimal: bool = False) -> tuple[Frozen
              f"task {task_id} is already frozen; a commitment is never changed",
              "如需重新抽取，新建一个任务（原承诺照常执行并公开）", "make a new task; the old commitment is still executed")
     tables = build_tables(reg, task)
-    frozen = freeze(draw_input(task.id, tables, task, manifest_extra(reg, task, minimal)))
+    previous = None if minimal else previous_commitment(reg, task)
+    frozen = freeze(draw_input(task.id, tables, task, manifest_extra(task, previous, minimal)))
     inp = frozen.input
     for name, rows in zip(TABLES, (inp.candidates, inp.inspectors, inp.conflicts)):
         atomic_write_bytes(out / f"{name}.tsv", canonical_table(rows, name))
@@ -255,94 +253,12 @@ def read_frozen(root: Path, task: Task) -> Frozen:
 
 # ---------------------------------------------------------------- seed sources
 
-@dataclass(frozen=True)
-class Check:
-    """One verification step: PASS / FAIL / NOTE (what could not be proven) with details."""
-
-    status: str  # "PASS" | "FAIL" | "NOTE"
-    what: str  # zh / en
-    detail: str = ""
-
-
-def commitment_moment(manifest: dict) -> datetime | None:
-    """Latest moment the manifest says C was public, from its recorded dates."""
-    if manifest.get("published_at"):
-        return datetime.fromisoformat(manifest["published_at"])
-    if manifest.get("published"):
-        return datetime.combine(Day.fromisoformat(manifest["published"]) + timedelta(days=1), time(0), CHINA)
-    return None
-
-
-def source_checks(manifest: dict, sources: SourcesFile | None, beacon: Any) -> list[Check]:
-    """Every declared source present, matching the seed plan, drand signatures valid offline."""
-    kinds = list(manifest["seed_sources"])
-    plan = manifest.get("seed_plan")
-    if sources is None:
-        return [Check("FAIL", "随机源取值 sources.yaml 缺失 / sources.yaml is missing")]
-    got = [s.kind for s in sources.sources]
-    if got != kinds:
-        return [Check("FAIL", "随机源与清单不一致 / sources differ from the manifest",
-                      f"sources.yaml {got} ≠ manifest {kinds}")]
-    out = []
-    if plan is None:
-        out.append(Check("NOTE", "清单未固定随机源计划（seed_plan）/ the manifest fixes no seed plan",
-                         "无法证明随机源取值是在承诺之前确定的 / cannot prove which source values were fixed before C"))
-    elif len(plan) != len(kinds):
-        return [Check("FAIL", "seed_plan 与 seed_sources 长度不一致 / seed_plan and seed_sources differ in length")]
-    published = commitment_moment(manifest)
-    archived = {b.get("round"): b for b in (beacon or {}).get("beacons", [])} if isinstance(beacon, dict) else {}
-    for n, s in enumerate(sources.sources):
-        p = plan[n] if plan else {}
-        label = f"随机源 {n + 1} {s.kind}"
-        if s.kind == "drand-quicknet":
-            rnd_text, _, rand = s.value.partition(":")
-            if p and str(p.get("round")) != rnd_text:
-                out.append(Check("FAIL", f"{label}：轮次与计划不符 / round differs from the plan",
-                                 f"{rnd_text} ≠ planned {p.get('round')}"))
-                continue
-            if not s.signature:
-                out.append(Check("FAIL", f"{label}：缺少 BLS 签名 / no BLS signature"))
-                continue
-            try:
-                genuine = check_drand_value(s.value, s.signature)
-            except UserError:
-                genuine = False
-            if not genuine:
-                out.append(Check("FAIL", f"{label}：BLS 签名或随机数无效 / BLS signature or randomness invalid",
-                                 f"round {rnd_text}, randomness {rand}"))
-                continue
-            out.append(Check("PASS", f"{label}：BLS 签名有效（离线，quicknet 公钥）/ BLS signature valid offline",
-                             f"round {rnd_text}, randomness {rand} = SHA-256(signature)"))
-            b = archived.get(int(rnd_text))
-            if not b or b.get("signature") != s.signature or b.get("randomness") != rand:
-                out.append(Check("FAIL", f"{label}：beacon.json 未存档该轮次 / round not archived in beacon.json"))
-            t = round_time(int(rnd_text))
-            if published is not None:
-                ok = t > published.timestamp()
-                out.append(Check("PASS" if ok else "FAIL",
-                                 f"{label}：轮次产生时间晚于记录的承诺公布时间 / round time after the recorded publication",
-                                 f"round {rnd_text} at {utc_text(t)}; commitment public by "
-                                 f"{published.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} (recorded)"))
-        elif s.kind == "lottery":
-            draw_id = s.value.split(":")[0]
-            if p and draw_id != p.get("draw_id"):
-                out.append(Check("FAIL", f"{label}：期号与计划不符 / draw id differs from the plan",
-                                 f"{draw_id} ≠ planned {p.get('draw_id')}"))
-            else:
-                out.append(Check("PASS", f"{label}：期号与计划一致 / draw id as planned",
-                                 f"{p.get('lottery', '')} {s.value}"))
-                out.append(Check("NOTE", f"{label}：开奖号码须对照官方开奖公告 / numbers must be checked against "
-                                 "the official draw notice", "本工具离线，无法核对 / offline, not checked"))
-        else:
-            out.append(Check("PASS" if s.witnesses else "NOTE",
-                             f"{label}：摇号记录 / dice ceremony",
-                             f"{p.get('date', '')} {p.get('place', '')}; 见证人 witnesses: "
-                             f"{'、'.join(s.witnesses) or '无 none'}; evidence {len(s.evidence_sha256)} file(s)"))
-    return out
-
-
 def source_pairs(sources: SourcesFile) -> list[tuple[str, str]]:
     return [(s.kind, s.value) for s in sources.sources]
+
+
+def source_dicts(sources: SourcesFile | None) -> list[dict[str, Any]]:
+    return [s.model_dump(mode="json", exclude_none=True) for s in sources.sources] if sources else []
 
 
 # ---------------------------------------------------------------- the record
@@ -368,9 +284,7 @@ def working_days(start: Day, end: Day) -> list[str]:
 def inspection_dates(result: DrawResult) -> dict[str, str]:
     """Per selected target, the first working day of the period by T("date", x, day)."""
     m = result.frozen.manifest
-    if not m.get("random_date"):
-        return {}
-    days = working_days(Day.fromisoformat(m["period"]["start"]), Day.fromisoformat(m["period"]["end"]))
+    days = m.get("inspection_days") if m.get("random_date") else None
     if not days:
         return {}
     task = result.frozen.task
@@ -393,16 +307,17 @@ def build_record(result: DrawResult, sources: SourcesFile, ceremony: Ceremony | 
     """
     out = result_json(result)
     manifest = result.frozen.manifest
-    labels = {s.key: f"S{n + 1}" for n, s in enumerate(result.selection.strata)}
+    labels = opaque_labels(result.frozen.commitment, [s.key for s in result.selection.strata])
     selected = sorted(result.initial.order)
     record: dict[str, Any] = {
         "tag": TAG,
         "task": result.frozen.task,
         "commitment": result.frozen.commitment,
-        "manifest": {k: v for k, v in manifest.items() if k != "ratios"},
-        "sources": [s.model_dump(mode="json", exclude_none=True) for s in sources.sources],
+        "manifest": {k: v for k, v in manifest.items() if k not in PRIVATE_MANIFEST_KEYS},
+        "sources": source_dicts(sources),
         "seed": out["seed"],
-        "strata": [{"label": labels[s.key], "N": s.N, "ratio": s.ratio, "n": s.n} for s in result.selection.strata],
+        "strata": sorted(({"label": labels[s.key], "N": s.N, "ratio": s.ratio, "n": s.n}
+                          for s in result.selection.strata), key=lambda s: int(s["label"][1:])),
         "tickets": {x: out["tickets"][x] for x in selected},
         "order": out["order"],
         "inspector_units": dict(sorted(result.frozen.input.inspectors)),
@@ -419,6 +334,12 @@ def build_record(result: DrawResult, sources: SourcesFile, ceremony: Ceremony | 
     return record
 
 
+def opaque_labels(commitment: str, keys: list[str]) -> dict[str, str]:
+    """S1, S2, … in an order that follows neither the keys nor the classes: by SHA-256(C, key)."""
+    order = sorted(keys, key=lambda k: hashlib.sha256(f"{commitment}\0{k}".encode("utf-8")).hexdigest())
+    return {k: f"S{n + 1}" for n, k in enumerate(order)}
+
+
 def record_bytes(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -427,7 +348,8 @@ def compute_record(root: Path, reg: Registry, task: Task, events: EventsFile | N
     """Check everything `run` needs and compute the record (writes nothing)."""
     frozen = read_frozen(root, task)
     d = files_of(reg, task)
-    bad = [c for c in source_checks(frozen.manifest, d.sources, d.beacon) if c.status == "FAIL"]
+    archive = d.beacon if isinstance(d.beacon, dict) else None
+    bad = [c for c in source_checks(frozen.manifest, source_dicts(d.sources), archive) if c.status == "FAIL"]
     rel = f"{task.department}/draws/{task.id}/sources.yaml"
     if bad:
         raise UserError(*(problem("draw.source-invalid", f"{c.what.split(' / ')[0]}（{c.detail}）",
