@@ -18,6 +18,7 @@ COMMANDS = [
     "shuangsuiji.cli.validate_cmd",
     "shuangsuiji.cli.schema_cmd",
     "shuangsuiji.cli.draw_cmd",
+    "shuangsuiji.cli.verify_cmd",
     "shuangsuiji.cli.synth_cmd",
     "shuangsuiji.cli.stats_cmd",
     "shuangsuiji.cli.credit_cmd",
