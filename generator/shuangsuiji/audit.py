@@ -83,25 +83,26 @@ def _is_vocab(annotation: Any) -> bool:
     return bool(args) and all(_is_vocab(a) or a is type(None) for a in args)
 
 
-def _leaves(v: Any, annotation: Any) -> Iterator[str]:
-    """String leaves of a value, skipping vocabulary-typed ones."""
+def _leaves(v: Any, annotation: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(sub-path, string) leaves of a value, skipping vocabulary-typed ones."""
     if isinstance(v, BaseModel):
         for name, info in type(v).model_fields.items():
-            yield from _leaves(getattr(v, name), info.annotation)
+            yield from _leaves(getattr(v, name), info.annotation, f"{path}.{name}")
     elif isinstance(v, (list, tuple)):
         inner = get_args(annotation)
         for x in v:
-            yield from _leaves(x, inner[0] if len(inner) == 1 else Any)
+            yield from _leaves(x, inner[0] if len(inner) == 1 else Any, path)
     elif isinstance(v, dict):
         for x in v.values():
-            yield from _leaves(x, Any)
+            yield from _leaves(x, Any, path)
     elif isinstance(v, str) and not _is_vocab(annotation):
-        yield v
+        yield path, v
 
 
 class _Collector:
     def __init__(self, released: set[tuple[str, str]], names: NameIndex):
         self.values: list[tuple[str, str, bool]] = []  # (value, kind, raw_only)
+        self.in_text: list[tuple[str, str, bool]] = []  # found in public free text: named after their field last
         self.released = released
         self.names = names
 
@@ -120,8 +121,8 @@ class _Collector:
                       or (r.vis is Visibility.WITHHELD and getattr(rec, "type", None) not in r.public_for_types
                           and (key, r.name) not in self.released))
             if hidden or (everything and r.text):
-                for s in _leaves(v, ann):
-                    self.add(s, kind)
+                for sub, s in _leaves(v, ann):
+                    self.add(s, kind + sub)
             elif isinstance(v, BaseModel):
                 self.record(v, key, everything)
             elif isinstance(v, (list, tuple)):
@@ -130,7 +131,7 @@ class _Collector:
                         self.record(x, key, everything)
             if r.text and isinstance(v, str) and not hidden:
                 for h in find_hits(v, self.names):  # personal data typed into a public text
-                    self.add(v[h.start:h.end], f"{kind} ({h.kind} in free text)")
+                    self.in_text.append((v[h.start:h.end], f"{kind} ({h.kind} in free text)", False))
 
 
 def _scope_targets(registry) -> set[str]:
@@ -185,7 +186,7 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
             for tid, ticket in sorted((record.get("tickets") or {}).items()):
                 if tid not in chosen and isinstance(ticket, str):
                     c.add(ticket, "ticket of an unselected candidate")
-    return c.values
+    return c.values + c.in_text
 
 
 def normalise(s: str) -> str:

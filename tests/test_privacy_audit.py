@@ -1,0 +1,112 @@
+"""`ssj audit-leaks`: clean output passes; each kind of canary forced into any file format is caught."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from privacy_fixture import CANARY, SOLE, make_canary_registry
+from shuangsuiji.audit import audit_site
+from shuangsuiji.cli import main
+from shuangsuiji.load import load_registry
+from shuangsuiji.redact import redact
+
+
+@pytest.fixture(scope="module")
+def reg_dir(tmp_path_factory) -> Path:
+    return make_canary_registry(tmp_path_factory.mktemp("a") / "registries")
+
+
+@pytest.fixture(scope="module")
+def reg(reg_dir):
+    return load_registry(reg_dir)[0]
+
+
+def _clean_site(root: Path, reg) -> Path:
+    """A site made of public data only: the redacted registry as JSON and as a page."""
+    root.mkdir(parents=True, exist_ok=True)
+    pub = redact(reg)
+    data = pub.to_json()
+    (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (root / "data-ascii.json").write_text(json.dumps(data), encoding="utf-8")
+    t = pub.target(SOLE)
+    (root / "t.html").write_text(f"<h1>{t.name}</h1><p>负责人：{t.legal_rep}</p><p>住所：{t.address}</p>"
+                                 "<p>本网站不公开风险等级（A–D）与信用状况。</p>", encoding="utf-8")
+    return root
+
+
+def test_clean_site_passes(tmp_path, reg_dir, reg, capsys):
+    site = _clean_site(tmp_path / "site", reg)
+    assert audit_site(site, reg) == []
+    assert main(["audit-leaks", str(site), "--registry", str(reg_dir)]) == 0
+
+
+def _pagefind_like(payload: str) -> bytes:
+    return gzip.compress(b"pagefind_dcd" + payload.encode("utf-8"))
+
+
+def _xlsx(path: Path, value: str) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["名称", "住所"])
+    wb.active.append(["某某", value])
+    wb.save(path)
+
+
+# (file name, writer, expected kind)
+FORCED = [
+    ("a.html", lambda p: p.write_text(f"<td>{CANARY['sole.phone']}</td>", encoding="utf-8"), "Target.phone"),
+    ("b.json", lambda p: p.write_text(json.dumps({"x": CANARY["sole.address"]}), encoding="utf-8"),
+     "Target.address"),  # \\u-escaped
+    ("c.xlsx", lambda p: _xlsx(p, CANARY["sole.address"]), "Target.address"),
+    ("pagefind/fragment/en_1.pf_fragment",
+     lambda p: p.write_bytes(_pagefind_like(json.dumps({"content": "备注 " + CANARY["details.secret"]},
+                                                       ensure_ascii=False))), "Result.details"),
+    ("sitemap.xml.gz", lambda p: p.write_bytes(gzip.compress(CANARY["firm.id_number"].encode())), "Target.id_number"),
+    ("d.csv", lambda p: p.write_bytes(f"名称,负责人\n某公司,{CANARY['firm.legal_rep']}\n".encode("gb18030")),
+     "Target.legal_rep"),
+    ("e.html", lambda p: p.write_text("<p>电话：１３５ １２３４ ０９８７</p>", encoding="utf-8"),
+     "Result.remarks (mobile in free text)"),
+    ("f.html", lambda p: p.write_text(f"<p>{CANARY['remark.person']}</p>", encoding="utf-8"),
+     "Result.persons"),
+    ("g.xml", lambda p: p.write_text(f"<item>{CANARY['first.remarks']}</item>", encoding="utf-8"),
+     "Result.first.remarks"),
+    ("h.html", lambda p: p.write_text(f"<p>{CANARY['withdrawn.remarks']}</p>", encoding="utf-8"), "Result.remarks"),
+    ("i.html", lambda p: p.write_text(f"<p>{CANARY['event.note']}</p>", encoding="utf-8"), "DrawEvent.note"),
+    ("j.json", lambda p: p.write_text(json.dumps({"m": CANARY["liaison.mobile"]}), encoding="utf-8"),
+     "Liaison.mobile"),
+    ("k.html", lambda p: p.write_text("<dt>风险等级</dt><dd>D</dd>", encoding="utf-8"), "credit-class label"),
+    ("l.json", lambda p: p.write_text('{"id": "x", "credit_class": "B"}', encoding="utf-8"), "credit-class key"),
+    ("m.html", lambda p: p.write_text("<span>371302|较高</span>", encoding="utf-8"), "stratum key"),
+    ("n.txt", lambda p: p.write_text(f"{CANARY['remark.card']}", encoding="utf-8"),
+     "Result.remarks (bank_card in free text)"),
+    ("o.html", lambda p: p.write_text(f"&#x{ord(CANARY['conflict.by'][0]):x};{CANARY['conflict.by'][1:]}",
+                                      encoding="utf-8"), "ConflictsFile.conflicts.declared_by"),
+]
+
+
+@pytest.mark.parametrize("name,write,kind", FORCED, ids=[f[0] for f in FORCED])
+def test_audit_catches_each_kind(tmp_path, reg_dir, reg, capsys, name, write, kind):
+    site = _clean_site(tmp_path / "site", reg)
+    path = site / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write(path)
+    code = main(["audit-leaks", str(site), "--registry", str(reg_dir)])
+    out = capsys.readouterr()
+    assert code == 1
+    assert any(line.startswith(name) and kind in line for line in out.out.splitlines()), out.out
+    for value in CANARY.values():  # the report names the kind, never the value
+        assert value not in out.out + out.err
+
+
+def test_parallel_scan_same_result(tmp_path, reg):
+    site = _clean_site(tmp_path / "site", reg)
+    for name, write, _ in FORCED:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        write(site / name)
+    from shuangsuiji.audit import audit_files, needles_for
+    needles = needles_for(reg)
+    assert audit_files(site, needles, jobs=1) == audit_files(site, needles, jobs=2) != []
