@@ -305,3 +305,7 @@ def draw_folders(reg: Registry) -> Iterator[Problem]:
 @rule
 def free_text(reg: Registry) -> Iterator[Problem]:
     yield from freetext_problems(reg)
+
+
+# Rules kept in their own modules register themselves on import.
+from shuangsuiji import immutability  # noqa: E402,F401

@@ -29,6 +29,8 @@ def register(sub):
     p.add_argument("--changed", nargs="+", metavar="FILE", help="本次修改的文件（配合 --as 检查归属）/ changed files")
     p.add_argument("--as", dest="as_dept", metavar="DEPT", help="以哪个部门的身份提交 / the submitting department")
     p.add_argument("--jobs", type=int, default=None, help="并行进程数 / worker processes")
+    p.add_argument("--base", metavar="REV", default=None,
+                   help="已提交的抽取文件以哪个版本为准（默认 HEAD，如 origin/main）/ revision whose draws are immutable")
     p.set_defaults(func=run)
 
 
@@ -68,6 +70,9 @@ def run(args) -> int:
     if bool(args.changed) != bool(args.as_dept):
         fail("usage.changed-as", "--changed 与 --as 须同时使用", "--changed and --as go together",
              "例如：ssj validate --changed registries/jyj/items.yaml --as jyj", "e.g. --changed FILE --as DEPT")
+    from shuangsuiji import immutability
+
+    immutability.BASE["rev"] = args.base
     paths = [Path(p) for p in args.paths]
     for p in paths:
         if not p.exists():
