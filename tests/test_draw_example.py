@@ -171,3 +171,17 @@ def test_drand_round_times():
     assert round_at(QUICKNET_GENESIS + 3) == 2
     assert round_time(657413) == QUICKNET_GENESIS + 3 * 657412
     assert round_at(round_time(657413)) == 657413
+
+
+def test_overflow_when_conflicts_force_it():
+    inp = DrawInput(task="T", candidates=[(f"T{k}", "s") for k in range(1, 5)],
+                    inspectors=[("I1", "u"), ("I2", "u")], conflicts=[("I1", "T1"), ("I1", "T2"), ("I1", "T3")],
+                    ratios={"s": "1"}, slots=["u"], cap_slack=0, seed_sources=["dice"])
+    r = run(freeze(inp), [("dice", "123")])
+    assert r.initial.caps == {"u": 2}
+    for t in ("T1", "T2", "T3"):
+        assert r.initial.assignments[t] == ("I2",)
+    assert r.initial.assignments["T4"] == ("I1",)
+    assert r.initial.loads == {"I1": 1, "I2": 3}
+    assert [e[0] for e in r.initial.log] == ["overflow"]
+    assert r.initial.log[0][2] == "I2"
