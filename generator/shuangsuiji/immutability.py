@@ -3,7 +3,7 @@
 Once a draw's files are on the base revision (HEAD, or `ssj validate --base origin/main`
 in a pull request), the working tree must hold them unchanged: the manifest, tables,
 sources, beacon, ceremony and declared conflicts byte for byte; the record except its
-`current` part (assignments after events); events.yaml and sources.yaml may only gain
+current assignments, log and events; events.yaml and sources.yaml may only gain
 entries. Withdrawing a task is an appended 撤回任务 event.
 """
 
@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from shuangsuiji.errors import Problem, problem
 from shuangsuiji.layout import match
 from shuangsuiji.load import Registry
+from shuangsuiji.models.draw import RECORD_CURRENT_KEYS
 from shuangsuiji.validate import rule
 from shuangsuiji.yamlio import LoadError, parse_yaml
 
@@ -68,7 +69,7 @@ def _record_core(data: bytes) -> Any:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         return None
-    return {k: v for k, v in doc.items() if k != "current"} if isinstance(doc, dict) else doc
+    return {k: v for k, v in doc.items() if k not in RECORD_CURRENT_KEYS} if isinstance(doc, dict) else doc
 
 
 def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:

@@ -103,7 +103,7 @@ def _run_recuse(args) -> int:
 
     event, record = recuse(Path(args.registry), args.task, args.target, args.inspector, args.reason,
                            _day(args.date) if args.date else None, args.by)
-    now = record["current"]["assignments"][args.target]
+    now = record["assignments"][args.target]
     print(f"已登记回避 / recusal recorded: #{event.seq} {args.target} {args.inspector}（{args.reason}）")
     print(f"  当前检查人员 now assigned: {', '.join(i or '（空缺 empty）' for i in now)}")
     return 0

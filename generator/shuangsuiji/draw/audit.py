@@ -203,7 +203,7 @@ def audit_task(reg: Registry, task_id: str, snaps: Snapshots) -> list[Check]:
             out.append(compare(f"记录字段 record.{key}", record.get(key), again_record.get(key)))
     out += invariants(record, manifest)
     conflicted = set(frozen.input.conflicts)
-    bad = [(i, x) for x, people in (record.get("current") or {}).get("assignments", {}).items()
+    bad = [(i, x) for x, people in (record.get("assignments") or {}).items()
            for i in people if (i, x) in conflicted]
     out.append(Check("FAIL" if bad else "PASS", "无回避冲突的分配 / no conflicted pair assigned", str(bad) if bad else ""))
     return out

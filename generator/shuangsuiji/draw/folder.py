@@ -23,7 +23,7 @@ from shuangsuiji.draw.sources import QUICKNET_CHAIN_HASH, drand_randomness, roun
 from shuangsuiji.draw.verifier import PRIVATE_MANIFEST_KEYS, source_checks, utc_text
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import DrawFiles, Registry, load_registry
-from shuangsuiji.models.draw import Ceremony, DrawEvent, EventsFile, SourcesFile
+from shuangsuiji.models.draw import RECORD_CURRENT_KEYS, Ceremony, DrawEvent, EventsFile, SourcesFile
 from shuangsuiji.models.task import Task
 from shuangsuiji.workdays import is_working_day
 from shuangsuiji.yamlio import atomic_write_bytes, atomic_write_text, dump_yaml
@@ -328,7 +328,7 @@ def build_record(result: DrawResult, sources: SourcesFile, ceremony: Ceremony | 
         "dates": inspection_dates(result),
         "named_inspectors": named,
         "ceremony": ceremony.model_dump(mode="json") if ceremony else None,
-        "current": current_part(result, events),
+        **current_part(result, events),
         "private": {"strata": {key: {"label": labels[key], **v} for key, v in out["strata"].items()}},
     }
     return record
@@ -395,7 +395,7 @@ def _append_event(root: Path, task_id: str, make) -> tuple[DrawEvent, dict[str, 
         if record is None:
             fail("draw.record-unreadable", "record.json 无法读取", "record.json cannot be read")
         fresh = compute_record(root, reg, task, events)
-        record = {**record, "current": fresh["current"]}
+        record = {**record, **{k: fresh[k] for k in RECORD_CURRENT_KEYS}}
     elif event.type == "回避":
         fail("draw.not-run", f"任务 {task_id} 尚未抽取，不能登记回避", f"task {task_id} has not been drawn yet",
              "抽取前已知的回避请写入 conflicts.yaml 再冻结", "declare known conflicts in conflicts.yaml before freezing")

@@ -193,16 +193,15 @@ def public_checks(record: dict) -> list[Check]:
     out.append(compare("初始分配 initial assignments", record.get("initial_assignments"),
                        {x: list(v) for x, v in initial.assignments.items()}))
     out.append(compare("分配记录 matching log", record.get("initial_log"), [list(e) for e in initial.log]))
-    current = record.get("current") or {}
-    events = [Recusal(e["target"], e["inspector"]) for e in current.get("events", []) if e.get("type") == "回避"]
+    events = [Recusal(e["target"], e["inspector"]) for e in record.get("events") or [] if e.get("type") == "回避"]
     try:
         final = replay(frozen, seed, initial, events, ranker)
-        out.append(compare(f"回避递补重放（{len(events)} 个事件）/ recusal replay", current.get("assignments"),
+        out.append(compare(f"回避递补重放（{len(events)} 个事件）/ recusal replay", record.get("assignments"),
                            {x: list(v) for x, v in final.assignments.items()}))
-        out.append(compare("当前记录 current log", current.get("log"), [list(e) for e in final.log]))
+        out.append(compare("当前记录 current log", record.get("log"), [list(e) for e in final.log]))
     except UserError as e:
         out.append(Check("FAIL", "回避事件无法重放 / events cannot be replayed", e.problems[0].en))
-    seqs = [e.get("seq") for e in current.get("events", [])]
+    seqs = [e.get("seq") for e in record.get("events") or []]
     out.append(Check("PASS" if seqs == list(range(1, len(seqs) + 1)) else "FAIL",
                      "事件序号连续（只追加）/ event numbers consecutive (append-only)", str(seqs)))
     if manifest.get("random_date"):
@@ -223,9 +222,8 @@ def invariants(record: dict, manifest: dict) -> list[Check]:
     units = record.get("inspector_units") or {}
     slots = manifest.get("slots", [])
     caps = record.get("caps") or {}
-    current = record.get("current") or {}
-    assignments = current.get("assignments") or {}
-    logged = {(e[1], e[2]) for e in current.get("log", []) if e and e[0] == "overflow"}
+    assignments = record.get("assignments") or {}
+    logged = {(e[1], e[2]) for e in record.get("log") or [] if e and e[0] == "overflow"}
     problems = []
     loads: dict[str, int] = {}
     for x, people in sorted(assignments.items()):

@@ -15,6 +15,10 @@ from shuangsuiji.models.base import RecusalReason, Record, Slug, Text, private, 
 from shuangsuiji.models.task import SeedKind
 
 
+# Fields of record.json (written by `ssj draw run`) that change as events are appended; the rest never does.
+RECORD_CURRENT_KEYS = ("assignments", "log", "events")
+
+
 class SourceValue(Record):
     """The value a seed source supplied, archived so verification needs no network."""
 
