@@ -70,6 +70,7 @@ def verify_quicknet(round_no: int, signature: bytes) -> bool:
     """Offline BLS check of a quicknet beacon: e(pk, H(m)) == e(g2, sig), both points in their subgroups.
 
     Takes about a second (pure-Python pairing); any malformed signature is simply invalid.
+    py_ecc is imported here, not at the top: it is slow to import and only `verify` needs it.
     """
     from py_ecc.bls.g2_primitives import subgroup_check
     from py_ecc.bls.hash_to_curve import hash_to_G1
