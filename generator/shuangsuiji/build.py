@@ -136,7 +136,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
         templates = project / "site_config" / "templates"
         site = Site(pub, stamp, history, data_files, feed_files)
         salt = f"{__version__}:{templates_digest(templates, shell)}:{site_url}"
-        writer = Writer(make_env(templates, shell), tmp, site_url, salt, cache / "pages")
+        writer = Writer(make_env(templates), shell, tmp, site_url, salt, cache / "pages")
         sitemap = SitemapWriter(tmp, site_url)
         sitemap.add([p.removesuffix("index.html") for p in narrative])
         rs, used = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add)

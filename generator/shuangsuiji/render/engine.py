@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import jinja2
+from markupsafe import Markup, escape
 
-from shuangsuiji.render.shell import LANG
+from shuangsuiji.render.shell import LANG, Shell
 
 CHUNK = 400  # pages per pool task
 POOL_THRESHOLD = 2000  # below this many pages a pool costs more than it saves
@@ -36,23 +37,35 @@ class Page:
     def file(self) -> str:
         return self.path + "index.html" if self.path == "" or self.path.endswith("/") else self.path
 
-    @property
-    def root(self) -> str:
-        return "../" * self.file.count("/")
+
+def show(x: Any) -> Markup:
+    """A value as page text: withheld values as their notice, lists joined, booleans as 是/否.
+
+    A Python function rather than a template macro: it runs several times on every page.
+    """
+    if x is None or x == "":
+        return Markup('<span class="ssj-none">—</span>')
+    if isinstance(x, dict) and "notice" in x:
+        return Markup('<span class="ssj-withheld">%s</span>') % x["notice"]
+    if x is True or x is False:
+        return Markup("是" if x else "否")
+    if isinstance(x, (list, tuple)):
+        return escape("、".join(map(str, x))) if x else Markup("—")
+    return escape(x)
 
 
-def make_env(templates: Path, shell: str) -> jinja2.Environment:
+def make_env(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.DictLoader({"shell.html": shell}), jinja2.FileSystemLoader(templates)]),
+        loader=jinja2.FileSystemLoader(templates),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=False)
-    env.globals["lang"] = LANG
+        keep_trailing_newline=False, auto_reload=False)
+    env.globals.update(lang=LANG, v=show)
     return env
 
 
-def templates_digest(templates: Path, shell: str) -> str:
+def templates_digest(templates: Path, shell: Shell) -> str:
     """Everything besides the context that a page's bytes depend on."""
-    h = hashlib.sha256(shell.encode("utf-8"))
+    h = hashlib.sha256(shell.text().encode("utf-8"))
     for p in sorted(templates.rglob("*.html")):
         h.update(p.relative_to(templates).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
@@ -61,8 +74,9 @@ def templates_digest(templates: Path, shell: str) -> str:
 class Writer:
     """Renders pages into `out`, reusing cached outputs by input hash."""
 
-    def __init__(self, env: jinja2.Environment, out: Path, site_url: str, salt: str, cache: Path | None):
-        self.env, self.out, self.site_url, self.salt = env, out, site_url, salt
+    def __init__(self, env: jinja2.Environment, shell: Shell, out: Path, site_url: str, salt: str,
+                 cache: Path | None):
+        self.env, self.shell, self.out, self.site_url, self.salt = env, shell, out, site_url, salt
         self.cache = cache
         self.rendered = 0
         self.reused = 0
@@ -73,11 +87,10 @@ class Writer:
         return hashlib.sha256((self.salt + data).encode("utf-8")).hexdigest()
 
     def render(self, page: Page) -> bytes:
-        root = page.root
-        html = self.env.get_template(page.template).render(
-            page.context, root=root, base=root.rstrip("/") or ".", title=page.title, path=page.path,
-            canonical=self.site_url + page.path)
-        return html.encode("utf-8")
+        """The record body through its template, then the shell around it."""
+        depth = page.file.count("/")
+        body = self.env.get_template(page.template).render(page.context, root="../" * depth, path=page.path)
+        return self.shell.wrap(depth, page.title, self.site_url + page.path, body).encode("utf-8")
 
     def write(self, page: Page) -> str:
         dest = self.out / page.file

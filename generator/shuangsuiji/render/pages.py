@@ -287,18 +287,17 @@ def tasks_index(site: Site, _key: str) -> Page:
     return Page("tasks/", "tasks.html", {"rows": rows}, "抽查任务公告")
 
 
-def verifier_data(task_id: str, d: Any, inspectors: Any) -> dict:
+def verifier_data(task_id: str, d: Any) -> dict:
     """The public draw record in the shape verify.js reads (see site_config/assets/verify.js).
 
     Stratum membership is private, so the strata give only N, r and n; the tickets are those
     of the selected targets.
     """
     m = d.manifest
-    units = {}
-    for x in sorted(d.ranked):
-        for i in d.ranked[x]:
-            ins = inspectors.get(i)
-            units[i] = ins.unit if ins is not None else ""
+    units = dict(sorted(d.inspector_units.items()))  # the frozen inspectors table: id → unit
+    sizes: dict[str, int] = {}
+    for u in units.values():
+        sizes[u] = sizes.get(u, 0) + 1
     return {
         "task": task_id, "commitment": d.commitment, "seed": d.seed, "manifest": None,
         "sources": [[s.kind, s.value] for s in d.sources.sources] if d.sources is not None else [],
@@ -306,7 +305,7 @@ def verifier_data(task_id: str, d: Any, inspectors: Any) -> dict:
         "cap_slack": m.get("cap_slack", 1),
         "strata": [{"label": s.label, "N": s.N, "ratio": s.ratio, "n": s.n} for s in d.strata],
         "tickets": {s.target: s.ticket for s in d.selected if s.ticket},
-        "order": list(d.order), "caps": dict(d.caps), "unit_sizes": None,
+        "order": list(d.order), "caps": dict(d.caps), "unit_sizes": dict(sorted(sizes.items())),
         "ranked": {x: list(d.ranked[x]) for x in sorted(d.ranked)}, "units": units,
         "initial_assignments": {x: list(v) for x, v in d.initial_assignments.items()},
         "events": [[e.target, e.inspector] for e in d.events if e.type == "回避"],
@@ -337,7 +336,7 @@ def task(site: Site, tid: str) -> Page:
                  "sources": [s.to_json() for s in d.sources.sources] if d.sources is not None else [],
                  "strata": [{"label": s.label, "N": s.N, "ratio": s.ratio, "n": s.n} for s in d.strata],
                  "events": [e.to_json() for e in d.events]} if d is not None else None,
-        "verifier": verifier_data(tid, d, pub.inspectors) if d is not None and d.seed else None,
+        "verifier": verifier_data(tid, d) if d is not None and d.seed else None,
         "drawn": drawn, "deadline": site.deadline(tid), "has_results": tid in pub.results,
         "year": t.year, "history_rows": site.revisions("task", tid),
     }, no)

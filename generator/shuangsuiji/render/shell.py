@@ -2,9 +2,8 @@
 
 MkDocs renders only `content/` (a handful of pages). To give record pages the identical
 look without MkDocs' per-page cost, one stub page is built alongside; its header, nav,
-footer and asset links are cut around the content area and turned into a Jinja2 base
-template. The shell's links are relative (`../assets/…`), so they are rewritten to a
-`root` prefix that each page sets for its own depth.
+footer and asset links are cut around the content area into a `Shell`. The stub's links
+are relative (`../assets/…`), so they become a `root` slot filled for each page's depth.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from markupsafe import escape
+
 from shuangsuiji.errors import fail
 
 SHELL_DIR = "_ssj_shell"  # the stub page's folder in the MkDocs build; removed afterwards
@@ -23,8 +24,8 @@ _BODY_START, _BODY_END = "<!--ssj:content-->", "<!--ssj:/content-->"
 LANG = "zh-CN"  # one lang value on every page (Pagefind keeps one index per value)
 
 
-def build_narrative(project: Path, out: Path, site_url: str, site_name: str, copyright: str) -> str:
-    """Build content/ with MkDocs into `out` and return the shell template text.
+def build_narrative(project: Path, out: Path, site_url: str, site_name: str, copyright: str) -> "Shell":
+    """Build content/ with MkDocs into `out` and return the page shell cut from it.
 
     MkDocs' own sitemap is dropped (ours lists every page); every page gets lang="zh-CN".
     """
@@ -53,22 +54,53 @@ def build_narrative(project: Path, out: Path, site_url: str, site_name: str, cop
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
     stub = out / SHELL_DIR / "index.html"
-    shell = shell_template(stub.read_text(encoding="utf-8"), site_url)
+    shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url)
     shutil.rmtree(out / SHELL_DIR)
     return shell
 
 
-def _raw(text: str) -> str:
-    if "{% endraw" in text or "{%- endraw" in text:
-        raise ValueError("shell text holds an endraw tag")
-    return "{% raw %}" + text + "{% endraw %}" if text else ""
+class Shell:
+    """The page around a record body, as literal text and a few slots.
 
-
-def shell_template(html: str, site_url: str) -> str:
-    """Turn the stub page into a Jinja2 template.
-
-    Blocks `head`, `body`, `scripts`; variables `root` ('../../'), `base` ('../..'), `title`, `canonical`.
+    Slots: `root` ('../../', a page's way back to the site root), `base` ('../..'), `title`,
+    `canonical`, `head` (extra head tags) and `body`. Everything but title, canonical and
+    body depends only on a page's depth, so it is joined once per depth: wrapping a page is
+    then a handful of string joins instead of a template run.
     """
+
+    def __init__(self, parts: list[tuple[str, str]], head: str = ""):
+        self.parts = parts  # ("text", literal) | ("slot", name)
+        self.head = head
+        self._by_depth: dict[int, list[str | None]] = {}
+
+    def text(self) -> str:
+        """A stable description of the shell, for the page cache key."""
+        return "".join(v if k == "text" else "{" + v + "}" for k, v in self.parts) + self.head
+
+    def _layout(self, depth: int) -> list:
+        root = "../" * depth
+        fixed = {"root": root, "base": root.rstrip("/") or ".", "head": self.head.replace("{root}", root)}
+        out: list = []
+        for kind, value in self.parts:
+            piece = value if kind == "text" else fixed.get(value)
+            if piece is None:
+                out.append(value)  # title, canonical, body: filled per page
+            elif out and isinstance(out[-1], tuple):
+                out[-1] = (out[-1][0] + piece,)
+            else:
+                out.append((piece,))
+        return out
+
+    def wrap(self, depth: int, title: str, canonical: str, body: str) -> str:
+        layout = self._by_depth.get(depth)
+        if layout is None:
+            layout = self._by_depth[depth] = self._layout(depth)
+        slots = {"title": str(escape(title)), "canonical": str(escape(canonical)), "body": body}
+        return "".join(p[0] if isinstance(p, tuple) else slots[p] for p in layout)
+
+
+def shell_from_page(html: str, site_url: str) -> Shell:
+    """Cut the stub page around its content markers and turn its links into slots."""
     if _BODY_START not in html or _BODY_END not in html:
         fail("build.shell", "页面外壳中找不到内容区标记（site_config/overrides/main.html 被改动？）",
              "content markers missing from the shell (was site_config/overrides/main.html changed?)",
@@ -77,25 +109,26 @@ def shell_template(html: str, site_url: str) -> str:
     html = "\n".join(line.strip() for line in html.splitlines() if line.strip())
     head, rest = html.split(_BODY_START, 1)
     _, tail = rest.split(_BODY_END, 1)
-    # Placeholders, in the order they are searched for: (pattern, Jinja expression).
+    # (pattern, replacement parts), searched for in this order.
     subs = [
-        (re.escape(f'href="{site_url}{SHELL_DIR}/"'), 'href="{{ canonical }}"'),
-        (re.escape(f"#{_TITLE.lower()}"), "#ssj-main"),
-        (re.escape(_TITLE), "{{ title }}"),
-        (r'"\.\./', '"{{ root }}'),
-        (r'"\.\."', '"{{ base }}"'),
-        ("</head>", "{% block head %}{% endblock %}</head>"),
-        ("</body>", "{% block scripts %}{% endblock %}</body>"),
+        (re.escape(f'href="{site_url}{SHELL_DIR}/"'), [("text", 'href="'), ("slot", "canonical"), ("text", '"')]),
+        (re.escape(f"#{_TITLE.lower()}"), [("text", "#ssj-main")]),
+        (re.escape(_TITLE), [("slot", "title")]),
+        (r'"\.\./', [("text", '"'), ("slot", "root")]),
+        (r'"\.\."', [("text", '"'), ("slot", "base"), ("text", '"')]),
+        ("</head>", [("slot", "head"), ("text", "</head>")]),
     ]
     pattern = re.compile("|".join(f"({p})" for p, _ in subs))
-
-    def template(text: str) -> str:
-        out, pos = [], 0
+    parts: list[tuple[str, str]] = []
+    for text in (head, None, tail):
+        if text is None:
+            parts.append(("slot", "body"))
+            continue
+        pos = 0
         for m in pattern.finditer(text):
-            out.append(_raw(text[pos:m.start()]))
-            out.append(subs[m.lastindex - 1][1])
+            parts.append(("text", text[pos:m.start()]))
+            parts.extend(subs[m.lastindex - 1][1])
             pos = m.end()
-        out.append(_raw(text[pos:]))
-        return "".join(out)
-
-    return template(head) + "{% block body %}{% endblock %}" + template(tail)
+        parts.append(("text", text[pos:]))
+    return Shell([p for p in parts if p != ("text", "")],
+                 head='<link rel="stylesheet" href="{root}assets/ssj/ssj.css">')
