@@ -51,3 +51,23 @@ def add_sources(root: Path) -> None:
         {"kind": "lottery", "value": LOTTERY}]})
     write_yaml(d / "ceremony.yaml", {"ran_by": "临沂市市场监督管理局 信用监管科", "ran_at": "2026-02-25T10:00:00+08:00",
                                      "witnesses": [{"name": "张三", "role": "人大代表"}]})
+
+
+SIG_657413 = ("b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be"
+              "41076862b98fad56e91a6b85b89cd97b")
+
+
+def add_partner(root: Path, dept: str = "swj", n: int = 3) -> None:
+    """A second department (市商务局) with its own item and inspectors, for joint tasks."""
+    import yaml
+
+    from registry_fixture import ITEM, inspector
+    doc = yaml.safe_load((root / "departments.yaml").read_text("utf-8"))
+    doc["departments"].append({"id": dept, "name": "市商务局", "full_name": "临沂市商务局", "level": "市级",
+                               "region": "371300", "owners": [f"@linyi/{dept}"]})
+    write_yaml(root / "departments.yaml", doc)
+    write_yaml(root / f"{dept}/config.yaml", {"department": dept, "units": [{"id": dept, "name": "临沂市商务局"}]})
+    item = {**ITEM, "id": "SWJ-01", "name": "单用途商业预付卡抽查", "initiator": dept, "matters": []}
+    write_yaml(root / f"{dept}/items.yaml", {"department": dept, "items": [item]})
+    write_yaml(root / f"{dept}/inspectors.yaml", {"department": dept, "inspectors": [
+        inspector(100 + i, id=f"SWJ-{i:04d}", unit=dept, items=["SWJ-01"]) for i in range(1, n + 1)]})
