@@ -23,11 +23,13 @@ def test_shards_and_directory(built):
     site, _, stats = built
     manifest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
     names = [s["name"] for s in manifest["shards"]]
-    # company pages go by region, announcements by year; the search page itself has no body mark
+    # company pages go by region, announcements by year, packed up to max_pages; the search page
+    # itself has no data-pagefind-body mark
     assert stats.pages == len(COMPANIES) + 3
     assert sum(s["pages"] for s in manifest["shards"]) == stats.pages
     assert len(names) == len(set(names)) and "dir" not in names and manifest["directory"] == "dir"
-    assert {"y2018", "y2019", "y2020"} <= set(names)
+    assert all(0 < s["pages"] <= 3 for s in manifest["shards"]) and len(names) >= 3
+    assert any("y2019" in n for n in names)  # announcements go by year
     assert manifest["filters"]["区域"]["兰山区"] == 2 and manifest["filters"]["年度"]["2019"] == 3
     for name in names + ["dir"]:
         bundle = site / "pagefind" / name
@@ -103,4 +105,75 @@ def test_search_page_in_chromium(built):
         assert page.title().startswith(name)
         page.click("a.ssj-feed")
         page.wait_for_url(f"**/feeds/target/{uscc}.xml")
+        assert errors == []
+
+
+@pytest.fixture(scope="module")
+def site_build(tmp_path_factory):
+    """The site `ssj build` makes of the tiny synthetic registry (SITE-A's pages, our index and feeds)."""
+    build = pytest.importorskip("shuangsuiji.build")
+    from shuangsuiji.synth import SCALES, generate
+
+    base = tmp_path_factory.mktemp("built")
+    generate(base / "registry", SCALES["tiny"], jobs=2)
+    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache", log=lambda s: None)
+    return base / "site"
+
+
+def _company_to_find(site: Path) -> tuple[str, str, str, str]:
+    """(id, name, a two-character part of the name found in no other company name, region) of a company page."""
+    import re
+
+    names = {}
+    for page in sorted((site / "targets").glob("*/index.html")):
+        text = page.read_text(encoding="utf-8")
+        title = re.search(r'data-pagefind-meta="title:([^"]+)"', text).group(1)
+        region = re.search(r'data-pagefind-filter="区域:([^"]+)"', text).group(1)
+        names[page.parent.name] = (title, region)
+    for tid, (name, region) in names.items():
+        for i in range(len(name) - 1):
+            part = name[i:i + 2]
+            if sum(part in n for n, _ in names.values()) == 1 and not re.search(r"[市区县省]", part):
+                return tid, name, part, region
+    raise AssertionError("no company with a distinctive two-character part")
+
+
+@pytest.mark.browser
+def test_search_on_built_site(site_build):
+    site = site_build
+    tid, name, part, region = _company_to_find(site)
+    with serve(site) as base, browser() as b:
+        page = b.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "search/")
+        assert tid and f"/targets/{tid}/" in _search(page, part)
+        _search(page, tid)
+        assert page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))") == \
+            [f"/targets/{tid}/"]
+        # a filter: the company's region keeps it, another region drops it
+        hits = _search(page, part)
+        page.select_option("select[data-filter='区域']", region)
+        page.wait_for_function("(r) => new URLSearchParams(location.search).get('区域') === r"
+                               " && /\\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)", arg=region)
+        assert f"/targets/{tid}/" in page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        other = next(o for o in page.eval_on_selector_all("select[data-filter='区域'] option", "os => os.map(o => o.value)")
+                     if o and o != region)
+        page.select_option("select[data-filter='区域']", other)
+        page.wait_for_function("(r) => new URLSearchParams(location.search).get('区域') === r"
+                               " && /\\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)", arg=other)
+        assert f"/targets/{tid}/" not in page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert hits
+        # reach the company page, then follow its feed link to a feed that parses
+        page.select_option("select[data-filter='区域']", "")
+        _search(page, tid)
+        page.click(f"#ssj-companies a[href='/targets/{tid}/']")
+        page.wait_for_url(f"**/targets/{tid}/")
+        assert name in page.title()
+        with page.expect_response(f"**/feeds/target/{tid}.xml") as resp:
+            page.click(f"a[href$='feeds/target/{tid}.xml']")
+        import feedparser
+
+        feed = feedparser.parse(resp.value.body())
+        assert feed.bozo == 0 and feed.entries
         assert errors == []

@@ -7,7 +7,8 @@ merges with `mergeIndex` (see `site_config/assets/search.js`):
 - `general`: pages that are neither record pages of a year nor company pages;
 - `y<year>`: task, result and plan pages of one year;
 - `r<region>`: company pages (一户一档) of one region;
-- any group over `max_pages` is split further into buckets by a hash of the page path;
+- any group over `max_pages` is split further into buckets by a hash of the page path, and
+  small neighbouring groups are packed into one shard (`general--r371302`);
 - `dir`: a light directory shard (company name and code only) for quick company lookup.
 
 Each shard is built by the extended binary (the only one that segments Chinese) from the
@@ -113,20 +114,33 @@ def _filter_counts(pages: list[_Page]) -> dict[str, dict[str, int]]:
 
 
 def _shards(pages: list[_Page], max_pages: int) -> dict[str, list[_Page]]:
+    """Group pages by key; split a group over `max_pages` by a hash of the path; pack small
+    neighbouring groups together (every Pagefind run costs about a second, and every shard
+    one more fetch per search)."""
     groups: dict[str, list[_Page]] = {}
     for p in pages:
         groups.setdefault(_shard_key(p), []).append(p)
-    out: dict[str, list[_Page]] = {}
+    parts: list[tuple[str, list[_Page]]] = []
     for key in sorted(groups):
         members = groups[key]
         n = -(-len(members) // max_pages)
         if n == 1:
-            out[key] = members
+            parts.append((key, members))
             continue
+        buckets: dict[int, list[_Page]] = {}
         for p in members:
-            b = int.from_bytes(hashlib.sha1(p.rel.encode()).digest()[:4], "big") % n
-            out.setdefault(f"{key}-{b}", []).append(p)
-    return {k: sorted(v, key=lambda p: p.rel) for k, v in sorted(out.items())}
+            buckets.setdefault(int.from_bytes(hashlib.sha1(p.rel.encode()).digest()[:4], "big") % n, []).append(p)
+        parts.extend((f"{key}-{b}", buckets[b]) for b in sorted(buckets))
+    out: dict[str, list[_Page]] = {}
+    packed: list[tuple[str, list[_Page]]] = []
+    for key, members in parts:
+        if packed and len(packed[-1][1]) + len(members) <= max_pages:
+            packed[-1] = (packed[-1][0].split("--")[0] + "--" + key, packed[-1][1] + members)
+        else:
+            packed.append((key, members))
+    for key, members in packed:
+        out[key] = sorted(members, key=lambda p: p.rel)
+    return out
 
 
 def _directory_page(page: _Page) -> _Page:

@@ -1,7 +1,7 @@
 // 站内搜索 / Site search: Pagefind shards merged in the browser, offline (no CDN).
 //
-// The page holds <div id="ssj-search" data-root="../"></div> (data-root: the site root,
-// relative to the page) and loads this file as a module. index.py writes
+// The page holds <div id="ssj-search" data-bundle="../pagefind/"></div> (the Pagefind folder,
+// relative to the page; or data-root="../", the site root) and loads this file. index.py writes
 // pagefind/shards.json: the shards, the directory shard and the filter values.
 // - Relevance order: one Pagefind instance, the other shards merged with mergeIndex.
 // - Date order: Pagefind's merged results are ordered by score only, so each shard is
@@ -15,8 +15,10 @@ const CODE_RE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$
 const SORTS = [["", "相关度 Relevance"], ["desc", "日期（新→旧）Newest"], ["asc", "日期（旧→新）Oldest"]];
 
 const box = document.getElementById("ssj-search");
-const rootURL = new URL(box?.dataset.root || "../", location.href);
-const bundleURL = (name) => new URL(`pagefind/${name}/`, rootURL).pathname;
+// data-bundle: the pagefind folder (or data-root: the site root), relative to the page
+const bundleRoot = new URL(box?.dataset.bundle || `${box?.dataset.root || "../"}pagefind/`, location.href);
+const rootURL = new URL("../", bundleRoot);
+const bundleURL = (name) => new URL(`${name}/`, bundleRoot).pathname;
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -39,7 +41,7 @@ function excerptNodes(html) {
 }
 
 async function loadPagefind(name, manifest, merge) {
-  const pf = await import(new URL(`pagefind/${name}/pagefind.js`, rootURL).href);
+  const pf = await import(new URL(`${name}/pagefind.js`, bundleRoot).href);
   await pf.options({ baseUrl: rootURL.pathname, excerptLength: 30 });
   for (const s of merge) {
     await pf.mergeIndex(bundleURL(s), { mergeFilter: { [manifest.filter]: s } });
@@ -75,7 +77,7 @@ function dateMerger(lists, dir) {
 
 async function main() {
   if (!box) return;
-  const manifest = await (await fetch(new URL("pagefind/shards.json", rootURL))).json();
+  const manifest = await (await fetch(new URL("shards.json", bundleRoot))).json();
   const names = manifest.shards.map((s) => s.name);
   const params = new URLSearchParams(location.search);
 
