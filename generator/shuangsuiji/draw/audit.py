@@ -172,7 +172,7 @@ def audit_task(reg: Registry, task_id: str, snaps: Snapshots) -> list[Check]:
                                  f"SHA-256 {sha256_hex(data)}" if same else "\n          ".join(
                                      _rows_diff(name, tables[name], data))))
             out.append(compare(f"由登记册重建清单 / manifest rebuilt from the registry ({where})", manifest,
-                               dict(again.manifest), f"C = {again.commitment}"))
+                               dict(again.manifest), f"C = {again.commitment}", path="manifest"))
         except UserError as e:
             out.append(Check("FAIL", f"无法由登记册重建 / cannot rebuild from the registry ({where})",
                              e.problems[0].zh + " / " + e.problems[0].en))
@@ -200,7 +200,7 @@ def audit_task(reg: Registry, task_id: str, snaps: Snapshots) -> list[Check]:
     out.append(compare("种子 seed", record.get("seed"), again_record["seed"], again_record["seed"]))
     for key in sorted(set(record) | set(again_record)):
         if key != "seed":
-            out.append(compare(f"记录字段 record.{key}", record.get(key), again_record.get(key)))
+            out.append(compare(f"记录字段 record.{key}", record.get(key), again_record.get(key), path=f"record.{key}"))
     out += invariants(record, manifest)
     conflicted = set(frozen.input.conflicts)
     bad = [(i, x) for x, people in (record.get("assignments") or {}).items()

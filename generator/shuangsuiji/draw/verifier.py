@@ -145,8 +145,8 @@ def _short(v: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-def compare(what: str, recorded: Any, recomputed: Any, detail: str = "") -> Check:
-    d = diff(recorded, recomputed)
+def compare(what: str, recorded: Any, recomputed: Any, detail: str = "", path: str = "") -> Check:
+    d = diff(recorded, recomputed, path)
     return Check("FAIL" if d else "PASS", what, "\n          ".join(d) if d else detail)
 
 
@@ -165,7 +165,7 @@ def public_checks(record: dict) -> list[Check]:
     tickets = Tickets(seed, task)
     selected = sorted(record.get("tickets") or {})
     mine = {x: tickets.one("target", x).hex() for x in selected}
-    out.append(compare(f"抽中对象的签号 tickets of the {len(selected)} selected targets", record.get("tickets"), mine))
+    out.append(compare(f"抽中对象的签号 tickets of the {len(selected)} selected targets", record.get("tickets"), mine, path="tickets"))
     strata = record.get("strata") or []
     min_n = manifest.get("min_per_stratum", 1)
     sizes = [{"label": s["label"], "n": sample_size(s["N"], parse_ratio(s["ratio"]), min_n)} for s in strata]
@@ -186,19 +186,21 @@ def public_checks(record: dict) -> list[Check]:
                               slots=manifest.get("slots", []), cap_slack=manifest.get("cap_slack", 1),
                               seed_sources=manifest.get("seed_sources", [])))
     initial = match(frozen, seed, select(frozen, seed))  # one stratum, ratio 1: every selected target
-    out.append(compare("处理顺序 order by T(\"order\")", record.get("order"), list(initial.order)))
+    out.append(compare("处理顺序 order by T(\"order\")", record.get("order"), list(initial.order), path="order"))
     out.append(compare("人员负载上限 caps", record.get("caps"), dict(initial.caps), str(dict(initial.caps))))
     ranker = Ranker(frozen, seed)
-    out.append(compare("每户递补顺序 ranked(x) by T(\"pair\")", ranked, {x: ranker.ranked(x) for x in initial.order}))
+    out.append(compare("每户递补顺序 ranked(x) by T(\"pair\")", ranked, {x: ranker.ranked(x) for x in initial.order},
+                       path="ranked"))
     out.append(compare("初始分配 initial assignments", record.get("initial_assignments"),
-                       {x: list(v) for x, v in initial.assignments.items()}))
-    out.append(compare("分配记录 matching log", record.get("initial_log"), [list(e) for e in initial.log]))
+                       {x: list(v) for x, v in initial.assignments.items()}, path="initial_assignments"))
+    out.append(compare("分配记录 matching log", record.get("initial_log"), [list(e) for e in initial.log],
+                       path="initial_log"))
     events = [Recusal(e["target"], e["inspector"]) for e in record.get("events") or [] if e.get("type") == "回避"]
     try:
         final = replay(frozen, seed, initial, events, ranker)
         out.append(compare(f"回避递补重放（{len(events)} 个事件）/ recusal replay", record.get("assignments"),
-                           {x: list(v) for x, v in final.assignments.items()}))
-        out.append(compare("当前记录 current log", record.get("log"), [list(e) for e in final.log]))
+                           {x: list(v) for x, v in final.assignments.items()}, path="assignments"))
+        out.append(compare("当前记录 current log", record.get("log"), [list(e) for e in final.log], path="log"))
     except UserError as e:
         out.append(Check("FAIL", "回避事件无法重放 / events cannot be replayed", e.problems[0].en))
     seqs = [e.get("seq") for e in record.get("events") or []]
@@ -207,7 +209,7 @@ def public_checks(record: dict) -> list[Check]:
     if manifest.get("random_date"):
         days = manifest.get("inspection_days") or []
         mine_dates = {x: rank_dates(seed, task, x, days)[0] for x in selected} if days else {}
-        out.append(compare("随机检查日期 dates by T(\"date\")", record.get("dates"), mine_dates))
+        out.append(compare("随机检查日期 dates by T(\"date\")", record.get("dates"), mine_dates, path="dates"))
     out += invariants(record, manifest)
     out.append(Check("NOTE", "公众无法核对 / the public cannot check",
                      "分层归属与未抽中对象的签号（信用分类不公开）、候选名单是否完整、回避是否事先申报；"
