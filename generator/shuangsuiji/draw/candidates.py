@@ -85,11 +85,15 @@ def _in_industries(industry: str, scope: list[str]) -> bool:
 
 
 def inspection_counts(reg: Registry, task: Task) -> Counter:
-    """(item, target) -> inspections of the task's items in the task's year, from past results."""
+    """(item, target) -> inspections of the task's items in the task's year before it was published.
+
+    Only inspections before the publication count: the task's own results (and later ones)
+    must not change its candidates when an auditor rebuilds them.
+    """
     items = set(task.items)
     counts: Counter = Counter()
     for _, _, r in reg.all_results():
-        if r.status in NOT_COUNTED or r.inspected_on.year != task.year:
+        if r.status in NOT_COUNTED or r.inspected_on.year != task.year or r.inspected_on >= task.published:
             continue
         for item in r.items:
             if item in items:
