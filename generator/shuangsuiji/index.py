@@ -18,6 +18,7 @@ whose pages did not change is copied from the cache, not rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -163,18 +164,13 @@ def _digest(pages: list[_Page]) -> str:
     return h.hexdigest()[:32]
 
 
-_VERSION: list[str] = []
-
-
 def _binary() -> str:
     return str(pagefind_bin_extended.get_executable())
 
 
+@functools.cache
 def _version() -> str:
-    if not _VERSION:
-        _VERSION.append(subprocess.run([_binary(), "--version"], capture_output=True, text=True,
-                                       check=True).stdout.strip())
-    return _VERSION[0]
+    return subprocess.run([_binary(), "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _run_pagefind(pages: list[_Page], dest: Path) -> float:
@@ -253,6 +249,10 @@ def build_index(site_dir: Path, cache_dir: Path | None = None, max_pages: int = 
                                for n in shards if n != DIRECTORY]}
         for name in shards:
             _copy_tree(cache / digests[name], out / name)
+        if cache_dir:  # keep only the shards of this build: the cache does not grow without end
+            for old in sorted(cache.iterdir()):
+                if old.is_dir() and old.name not in digests.values():
+                    shutil.rmtree(old)
         tmp = out / "shards.json.tmp"
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, out / "shards.json")
