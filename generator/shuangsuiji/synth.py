@@ -718,7 +718,7 @@ def make_result(rng: random.Random, rid: str, task: Task, target: str, inspector
 
 def _special_statuses(n: int) -> dict[int, str]:
     """One correction and one withdrawal in a file with enough results."""
-    return {n // 3: "更正", (2 * n) // 3: "撤回"} if n >= 6 else {}
+    return {n // 3: "更正", (2 * n) // 3: "撤回"} if n >= 3 else {}
 
 
 def results_for_task(reg: Registry, task_id: str, as_of: date | None = None) -> ResultsFile | None:
