@@ -1,0 +1,153 @@
+"""`ssj build` on a real (synthetic) registry: valid pages, nothing external, reproducible,
+escaped, atomic, content-addressed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from shuangsuiji.build import build
+from shuangsuiji.errors import UserError
+from shuangsuiji.render.sitemap import SitemapWriter
+from shuangsuiji.workdays import add_working_days
+from site_build_fixture import EVIL, TASK, copy_registry, make_registry
+
+STAMP = "2026-06-30 12:00"
+# Anything the browser would fetch: scripts, images, frames, and links that load (not canonical/alternate).
+_EXTERNAL = re.compile(rb'<(?:script|img|iframe|source|audio|video)\b[^>]*\bsrc="(?:https?:)?//'
+                       rb'|<link\b(?=[^>]*\brel="(?:stylesheet|preconnect|preload|prefetch|dns-prefetch|icon|'
+                       rb'modulepreload|manifest)")[^>]*\bhref="(?:https?:)?//', re.I)
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Path:
+    return make_registry(tmp_path_factory.mktemp("reg") / "registries")
+
+
+@pytest.fixture(scope="module")
+def site(registry, tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("out") / "site"
+    stats = build(registry, out, jobs=2, log=lambda s: None, build_time=STAMP)
+    return out, stats
+
+
+def _tree(root: Path, skip: str = "pagefind/") -> dict[str, str]:
+    """Hash of every file; the Pagefind bundle (index.py's output, tested there) is left out."""
+    return {rel: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()
+            and not (rel := p.relative_to(root).as_posix()).startswith(skip)}
+
+
+def test_every_kind_of_page_is_built(site):
+    out, stats = site
+    for page in ("index.html", "departments/index.html", "departments/scjgj/index.html", "items/index.html",
+                 "items/scjgj/index.html", f"tasks/{TASK}/index.html", "tasks/index.html", "results/index.html",
+                 "inspectors/index.html", "data/index.html", "feeds/index.html", "changelog/index.html",
+                 "search/index.html", "plans/index.html", "about/index.html", "policy/index.html",
+                 "verify/index.html", "sitemap.xml"):
+        assert (out / page).is_file(), page
+    assert len(list((out / "targets").iterdir())) > 100
+    assert stats.pages > 300
+
+
+def test_pages_are_valid_html_with_one_lang(site):
+    out, _ = site
+    pages = sorted(out.rglob("index.html"))
+    sample = [p for p in pages if "/targets/" not in p.as_posix()] + \
+        [p for p in pages if "/targets/" in p.as_posix()][:40]
+    for page in sample:
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        doc = parser.parse(page.read_bytes())
+        assert doc.get("lang") == "zh-CN", page
+
+
+def test_no_external_script_style_or_font(site):
+    out, _ = site
+    for page in sorted(out.rglob("*.html")):
+        assert not _EXTERNAL.search(page.read_bytes()), page
+    for css in sorted(out.rglob("*.css")):
+        assert b"fonts.googleapis" not in css.read_bytes() and b"@import url(http" not in css.read_bytes(), css
+
+
+def test_registry_text_stays_text(site):
+    out, _ = site
+    page = (out / "tasks" / TASK / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "alert(1)" not in page or "&lt;script&gt;alert(1)" in page or "\\u003cscript" in page
+
+
+def test_task_page_official_form_and_deadline(site, registry):
+    out, _ = site
+    page = (out / "tasks" / TASK / "index.html").read_text(encoding="utf-8")
+    assert "2026年度第001号抽查任务公告" in page
+    for head in ("序号", "名称", "统一社会信用代码", "登记机关"):
+        assert f"<th>{head}</th>" in page
+    assert 'id="ssj-verify"' in page and 'id="ssj-draw"' in page
+    due = add_working_days(date(2026, 5, 1), 20)  # May Day holiday 1–5 May and its 调休 Saturday
+    assert due > date(2026, 5, 29)
+    assert due.isoformat() in page
+
+
+def test_sitemap_lists_every_record_page(site):
+    out, stats = site
+    index = (out / "sitemap.xml").read_text(encoding="utf-8")
+    files = re.findall(r"<loc>[^<]*/(sitemap-\d+\.xml)</loc>", index)
+    urls = [u for f in files for u in re.findall(r"<loc>([^<]+)</loc>", (out / f).read_text(encoding="utf-8"))]
+    assert len(urls) == len(set(urls)) >= stats.pages
+    assert any(u.endswith(f"/tasks/{TASK}/") for u in urls)
+
+
+def test_sitemap_files_hold_at_most_the_limit(tmp_path):
+    w = SitemapWriter(tmp_path, "https://example.org/", limit=3)
+    w.add([f"targets/{i}/" for i in range(7)])
+    w.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml",
+                                                         "sitemap.xml"]
+    assert (tmp_path / "sitemap-3.xml").read_text().count("<url>") == 1
+
+
+def test_two_builds_are_identical(site, registry, tmp_path):
+    out, _ = site
+    again = tmp_path / "site"
+    build(registry, again, jobs=1, cache=tmp_path / "cache", log=lambda s: None, build_time=STAMP)
+    assert _tree(again) == _tree(out)
+
+
+def test_only_the_build_time_differs(site, registry, tmp_path):
+    out, _ = site
+    again = tmp_path / "site"
+    build(registry, again, jobs=1, cache=tmp_path / "cache", log=lambda s: None, build_time="2027-01-01 00:00")
+    a, b = _tree(out), _tree(again)
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == ["index.html"]
+
+
+def test_failed_build_leaves_previous_site(registry, tmp_path):
+    reg = copy_registry(registry, tmp_path / "reg")
+    out = tmp_path / "site"
+    build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
+    before = _tree(out)
+    task = reg / "scjgj" / "tasks" / f"{TASK}.yaml"
+    task.write_text(task.read_text(encoding="utf-8") + "title: [unclosed\n", encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        build(reg, out, jobs=1, log=lambda s: None, build_time="2027-01-01 00:00")
+    assert any(p.file and p.file.endswith(f"{TASK}.yaml") for p in e.value.problems)
+    assert _tree(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")]  # no half-built tree left
+
+
+def test_rebuild_reuses_unchanged_pages(registry, tmp_path):
+    reg = copy_registry(registry, tmp_path / "reg")
+    out = tmp_path / "site"
+    first = build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
+    results = sorted((reg / "zjj" / "results").glob("*.yaml"))[0]
+    text = results.read_text(encoding="utf-8")
+    results.write_text(text.replace("published_on: '2026-", "published_on: '2026-", 1), encoding="utf-8")
+    second = build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
+    assert first.rendered == first.pages and second.pages == first.pages
+    assert second.rendered == 0 and second.reused == first.pages
