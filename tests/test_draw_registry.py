@@ -347,3 +347,17 @@ def test_committed_draw_is_append_only(example, capsys):
         assert f"draws/{TASK}/{name}" in out and "draw.immutable" in out
     _git(example, "checkout", "-q", "--", ".")
     assert ssj("validate", r, "--base", "HEAD~1") == 0
+
+
+def test_overlaps_propose_a_joint_visit(capsys):
+    """The example registry: the city and the 罗庄区 market regulators drew the same targets in overlapping periods."""
+    reg_dir = str(Path(__file__).parents[1] / "registries")
+    assert ssj("tasks", "overlaps", "--yaml", "--registry", reg_dir) == 0
+    out = capsys.readouterr().out
+    assert "SCJGJ-2026-001\t市场监管局\tSCJG-371311-2026-001" in out and "2026-03-23..2026-05-15" in out
+    sketch = yaml.safe_load(out.split("# SCJGJ-2026-001 + SCJG-371311-2026-001\n", 1)[1])
+    assert sketch["mode"] == "单随机-人员" and sketch["partners"][0]["department"] == "scjg-371311"
+    assert sketch["fixed_targets"] and sketch["period"] == {"start": "2026-03-23", "end": "2026-05-15"}
+    assert ssj("tasks", "overlaps", "--period", "2026-07-01..2026-12-31", "--registry", reg_dir) == 0
+    assert "没有发现" in capsys.readouterr().out
+    assert ssj("tasks", "overlaps", "--period", "2026-07", "--registry", reg_dir) == 2

@@ -19,6 +19,7 @@ COMMANDS = [
     "shuangsuiji.cli.schema_cmd",
     "shuangsuiji.cli.draw_cmd",
     "shuangsuiji.cli.verify_cmd",
+    "shuangsuiji.cli.tasks_cmd",
     "shuangsuiji.cli.synth_cmd",
     "shuangsuiji.cli.stats_cmd",
     "shuangsuiji.cli.credit_cmd",
