@@ -279,11 +279,17 @@ def load_json(path: Path, rel: str) -> Any:
 
 # --- atomic writes -------------------------------------------------------------------------
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are read by web servers and colleagues
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

@@ -97,8 +97,8 @@ def run(args) -> int:
     total = Report()
     for root, only in roots.items():
         changed = None
-        if args.changed:
-            changed = [_rel_to(Path(c), root) for c in args.changed]
+        if args.changed:  # files outside the registry (code, docs) are not departments' data
+            changed = [r for r in (_rel_to(Path(c), root) for c in args.changed) if r is not None]
         rep = check(root, args.jobs, changed, args.as_dept)
         total.files_checked += rep.files_checked
         total.extend(_display(p, root) for p in rep.problems if only is None or p.file in only)
@@ -106,8 +106,8 @@ def run(args) -> int:
     return 1 if total.errors else 0
 
 
-def _rel_to(path: Path, root: Path) -> str:
+def _rel_to(path: Path, root: Path) -> str | None:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return None
