@@ -489,7 +489,7 @@ def annual_plan(p: DeptPlan, lst: ItemList, dept: Department, rng: random.Random
     return AnnualPlan(id=f"{_item_prefix(p.id)}-{PLAN_YEAR}", department=p.id, year=PLAN_YEAR, seq=1,
                       title=f"{name}{PLAN_YEAR}年度“双随机、一公开”抽查计划", filed=filed,
                       published=filed + timedelta(days=rng.randint(10, 30)),
-                      summary=f"按照“双随机、一公开”工作要求，{name}{PLAN_YEAR}年度计划开展 {len(tasks)} 批次随机抽查，"
+                      summary=f"按照“双随机、一公开”工作要求，本部门{PLAN_YEAR}年度计划开展 {len(tasks)} 批次随机抽查，"
                               "涉及本部门随机抽查事项清单中的全部事项。", tasks=tasks)
 
 
