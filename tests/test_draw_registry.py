@@ -198,8 +198,8 @@ def test_class_a_exemption_frequency_cap_and_flagged_stratum(tmp_path):
     assert rows[5]["id"] not in keys  # 注销
     assert keys[rows[3]["id"]] == "371302|重点" and keys[rows[4]["id"]] == "371302|重点"
     assert keys[rows[1]["id"]] == "371302|一般" and keys[rows[2]["id"]] == "371302|高"
-    # items agree on 0.05 → classes A–D take it; flagged targets keep the department's raised ratio (0.2)
-    assert t.ratios == {"371302|一般": "0.05", "371302|较高": "0.05", "371302|重点": "0.2", "371302|高": "0.05"}
+    # items agree on 0.05 → it is the 一般 ratio; riskier classes and flagged targets keep their raised ratios
+    assert t.ratios == {"371302|一般": "0.05", "371302|较高": "0.2", "371302|重点": "0.2", "371302|高": "1"}
     assert len(ids) == 7
     # A trigger (complaint) lifts the class-A exemption; 普查 takes everyone at ratio 1.
     reg2 = _reg_with_targets(tmp_path / "b", rows, trigger="投诉举报")

@@ -268,7 +268,7 @@ def results(reg: Registry) -> Iterator[Problem]:
                 yield problem("result.dates", "公示日期早于检查完成日期", "published before the inspection was completed",
                               "核对日期", "check the dates", file=rel, field=field_path(loc + ("published_on",)))
     for (item, target, year), places in sorted(per_year.items()):
-        cap = _cap(reg, item)
+        cap = item_cap(reg, item)
         counted = [p for p in places if p[1] >= 0]
         if len(places) > cap and counted:
             rel, i = counted[-1]
@@ -278,7 +278,8 @@ def results(reg: Registry) -> Iterator[Problem]:
                           "give an exception reason if this was justified", file=rel, field=field_path(("results", i, "exception")))
 
 
-def _cap(reg: Registry, item: str) -> int:
+def item_cap(reg: Registry, item: str) -> int:
+    """Inspections of one item on one target allowed a year: the item's own cap, else the department's."""
     it = reg.items.get(item)
     if it and it.max_per_year:
         return it.max_per_year

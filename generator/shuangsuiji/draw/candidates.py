@@ -20,9 +20,9 @@ from shuangsuiji.load import Registry
 from shuangsuiji.models.base import CREDIT_LABELS
 from shuangsuiji.models.department import DepartmentConfig
 from shuangsuiji.models.inspector import Inspector
-from shuangsuiji.models.target import Target
 from shuangsuiji.models.task import Task
-from shuangsuiji.validate import _cap as item_cap
+from shuangsuiji.draw.canon import parse_ratio
+from shuangsuiji.validate import item_cap
 
 FLAGGED_LABEL = "重点"  # stratum of targets on a credit list: 重点监管
 FIXED_LABEL = "固定名单"  # 单随机-人员: the fixed targets, all taken
@@ -43,26 +43,32 @@ class Tables:
 
 
 def class_ratios(reg: Registry, task: Task) -> dict[str, str]:
-    """Ratio per credit class and for `flagged`: task override > the items' common ratio > department table.
+    """Ratio per credit class and for `flagged` (the plan: more for risky and dishonest targets, less for good ones).
 
-    An item's ratio replaces the class table (A–D) only when every item of the task gives
-    the same one; flagged targets keep the raised `flagged` ratio. 普查 takes everyone.
+    Task override first. Otherwise the department's table, where an item ratio the task's items
+    share sets the 一般 (B) ratio and bounds the others: A takes at most it, C, D and flagged
+    targets at least it. 普查 takes everyone.
     """
     if task.mode == "普查":
         return dict.fromkeys((*CLASSES, "flagged"), "1")
     cfg = reg.dept_configs.get(task.department) or DepartmentConfig(department=task.department)
+    table = {c: getattr(cfg.ratios, c) for c in (*CLASSES, "flagged")}
     item_ratios = {reg.items[i].ratio for i in task.items if i in reg.items}
     common = item_ratios.pop() if len(item_ratios) == 1 else None
-    out = {c: task.ratios.get(c) or common or getattr(cfg.ratios, c) for c in CLASSES}
-    out["flagged"] = task.ratios.get("flagged") or cfg.ratios.flagged
-    return out
+    if common is not None:
+        r = parse_ratio(common)
+        table["A"] = min(table["A"], common, key=parse_ratio)
+        table["B"] = common
+        for c in ("C", "D", "flagged"):
+            table[c] = table[c] if parse_ratio(table[c]) >= r else common
+    return {c: task.ratios.get(c) or table[c] for c in (*CLASSES, "flagged")}
 
 
-def stratum_of(t: Target) -> tuple[str, str]:
+def stratum_of(region: str, credit_class: str, flags: list[str]) -> tuple[str, str]:
     """(stratum key, ratio class) of a target: flagged targets form their own stratum per region."""
-    if t.flags:
-        return f"{t.region}|{FLAGGED_LABEL}", "flagged"
-    return f"{t.region}|{CREDIT_LABELS[t.credit_class]}", t.credit_class
+    if flags:
+        return f"{region}|{FLAGGED_LABEL}", "flagged"
+    return f"{region}|{CREDIT_LABELS[credit_class]}", credit_class
 
 
 def _in_regions(region: str, scope: list[str]) -> bool:
@@ -121,25 +127,27 @@ def build_candidates(reg: Registry, task: Task) -> tuple[list[tuple[str, str]], 
     exempt_a = task.trigger is None and task.mode != "普查"
     rows: list[tuple[str, str]] = []
     ratios: dict[str, str] = {}
-    for tid, t in reg.targets.items():
-        if types and t.type not in types:
+    # Plain field tuples, not records: a city directory holds a million targets.
+    for tid, ttype, region, industry, ttags, status, credit_class, flags in reg.targets.rows(
+            "id", "type", "region", "industry", "tags", "status", "credit_class", "flags"):
+        if types and ttype not in types:
             continue
-        if scope.regions and not _in_regions(t.region, scope.regions):
+        if scope.regions and not _in_regions(region, scope.regions):
             continue
-        if scope.industries and not _in_industries(t.industry, scope.industries):
+        if scope.industries and not _in_industries(industry, scope.industries):
             continue
-        if tags and not tags.intersection(t.tags):
+        if tags and not tags.intersection(ttags):
             continue
-        if t.status != "存续":
-            excluded[f"登记状态为{t.status} / not active"] += 1
+        if status != "存续":
+            excluded[f"登记状态为{status} / not active"] += 1
             continue
-        if exempt_a and t.credit_class == "A" and not t.flags:
+        if exempt_a and credit_class == "A" and not flags:
             excluded["A 类（低风险）免于主动抽查 / class A exempt from proactive checks"] += 1
             continue
         if task.trigger is None and any(counts[(item, tid)] >= caps[item] for item in task.items):
             excluded["已达年度抽查频次上限 / yearly frequency cap reached"] += 1
             continue
-        key, cls = stratum_of(t)
+        key, cls = stratum_of(region, credit_class, flags)
         rows.append((tid, key))
         ratios[key] = by_class[cls]
     return rows, dict(sorted(ratios.items())), excluded
