@@ -41,10 +41,13 @@ from shuangsuiji.freetext import FOLD, NameIndex, draw_target_ids, find_hits, re
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 
-# Characters removed by normalisation: whitespace and punctuation, ASCII and CJK.
-_DROP = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + " \t\r\n\f\v\u00a0\u3000" \
-    "、，。：；！？（）【】《》〈〉「」『』“”‘’—…·－～｜／＼" "\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u30fb"
-_NORM = str.maketrans(FOLD | {ord(c): None for c in _DROP})
+# Normalisation: full-width letters and digits folded to ASCII; whitespace and punctuation
+# (ASCII, full-width and CJK) removed. ASCII goes through bytes.translate, the fastest path.
+_ASCII_DROP = bytes(c for c in range(0x21, 0x7F) if not chr(c).isalnum()) + b" \t\r\n\f\v"
+_WIDE_DROP = ("\u00a0\u3000、。〈〉《》「」『』【】〔〕〖〗“”‘’…·\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u30fb"
+              + "".join(chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c - 0xFEE0).isalnum()))
+_WIDE_DROP_RE = re.compile("[" + re.escape(_WIDE_DROP) + "]+")
+_FW_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _DIGITISH = re.compile(r"[0-9]+[Xx]?")
 _DIGIT_SEP = re.compile(r"(?<=[0-9])[ \-‐‑–—.·]+(?=[0-9])")
@@ -57,7 +60,7 @@ _CREDIT_KEY = re.compile(r"[\"'](?:credit_?class|creditClass|credit_level|risk_?
 _CREDIT_LABEL = re.compile(r"(?:风险等级|信用等级|信用风险(?:等级|分类)?|信用状况|风险分类)\s*[:：]?\s*(?:<[^<>]{0,120}>\s*){0,4}"
                            r"(?:[A-D](?:类|级)?(?![A-Za-z0-9])|低风险|一般风险|较高风险|高风险)")
 _CSV_HEADER = re.compile(r"(?:^|,)\"?(?:credit_class|风险等级|信用等级|信用状况|flags|tags|stratum)\"?(?:,|$)", re.M)
-_STRATUM_KEY = re.compile(r"(?<![0-9])[0-9]{6}\|(?:[A-D](?![A-Za-z0-9])|低|一般|较高|高|重点)")
+_STRATUM_KEY = re.compile(r"[0-9]{6}\|(?:[A-D](?![A-Za-z0-9])|低|一般|较高|高|重点)")  # digit before: see _structural
 
 MIN_DIGITS = 6  # 邮编-length numbers and shorter are everywhere
 MIN_CJK = 3  # two-character names collide with ordinary words (高明, 文华); freetext still masks them
@@ -189,8 +192,19 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
     return c.values + c.in_text
 
 
+def fold(s: str) -> str:
+    """Full-width letters and digits → ASCII (rare, so only the runs that hold them are translated)."""
+    return _FW_ALNUM.sub(lambda m: m.group().translate(FOLD), s) if _FW_ALNUM.search(s) else s
+
+
+def _strip(folded: str) -> str:
+    b = folded.encode("utf-8", "surrogatepass").translate(None, _ASCII_DROP)
+    return _WIDE_DROP_RE.sub("", b.decode("utf-8", "surrogatepass"))
+
+
 def normalise(s: str) -> str:
-    return s.translate(_NORM)
+    """Folded, without whitespace and punctuation (ASCII, full-width and CJK)."""
+    return _strip(fold(s))
 
 
 @dataclass
@@ -212,7 +226,7 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
     raw: dict[str, str] = {}
     for value, kind, raw_only in values:
         if raw_only:
-            v = value.translate(FOLD).strip()
+            v = fold(value).strip()
             if len(v) >= 4:
                 raw.setdefault(v, kind)
             continue
@@ -228,7 +242,7 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
     needles = Needles(text, digits, raw)
     corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
     if corpus:
-        hits = _Scanner(needles).scan_text(corpus)
+        hits = _Scanner(needles).scan_text(fold(corpus))
         drop = {(m, v) for m, v, _ in hits}
         for m, v in drop:
             getattr(needles, m).pop(v, None)
@@ -262,40 +276,51 @@ class _Scanner:
     def __init__(self, needles: Needles):
         self.needles = needles
         self.text_rx = re.compile(trie_regex(needles.text)) if needles.text else None
-        self.digit_rx = re.compile(rf"(?<![0-9])(?:{trie_regex(needles.digits)})(?![0-9])", re.I) if needles.digits else None
+        self.digit_rx = re.compile(rf"(?:{trie_regex(needles.digits)})(?![0-9])", re.I) if needles.digits else None
         self.raw_rx = re.compile(trie_regex(needles.raw)) if needles.raw else None
 
-    def scan_text(self, text: str) -> set[tuple[str, str, str]]:
-        """(matcher, needle, kind) found in a decoded text."""
+    def scan_text(self, folded: str) -> set[tuple[str, str, str]]:
+        """(matcher, needle, kind) found in a decoded text, already `fold`ed."""
         out: set[tuple[str, str, str]] = set()
-        folded = text.translate(FOLD)
         if self.raw_rx:
             out.update(("raw", m.group(), self.needles.raw[m.group()]) for m in self.raw_rx.finditer(folded))
         if self.digit_rx:
             for t in (folded, _DIGIT_SEP.sub("", folded)):
-                out.update(("digits", m.group().upper(), self.needles.digits[m.group().upper()])
-                           for m in self.digit_rx.finditer(t))
+                for m in self.digit_rx.finditer(t):
+                    # The digit look-behind is checked here: in the pattern it would stop the regex
+                    # engine from skipping ahead to the needles' first characters.
+                    if m.start() == 0 or not t[m.start() - 1].isdigit():
+                        v = m.group().upper()
+                        out.add(("digits", v, self.needles.digits[v]))
         if self.text_rx:
-            norm = folded.translate(_NORM)
+            norm = _strip(folded)
             out.update(("text", m.group(), self.needles.text[m.group()]) for m in self.text_rx.finditer(norm))
         return out
 
 
 # --- reading the site --------------------------------------------------------------------------
 
+_FW_ALNUM_UTF8 = re.compile(rb"\xef(?:\xbc[\x90-\x99\xa1-\xba]|\xbd[\x81-\x9a])")
+
+
 def _decode(data: bytes) -> str:
+    """The text of a file, escapes decoded and full-width letters and digits folded."""
+    wide = _FW_ALNUM_UTF8.search(data) is not None  # the fold is slow: only when needed
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        wide = True
         try:
             text = data.decode("gb18030")  # spreadsheet-friendly CSVs are often GBK
         except UnicodeDecodeError:
             text = data.decode("utf-8", "replace")
     if "\\u" in text:
+        wide = True
         text = _JSON_ESC.sub(lambda m: chr(int(m.group(1), 16)), text)
     if "&" in text:
+        wide = wide or "&#" in text
         text = html.unescape(text)
-    return text
+    return fold(text) if wide else text
 
 
 def _expand(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes]]:
@@ -318,13 +343,18 @@ def _expand(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes
     yield name, data
 
 
+_CREDIT_WORDS = ("credit", "Credit", "risk", "stratum", "strata", "风险", "信用", "子库")
+
+
 def _structural(name: str, text: str) -> Iterator[str]:
+    if "|" in text and any(m.start() == 0 or not text[m.start() - 1].isdigit() for m in _STRATUM_KEY.finditer(text)):
+        yield "stratum key (region|class)"
+    if not any(w in text for w in _CREDIT_WORDS):  # `in` is a fast scan; the patterns below are not
+        return
     if _CREDIT_KEY.search(text):
         yield "credit-class key"
     if _CREDIT_LABEL.search(text):
         yield "credit-class label"
-    if _STRATUM_KEY.search(text):
-        yield "stratum key (region|class)"
     if name.lower().endswith(".csv") and _CSV_HEADER.search(text[:4096].split("\n", 1)[0]):
         yield "credit-class column"
 
@@ -349,13 +379,15 @@ def _scan_files(root: str, rels: list[str]) -> list[Leak]:
     return sorted(leaks)
 
 
-def site_files(site_dir: Path) -> list[str]:
-    return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every file under site_dir, relative, sorted; `skip`: top-level names left out (a mirror's .git)."""
+    return sorted(rel for p in site_dir.rglob("*") if p.is_file()
+                  and (rel := p.relative_to(site_dir).as_posix()).split("/", 1)[0] not in skip)
 
 
-def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None) -> list[Leak]:
+def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = ()) -> list[Leak]:
     """Scan every file under site_dir; in parallel processes for big sites."""
-    rels = site_files(site_dir)
+    rels = site_files(site_dir, skip)
     sizes = sum((site_dir / r).stat().st_size for r in rels)
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or sizes < 64 << 20:

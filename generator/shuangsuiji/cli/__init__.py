@@ -29,6 +29,7 @@ COMMANDS = [
     "shuangsuiji.cli.import_cmd",
     "shuangsuiji.cli.codeowners_cmd",
     "shuangsuiji.cli.audit_cmd",
+    "shuangsuiji.cli.export_cmd",
     "shuangsuiji.cli.build_cmd",
     "shuangsuiji.cli.serve_cmd",
 ]
