@@ -170,9 +170,12 @@ def rules_of(model: type[BaseModel]) -> tuple[_Rule, ...]:
     return r
 
 
+_SCALARS = frozenset({int, bool, float, Day, type(None)})
+
+
 def approval_key(rec: BaseModel) -> str | None:
     """`result:R-1`, `target:9137…`: how an approval names the record it releases."""
-    rid = getattr(rec, "id", None)
+    rid = rec.__dict__.get("id")
     return f"{type(rec).__name__.lower()}:{rid}" if isinstance(rid, str) else None
 
 
@@ -187,14 +190,19 @@ class _Redactor:
         return mask_text(s, self.names)[0]
 
     def value(self, v: Any, text: bool, key: str | None) -> Any:
+        t = type(v)
+        if t is str:
+            return self.text(v) if text else v
+        if t in _SCALARS:
+            return v
+        if t is list or t is tuple:
+            if not text and all(type(x) in _SCALARS or type(x) is str for x in v):
+                return tuple(v)  # the common case: a list of ids or vocabulary
+            return tuple(self.value(x, text, key) for x in v)
         if isinstance(v, BaseModel):
             return self.record(v, key)
-        if isinstance(v, (list, tuple)):
-            return tuple(self.value(x, text, key) for x in v)
         if isinstance(v, dict):
             return MappingProxyType({k: self.value(x, text, key) for k, x in sorted(v.items())})
-        if text and isinstance(v, str):
-            return self.text(v)
         return v
 
     def record(self, rec: BaseModel, key: str | None = None) -> Public:
