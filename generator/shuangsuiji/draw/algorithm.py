@@ -17,13 +17,20 @@ compared as bytes (big-endian bytes of equal length order like the integers).
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
+import multiprocessing
+import os
 import re
+from array import array
+from bisect import bisect_left
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from fractions import Fraction
-from operator import itemgetter
+from itertools import compress, count
+from operator import itemgetter, lt
 from typing import Any, Iterable, Mapping, Sequence
 
 from shuangsuiji.draw.canon import (canonical_json, canonical_table, check_field, enc, ids_of, nfc, nfc_all,
@@ -36,6 +43,12 @@ MANIFEST_KEYS = ("tag", "task", "candidates_sha256", "inspectors_sha256", "confl
                  "min_per_stratum", "slots", "cap_slack", "seed_sources")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LEN = [n.to_bytes(4, "big") for n in range(256)]  # length prefixes of short ENC fields
+
+
+def encoded_field(b: bytes) -> bytes:
+    """One ENC field from its UTF-8 bytes: 4-byte big-endian length, then the bytes."""
+    n = len(b)
+    return (_LEN[n] if n < 256 else n.to_bytes(4, "big")) + b
 
 
 # ---------------------------------------------------------------- inputs and commitment
@@ -213,15 +226,18 @@ class Tickets:
 
     def many(self, purpose: str, head: Sequence[str], last: Iterable[bytes]) -> list[bytes]:
         """[T(purpose, *head, x) for x in last] (x as UTF-8 bytes), sharing the absorbed prefix."""
+        return self.many_encoded(purpose, head, map(encoded_field, last))
+
+    def many_encoded(self, purpose: str, head: Sequence[str], last: Iterable[bytes]) -> list[bytes]:
+        """Like `many`, with each last field already ENC-encoded (length prefix included)."""
         prefix = self._inner.copy()
         prefix.update(enc(purpose, self.task, *head))
         inner_copy, outer_copy = prefix.copy, self._outer.copy
         out: list[bytes] = []
         append = out.append
         for b in last:
-            n = len(b)
             inner = inner_copy()
-            inner.update((_LEN[n] if n < 256 else n.to_bytes(4, "big")) + b)
+            inner.update(b)
             outer = outer_copy()
             outer.update(inner.digest())
             append(outer.digest())
@@ -320,26 +336,138 @@ class Matching:
     recused: tuple[tuple[str, str], ...] = ()  # (target, inspector) pairs, in event order
 
 
+SHORTLIST = 40  # inspectors of a unit a target's short list holds on average: slots, recusals, cap skips
+PARALLEL_PAIRS = 2_000_000  # from this many pair tickets, short lists are computed in worker processes
+_KEEP_ALL = b"\xff" * 33  # above every 32-byte ticket
+
+
+def _bound(members: int, keep: int) -> bytes:
+    """A ticket bound below which about `keep` of a unit's `members` uniform tickets fall (all of a small unit's)."""
+    if members <= 2 * keep:
+        return _KEEP_ALL
+    return ((keep << 256) // members).to_bytes(32, "big")
+
+
+def _shortlist(tickets: Tickets, suffixes: Sequence[bytes], bounds: Sequence[bytes], floor: bytes,
+               target: str) -> tuple[array, int]:
+    """Indices of the inspectors whose T("pair", target, i) is below their unit's bound, in ranked order.
+
+    Inspectors are indexed in id order, so sorting (ticket, index) sorts by (ticket, id bytes). The
+    first `exact` entries (tickets below every bound) are the whole start of the order, all units together.
+    """
+    ts = tickets.many_encoded("pair", (target,), suffixes)
+    kept = sorted(compress(zip(ts, count()), map(lt, ts, bounds)))
+    return array("I", [k for _, k in kept]), bisect_left(kept, (floor,))
+
+
+_WORKER: tuple = ()  # a worker process's (Tickets, suffixes, bounds, floor), set by _start_worker
+
+
+def _start_worker(seed: bytes, task: str, suffixes: list[bytes], bounds: list[bytes], floor: bytes) -> None:
+    global _WORKER
+    gc.freeze()  # the parent's objects, inherited by fork, stay shared: the collector never touches them
+    _WORKER = (Tickets(seed, task), suffixes, bounds, floor)
+
+
+def _shortlists(targets: list[str]) -> list[tuple[array, int]]:
+    return [_shortlist(*_WORKER, x) for x in targets]
+
+
 class Ranker:
     """ranked(x): every inspector not in conflict with x, by T("pair", x, i).
 
-    Not stored for every target: with thousands of inspectors that would be the
-    largest thing in memory; it is recomputed on demand (pure, so always the same).
+    Matching only ever reads the start of ranked(x) per unit, so for each target only the
+    inspectors whose ticket falls below a bound (about `shortlist` per unit) are kept, in
+    order: an exact prefix. When a prefix runs out (everyone in it on x or at the cap) the
+    whole order of that target is computed: the same result as ranking everything, for a
+    fraction of the memory. Short lists of many targets are computed in worker processes.
     """
 
-    def __init__(self, frozen: Frozen, seed: bytes):
+    def __init__(self, frozen: Frozen, seed: bytes, shortlist: int = SHORTLIST, workers: int | None = None):
         inp = frozen.input
+        self.seed = seed
         self.tickets = Tickets(seed, inp.task)
         self.units = dict(inp.inspectors)
         self.inspectors = sorted(self.units)
-        self.conflicted: dict[str, set[str]] = {}
+        self.workers = workers
+        self._index = {i: k for k, i in enumerate(self.inspectors)}
+        self._unit_of = [self.units[i] for i in self.inspectors]
+        self._suffixes = [encoded_field(i.encode("utf-8")) for i in self.inspectors]
+        size = Counter(self._unit_of)
+        bound = {u: _bound(m, shortlist) for u, m in size.items()}
+        self._partial = {u for u, b in bound.items() if b != _KEEP_ALL}  # units whose lists may run out
+        self._bounds = [bound[u] for u in self._unit_of]
+        self._floor = min(self._bounds, default=_KEEP_ALL)
+        self._banned: dict[str, set[int]] = {}
         for i, t in inp.conflicts:
-            self.conflicted.setdefault(t, set()).add(i)
+            if i in self._index:
+                self._banned.setdefault(t, set()).add(self._index[i])
+        self._short: dict[str, tuple[array, int]] = {}
+
+    def prepare(self, targets: Sequence[str]) -> None:
+        """Short lists of many targets at once, in worker processes when there are many pair tickets."""
+        todo = [x for x in dict.fromkeys(targets) if x not in self._short]
+        workers = self.workers or len(os.sched_getaffinity(0))
+        if workers < 2 or len(todo) * len(self.inspectors) < PARALLEL_PAIRS:
+            results: Iterable = (_shortlist(self.tickets, self._suffixes, self._bounds, self._floor, x) for x in todo)
+        else:
+            size = max(1, min(500, len(todo) // (workers * 8)))
+            chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_start_worker,
+                                     initargs=(self.seed, self.tickets.task, self._suffixes, self._bounds,
+                                               self._floor)) as pool:
+                results = [r for chunk in pool.map(_shortlists, chunks) for r in chunk]
+        for x, r in zip(todo, results):
+            self._short[x] = r
+
+    def _whole(self, target: str) -> tuple[array, int]:
+        n = len(self.inspectors)
+        return _shortlist(self.tickets, self._suffixes, [_KEEP_ALL] * n, _KEEP_ALL, target)
+
+    def _entry(self, target: str) -> tuple[Sequence[int], int]:
+        """x's short list without its conflicts, and how many of its first entries are exact."""
+        if target not in self._short:
+            self.prepare([target])
+        kept, exact = self._short[target]
+        banned = self._banned.get(target)
+        if not banned:
+            return kept, exact
+        return [k for k in kept if k not in banned], exact - sum(1 for k in kept[:exact] if k in banned)
 
     def ranked(self, target: str) -> list[str]:
-        banned = self.conflicted.get(target)
-        pool = [i for i in self.inspectors if i not in banned] if banned else self.inspectors
-        return self.tickets.ranked("pair", (target,), pool)
+        kept, exact = self._short.get(target) or (None, 0)
+        if exact < len(self.inspectors) or kept is None:
+            kept, _ = self._whole(target)
+        banned = self._banned.get(target) or ()
+        names = self.inspectors
+        return [names[k] for k in kept if k not in banned]
+
+    def prefix(self, target: str, n: int) -> list[str]:
+        """The first n of ranked(x)."""
+        kept, exact = self._entry(target)
+        if exact < n and self._short[target][1] < len(self.inspectors):
+            return self.ranked(target)[:n]
+        return [self.inspectors[k] for k in kept[:n]]
+
+    def position(self, target: str, inspector: str) -> int:
+        """Where an inspector of ranked(x) stands in it."""
+        kept, exact = self._entry(target)
+        k = self._index[inspector]
+        head = list(kept[:exact])
+        return head.index(k) if k in head else self.ranked(target).index(inspector)
+
+    def fill(self, target: str, unit: str, taken: Iterable[str | None], loads: Mapping[str, int],
+             cap: int) -> tuple[str | None, str | None]:
+        """Fill one slot of `unit` from ranked(x) (spec (b)); see `_fill`."""
+        kept, _ = self._entry(target)
+        names, unit_of = self.inspectors, self._unit_of
+        taken = set(taken)
+        who, kind = _fill([names[k] for k in kept if unit_of[k] == unit], taken, loads, cap)
+        if kind is None or unit not in self._partial or self._short[target][1] == len(names):
+            return who, kind
+        self._short[target] = self._whole(target)  # the short list ran out: rank everyone
+        return self.fill(target, unit, taken, loads, cap)
 
 
 def caps_for(frozen: Frozen, n_selected: int) -> dict[str, int]:
@@ -353,13 +481,13 @@ def caps_for(frozen: Frozen, n_selected: int) -> dict[str, int]:
     return caps
 
 
-def _fill(ranked: list[str], unit: str, units: Mapping[str, str], taken: Iterable[str | None],
-          loads: Mapping[str, int], cap: int) -> tuple[str | None, str | None]:
-    """First eligible inspector under the cap, else first ignoring it ("overflow"), else "infeasible"."""
-    taken = set(taken)
+def _fill(ranked: list[str], taken: set[str | None], loads: Mapping[str, int],
+          cap: int) -> tuple[str | None, str | None]:
+    """First of `ranked` (one unit's inspectors) not taken, under the cap; else first ignoring it
+    ("overflow"); else "infeasible"."""
     first_over = None
     for i in ranked:
-        if units[i] != unit or i in taken:
+        if i in taken:
             continue
         if loads[i] < cap:
             return i, None
@@ -386,11 +514,12 @@ def match(frozen: Frozen, seed: bytes, selection: Selection, ranker: Ranker | No
     loads = dict.fromkeys(ranker.inspectors, 0)
     assignments: dict[str, tuple[str | None, ...]] = {}
     log: list[LogEntry] = []
+    if inp.slots:
+        ranker.prepare(order)
     for x in order:
-        ranked = ranker.ranked(x) if inp.slots else []
         on: list[str | None] = []
         for unit in inp.slots:
-            who, kind = _fill(ranked, unit, ranker.units, on, loads, caps[unit])
+            who, kind = ranker.fill(x, unit, on, loads, caps[unit])
             log += _log(kind, x, who, unit)
             if who is not None:
                 loads[who] += 1
@@ -428,7 +557,7 @@ def replay(frozen: Frozen, seed: bytes, matching: Matching, events: Sequence[Rec
         loads[leaver] -= 1
         gone = {i for t, i in recused if t == x}
         on[slot] = None
-        who, kind = _fill(ranker.ranked(x), unit, ranker.units, [*on, *gone], loads, matching.caps[unit])
+        who, kind = ranker.fill(x, unit, [*on, *gone], loads, matching.caps[unit])
         log += _log(kind, x, who, unit)
         if who is not None:
             loads[who] += 1
