@@ -16,6 +16,7 @@ compared as bytes (big-endian bytes of equal length order like the integers).
 
 from __future__ import annotations
 
+import copy
 import datetime
 import gc
 import hashlib
@@ -398,11 +399,17 @@ class Ranker:
         self._partial = {u for u, b in bound.items() if b != _KEEP_ALL}  # units whose lists may run out
         self._bounds = [bound[u] for u in self._unit_of]
         self._floor = min(self._bounds, default=_KEEP_ALL)
-        self._banned: dict[str, set[int]] = {}
-        for i, t in inp.conflicts:
-            if i in self._index:
-                self._banned.setdefault(t, set()).add(self._index[i])
         self._short: dict[str, tuple[array, int]] = {}
+        self._banned = self.with_conflicts(inp.conflicts)._banned
+
+    def with_conflicts(self, conflicts: Iterable[tuple[str, str]]) -> Ranker:
+        """The same tickets and short lists (they do not depend on conflicts), other conflicts."""
+        other = copy.copy(self)
+        other._banned = {}
+        for i, t in conflicts:
+            if i in self._index:
+                other._banned.setdefault(t, set()).add(self._index[i])
+        return other
 
     def prepare(self, targets: Sequence[str]) -> None:
         """Short lists of many targets at once, in worker processes when there are many pair tickets."""

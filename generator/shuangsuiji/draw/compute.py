@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shuangsuiji.draw.algorithm import DrawInput, DrawResult, Recusal, freeze, run
+from shuangsuiji.draw.algorithm import DrawInput, DrawResult, Matching, Recusal, Selection, freeze, run
 from shuangsuiji.errors import UserError, fail
 
 _REQUIRED = ("task", "candidates", "inspectors", "ratios", "slots", "sources")
@@ -125,21 +125,29 @@ def parse_input(data: bytes) -> tuple[DrawInput, list[tuple[str, str]], list[Rec
     return inp, sources, events
 
 
+def teams_json(matching: Matching) -> dict[str, list[str | None]]:
+    return {x: list(v) for x, v in matching.assignments.items()}
+
+
+def strata_json(selection: Selection) -> dict[str, dict[str, Any]]:
+    return {s.key: {"N": s.N, "ratio": s.ratio, "n": s.n, "selected": list(s.selected), "reserve": list(s.reserve)}
+            for s in selection.strata}
+
+
 def result_json(result: DrawResult) -> dict[str, Any]:
-    """The interchange output; `ranked` and assignments cover the selected targets only."""
+    """The interchange output; `ranked` (whole) and assignments cover the selected targets only."""
     sel, initial, final = result.selection, result.initial, result.final
     return {
         "manifest": result.frozen.manifest,
         "commitment": result.frozen.commitment,
         "seed": result.seed.hex(),
-        "strata": {s.key: {"N": s.N, "ratio": s.ratio, "n": s.n, "selected": list(s.selected),
-                           "reserve": list(s.reserve)} for s in sel.strata},
+        "strata": strata_json(sel),
         "tickets": {tid: t.hex() for tid, t in sel.tickets.items()},
         "order": list(initial.order),
         "caps": dict(initial.caps),
         "ranked": {x: result.ranker.ranked(x) for x in initial.order},
-        "initial_assignments": {x: list(v) for x, v in initial.assignments.items()},
-        "assignments": {x: list(v) for x, v in final.assignments.items()},
+        "initial_assignments": teams_json(initial),
+        "assignments": teams_json(final),
         "log": [list(e) for e in final.log],
     }
 

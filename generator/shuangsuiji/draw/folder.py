@@ -18,9 +18,9 @@ from typing import Any
 from shuangsuiji.draw.algorithm import MANIFEST_KEYS, TAG, DrawInput, DrawResult, Frozen, Recusal, freeze, rank_dates, run
 from shuangsuiji.draw.candidates import Tables, build_tables
 from shuangsuiji.draw.canon import canonical_table, sha256_hex
-from shuangsuiji.draw.compute import result_json
+from shuangsuiji.draw.compute import strata_json, teams_json
 from shuangsuiji.draw.sources import QUICKNET_CHAIN_HASH, drand_randomness, round_at, round_time, verify_quicknet
-from shuangsuiji.draw.verifier import PRIVATE_MANIFEST_KEYS, source_checks, utc_text
+from shuangsuiji.draw.verifier import PRIVATE_MANIFEST_KEYS, record_ranked, source_checks, utc_text
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import DrawFiles, Registry, load_registry
 from shuangsuiji.models.draw import RECORD_CURRENT_KEYS, Ceremony, DrawEvent, EventsFile, SourcesFile
@@ -293,8 +293,7 @@ def inspection_dates(result: DrawResult) -> dict[str, str]:
 
 def current_part(result: DrawResult, events: EventsFile | None) -> dict[str, Any]:
     """What changes as events are appended: assignments, log, events."""
-    out = result_json(result)
-    return {"assignments": out["assignments"], "log": out["log"],
+    return {"assignments": teams_json(result.final), "log": [list(e) for e in result.final.log],
             "events": [event_json(e) for e in (events.events if events else [])]}
 
 
@@ -303,33 +302,36 @@ def build_record(result: DrawResult, sources: SourcesFile, ceremony: Ceremony | 
     """The draw record: public fields at the top, everything private under `private`.
 
     Opaque labels S1, S2, … follow the stratum keys' order; per target only its ticket is
-    public, never its stratum (the key holds the private credit class).
+    public, never its stratum (the key holds the private credit class). A large draw's
+    `ranked` holds prefixes (`record_ranked`), marked by `ranked_prefix`.
     """
-    out = result_json(result)
     manifest = result.frozen.manifest
-    labels = opaque_labels(result.frozen.commitment, [s.key for s in result.selection.strata])
-    selected = sorted(result.initial.order)
+    sel, initial = result.selection, result.initial
+    labels = opaque_labels(result.frozen.commitment, [s.key for s in sel.strata])
+    selected = {k[32:].decode("utf-8"): k[:32].hex() for s in sel.strata for k in s.keys[:s.n]}
+    ranked, margin = record_ranked(initial, result.ranker, len(result.frozen.input.slots))
     record: dict[str, Any] = {
         "tag": TAG,
         "task": result.frozen.task,
         "commitment": result.frozen.commitment,
         "manifest": {k: v for k, v in manifest.items() if k not in PRIVATE_MANIFEST_KEYS},
         "sources": source_dicts(sources),
-        "seed": out["seed"],
+        "seed": result.seed.hex(),
         "strata": sorted(({"label": labels[s.key], "N": s.N, "ratio": s.ratio, "n": s.n}
-                          for s in result.selection.strata), key=lambda s: int(s["label"][1:])),
-        "tickets": {x: out["tickets"][x] for x in selected},
-        "order": out["order"],
+                          for s in sel.strata), key=lambda s: int(s["label"][1:])),
+        "tickets": dict(sorted(selected.items())),
+        "order": list(initial.order),
         "inspector_units": dict(sorted(result.frozen.input.inspectors)),
-        "caps": out["caps"],
-        "ranked": out["ranked"],
-        "initial_assignments": out["initial_assignments"],
-        "initial_log": [list(e) for e in result.initial.log],
+        "caps": dict(initial.caps),
+        "ranked": ranked,
+        **({"ranked_prefix": margin} if margin is not None else {}),
+        "initial_assignments": teams_json(initial),
+        "initial_log": [list(e) for e in initial.log],
         "dates": inspection_dates(result),
         "named_inspectors": named,
         "ceremony": ceremony.model_dump(mode="json") if ceremony else None,
         **current_part(result, events),
-        "private": {"strata": {key: {"label": labels[key], **v} for key, v in out["strata"].items()}},
+        "private": {"strata": {key: {"label": labels[key], **v} for key, v in strata_json(sel).items()}},
     }
     return record
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, date as Day
 from typing import Any, Iterable
 
-from shuangsuiji.draw.algorithm import (DrawInput, Ranker, Recusal, Tickets, freeze, match, rank_dates, replay,
-                                        sample_size, seed_for, select)
+from shuangsuiji.draw.algorithm import (DrawInput, Matching, Ranker, Recusal, Tickets, freeze, match, rank_dates,
+                                        replay, sample_size, seed_for, select)
 from shuangsuiji.draw.canon import canonical_table, parse_ratio, sha256_hex
 from shuangsuiji.draw.sources import check_drand_value, round_time
 from shuangsuiji.errors import UserError
@@ -22,6 +22,52 @@ CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Manifest keys the record publishes: not the ratios (keyed by private stratum keys) nor the
 # hashes of the candidates and conflicts tables (a small table could be guessed and checked).
 PRIVATE_MANIFEST_KEYS = ("ratios", "candidates_sha256", "conflicts_sha256")
+RANKED_WHOLE_PAIRS = 1_000_000  # up to this many (selected target, inspector) pairs a record lists ranked(x) whole
+RANKED_MARGIN = 8  # a published prefix of ranked(x) holds at least len(slots) + this many inspectors
+
+
+def record_ranked(initial: Matching, ranker: Ranker, n_slots: int) -> tuple[dict[str, list[str]], int | None]:
+    """ranked(x) as the draw record publishes it, and the prefix margin (None: whole lists).
+
+    Whole lists of 50,000 targets × 3,000 inspectors would take 1.5 GB. A larger draw publishes
+    the start of ranked(x): through the last inspector the initial matching gave x, and at least
+    len(slots) + RANKED_MARGIN entries; the whole list for a target with an overflow or infeasible
+    entry (its whole order was read). The rest is recomputable by anyone from the seed and
+    `inspector_units`; the interchange output (`ssj draw compute`) always lists ranked(x) whole.
+    """
+    if len(initial.order) * len(ranker.inspectors) <= RANKED_WHOLE_PAIRS:
+        return {x: ranker.ranked(x) for x in initial.order}, None
+    read_whole = {e[1] for e in initial.log}
+    out = {}
+    for x in initial.order:
+        if x in read_whole:
+            out[x] = ranker.ranked(x)
+            continue
+        n = max([n_slots + RANKED_MARGIN] + [ranker.position(x, i) + 1 for i in initial.assignments[x] if i])
+        out[x] = ranker.prefix(x, n)
+    return out, RANKED_MARGIN
+
+
+def prefix_conflicts(ranker: Ranker, ranked: dict[str, list[str]],
+                     teams: dict[str, list[str | None]]) -> tuple[list[tuple[str, str]], int]:
+    """The conflicts published prefixes show, and how many current inspectors stand beyond their prefix.
+
+    `ranker` knows no conflicts. Whoever ranks before a prefix's last entry but is left out of it is
+    in conflict. A replacement (递补) may stand beyond the prefix: whoever it passed over there is taken
+    as in conflict too, since the public cannot tell a conflict from a full load there (the auditor can).
+    """
+    out, beyond = [], 0
+    for x, prefix in sorted(ranked.items()):
+        shown = set(prefix)
+        team = [i for i in teams.get(x) or [] if i in ranker.units]
+        later = [i for i in team if i not in shown]
+        ends = [i for i in [*prefix[-1:], *later] if i in ranker.units]
+        if not ends:
+            continue  # nothing to infer; the comparison of ranked(x) names any difference
+        beyond += len(later)
+        reach = max(ranker.position(x, i) for i in ends)
+        out += [(i, x) for i in ranker.prefix(x, reach + 1) if i not in shown and i not in team]
+    return out, beyond
 
 
 @dataclass(frozen=True)
@@ -178,19 +224,38 @@ def public_checks(record: dict) -> list[Check]:
     table = canonical_table(sorted(units.items()), "inspectors")
     out.append(compare("执法检查人员表哈希 / inspectors table SHA-256", manifest.get("inspectors_sha256"),
                        sha256_hex(table), sha256_hex(table)))
-    # Matching: conflicts are whoever ranked(x) leaves out; everything else is recomputed.
+    # Matching: conflicts are whoever ranked(x) leaves out (of a prefix: before its last entry); everything
+    # else is recomputed. One Ranker serves it all: short lists of ranked(x) do not depend on the conflicts.
     ranked = record.get("ranked") or {}
-    conflicts = [(i, x) for x in selected for i in sorted(units) if i not in set(ranked.get(x, []))]
+    slots = manifest.get("slots", [])
+    margin = record.get("ranked_prefix")
     frozen = freeze(DrawInput(task=task, candidates=[(x, "*") for x in selected], inspectors=sorted(units.items()),
-                              conflicts=conflicts, ratios={"*": "1"}, min_per_stratum=0,
-                              slots=manifest.get("slots", []), cap_slack=manifest.get("cap_slack", 1),
-                              seed_sources=manifest.get("seed_sources", [])))
-    initial = match(frozen, seed, select(frozen, seed))  # one stratum, ratio 1: every selected target
+                              ratios={"*": "1"}, min_per_stratum=0, slots=slots,
+                              cap_slack=manifest.get("cap_slack", 1), seed_sources=manifest.get("seed_sources", [])))
+    ranker = Ranker(frozen, seed)
+    if margin is None:
+        conflicts = [(i, x) for x in selected for i in sorted(set(units) - set(ranked.get(x, [])))]
+    else:
+        ranker.prepare(sorted(set(selected) & set(ranked)))
+        conflicts, beyond = prefix_conflicts(ranker, ranked, record.get("assignments") or {})
+    frozen = freeze(DrawInput(**{**frozen.input.__dict__, "conflicts": conflicts}))
+    ranker = ranker.with_conflicts(frozen.input.conflicts)
+    initial = match(frozen, seed, select(frozen, seed), ranker)  # one stratum, ratio 1: every selected target
     out.append(compare("处理顺序 order by T(\"order\")", record.get("order"), list(initial.order), path="order"))
     out.append(compare("人员负载上限 caps", record.get("caps"), dict(initial.caps), str(dict(initial.caps))))
-    ranker = Ranker(frozen, seed)
-    out.append(compare("每户递补顺序 ranked(x) by T(\"pair\")", ranked, {x: ranker.ranked(x) for x in initial.order},
-                       path="ranked"))
+    mine_ranked, mine_margin = record_ranked(initial, ranker, len(slots))
+    out.append(compare("每户递补顺序 ranked(x) by T(\"pair\")", ranked, mine_ranked, path="ranked"))
+    if mine_margin is not None or margin is not None:
+        out.append(compare("ranked(x) 只公布开头 / ranked(x) published as prefixes", margin, mine_margin,
+                           f"每户至少 {len(slots)}+{mine_margin} 人，直到初始分配的最后一人；其余可由种子重算；"
+                           f"公布部分之后的回避冲突公众看不到，由审计方核对 / at least len(slots)+{mine_margin} per "
+                           "target, through the last one initially assigned; the rest is recomputable from the "
+                           "seed; conflicts beyond a prefix are invisible to the public (the auditor checks them)"))
+        if beyond:
+            out.append(Check("NOTE", f"{beyond} 名递补人员位于公布的开头之后 / {beyond} replacements stand beyond "
+                             "the published prefix", "其前被跳过的人员按回避处理（公众无法区分回避与满额）；审计方核对 / "
+                             "those passed over before them are taken as conflicts (the public cannot tell a conflict "
+                             "from a full load there); the auditor checks them"))
     out.append(compare("初始分配 initial assignments", record.get("initial_assignments"),
                        {x: list(v) for x, v in initial.assignments.items()}, path="initial_assignments"))
     out.append(compare("分配记录 matching log", record.get("initial_log"), [list(e) for e in initial.log],
@@ -227,6 +292,7 @@ def invariants(record: dict, manifest: dict) -> list[Check]:
     assignments = record.get("assignments") or {}
     logged = {(e[1], e[2]) for e in record.get("log") or [] if e and e[0] == "overflow"}
     problems = []
+    prefix = record.get("ranked_prefix") is not None
     loads: dict[str, int] = {}
     for x, people in sorted(assignments.items()):
         ranked = set((record.get("ranked") or {}).get(x, []))
@@ -239,7 +305,7 @@ def invariants(record: dict, manifest: dict) -> list[Check]:
             loads[i] = loads.get(i, 0) + 1
             if units.get(i) != slots[slot]:
                 problems.append(f"{x}: {i} 不属于该席位单位 / not of the slot's unit {slots[slot]}")
-            if i not in ranked:
+            if i not in ranked and not (prefix and i in units):  # a replacement may stand beyond a prefix
                 problems.append(f"{x}: {i} 不在 ranked(x) 中（回避或名单外）/ not in ranked(x)")
     for i, n in sorted(loads.items()):
         cap = caps.get(units.get(i, ""), 0)
