@@ -1,14 +1,14 @@
-"""Benchmark of `ssj-draw/1` at registry scale, against a bare loop of the same HMACs.
+"""Benchmark of the whole `ssj-draw/1` draw at registry scale, beside a bare loop of the same HMACs.
 
     python bench/bench_draw.py [--candidates 1000000] [--inspectors 3000] [--ratio 0.05]
 
-Prints one line per stage. The target draw (freeze, seed, tickets, strata, reserves)
-is compared with a bare loop of `hmac.digest` computing the same tickets. Matching
-needs T("pair", x, i) for every selected target x and every inspector i
-(50,000 × 3,000 = 150 million tickets at the default size): it is timed on its own,
-compared with the same number of bare `hmac.digest` calls (extrapolated).
-Times are CPU seconds of this process (time.process_time), so that other work on a
-shared machine does not blur the comparison; each stage is the best of --repeat runs.
+Prints one line per stage, then the whole draw as `ssj draw run` does it: freeze, seed,
+target tickets, strata and reserves, matching (T("pair", x, i) for every selected target
+and every inspector: 50,000 × 3,000 = 150 million tickets, in worker processes), the
+record's ranked(x) prefixes and the record's JSON. The bare loop is 1,000,000
+`hmac.digest` computing the target tickets, run in the same process.
+Each line gives wall time and CPU time (this process and its worker processes): on a
+loaded machine wall time is blurred by other work, CPU time much less.
 """
 
 from __future__ import annotations
@@ -16,15 +16,21 @@ from __future__ import annotations
 import argparse
 import gc
 import hmac
+import json
 import random
 import resource
 import sys
 import time
+from dataclasses import dataclass
 
-from shuangsuiji.draw import DrawInput, Ranker, Selection, Stratum, freeze, match, seed_for, select
+from shuangsuiji.draw import DrawInput, Ranker, freeze, match, seed_for, select
+from shuangsuiji.draw.algorithm import PARALLEL_PAIRS, SHORTLIST
 from shuangsuiji.draw.canon import enc
+from shuangsuiji.draw.compute import strata_json, teams_json
+from shuangsuiji.draw.verifier import record_ranked
 
 _CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+SOURCES = [("dice", "31415926535897932384")]
 
 
 def synth(n_candidates: int, n_inspectors: int, ratio: str) -> DrawInput:
@@ -47,62 +53,108 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def workers_rss_mb() -> float:
+    """Peak RSS of the largest worker process (pages shared with this process by fork count in both)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its finished worker processes."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@dataclass
+class Clock:
+    """Wall and CPU seconds since start."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    @classmethod
+    def start(cls) -> "Clock":
+        return cls(time.perf_counter(), cpu())
+
+    def stop(self) -> "Clock":
+        return Clock(time.perf_counter() - self.wall, cpu() - self.cpu)
+
+    def text(self, bare: "Clock | None" = None) -> str:
+        ratio = f" = {self.wall / bare.wall:.2f}x / {self.cpu / bare.cpu:.2f}x bare" if bare else ""
+        return f"{self.wall:.2f} s wall, {self.cpu:.2f} s CPU{ratio}"
+
+
+def bare_loop(ids: list[str], task: str, repeat: int) -> Clock:
+    """1 hmac.digest per candidate: the same target tickets, the best of `repeat` runs."""
+    seed = bytes(range(32))
+    prefix = enc("target", task)
+    best = None
+    for _ in range(repeat):
+        c = Clock.start()
+        bare = [hmac.digest(seed, prefix + len(b).to_bytes(4, "big") + b, "sha256") for b in map(str.encode, ids)]
+        c = c.stop()
+        del bare
+        best = c if best is None or c.wall < best.wall else best
+    return best
+
+
+def record_parts(frozen, seed, selection, matching, ranker) -> bytes:
+    """What `ssj draw run` writes beyond the stages timed on their own: ranked(x) as published, the record's JSON."""
+    ranked, margin = record_ranked(matching, ranker, len(frozen.input.slots))
+    record = {"seed": seed.hex(), "order": list(matching.order), "caps": dict(matching.caps), "ranked": ranked,
+              "ranked_prefix": margin, "initial_assignments": teams_json(matching),
+              "tickets": {k[32:].decode(): k[:32].hex() for s in selection.strata for k in s.keys[:s.n]},
+              "private": {"strata": strata_json(selection)}}
+    return (json.dumps(record, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", type=int, default=1_000_000)
     ap.add_argument("--inspectors", type=int, default=3000)
     ap.add_argument("--ratio", default="0.05")
-    ap.add_argument("--match-targets", type=int, default=None,
-                    help="match only this many selected targets and extrapolate (default: all)")
-    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs of the bare loop and the draw")
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs of the bare loop and target draw")
     args = ap.parse_args(argv)
 
     inp = synth(args.candidates, args.inspectors, args.ratio)
     ids = [c[0] for c in inp.candidates]
-    sources = [("dice", "31415926535897932384")]
     gc.collect()
     base_rss = rss_mb()
+    bare = bare_loop(ids, inp.task, args.repeat)
+    del ids
+    print(f"bare loop {args.candidates:,} hmac.digest: {bare.text()} ({bare.wall / args.candidates * 1e6:.2f} µs each)")
 
-    # Bare loop: the same target tickets, one hmac.digest each (best of --repeat, like the draw).
-    seed = bytes(range(32))
-    prefix = enc("target", inp.task)
-    bare_s = float("inf")
+    target = None
     for _ in range(args.repeat):
-        t0 = time.process_time()
-        bare = [hmac.digest(seed, prefix + len(b).to_bytes(4, "big") + b, "sha256") for b in map(str.encode, ids)]
-        bare_s = min(bare_s, time.process_time() - t0)
-        del bare
-    per_hmac = bare_s / len(ids)
-    print(f"bare loop {len(ids)} hmac.digest: {bare_s:.2f} s ({per_hmac * 1e6:.2f} µs each)")
-
-    draw_s = float("inf")
-    for _ in range(args.repeat):
-        t0 = time.process_time()
+        c = Clock.start()
         frozen = freeze(inp)
-        seed = seed_for(frozen.commitment, sources, frozen.input.seed_sources)
+        seed = seed_for(frozen.commitment, SOURCES, frozen.input.seed_sources)
         selection = select(frozen, seed)
-        n_sel = sum(s.n for s in selection.strata)
-        draw_s = min(draw_s, time.process_time() - t0)
-    print(f"draw {len(ids)} candidates: {draw_s:.2f} s ({draw_s / bare_s:.2f}x bare loop), "
-          f"peak RSS {rss_mb():.0f} MB (input alone {base_rss:.0f} MB); {n_sel} selected in "
-          f"{len(selection.strata)} strata")
+        c = c.stop()
+        target = c if target is None or c.wall < target.wall else target
+    n_sel = sum(s.n for s in selection.strata)
+    print(f"target draw (freeze, C, seed, {args.candidates:,} tickets, {len(selection.strata)} strata, reserves): "
+          f"{target.text(bare)}; {n_sel:,} selected")
 
+    c = Clock.start()
     ranker = Ranker(frozen, seed)
-    todo = n_sel if args.match_targets is None else min(args.match_targets, n_sel)
-    left, part = todo, []
-    for s in selection.strata:  # the first `todo` selected targets (caps as for those only)
-        part.append(Stratum(s.key, s.N, s.ratio, min(s.n, left), s.keys))
-        left -= part[-1].n
-    t0 = time.process_time()
-    m = match(frozen, seed, Selection(tuple(part)), ranker)
-    match_s = time.process_time() - t0
-    pairs = todo * args.inspectors
-    scale = n_sel / todo
-    overflow = sum(1 for e in m.log if e[0] == "overflow")
-    print(f"match {todo} targets x {args.inspectors} inspectors ({pairs} pair tickets): {match_s:.2f} s "
-          f"({match_s / (pairs * per_hmac):.2f}x a bare loop of as many hmac.digest), "
-          f"caps {dict(m.caps)}, {overflow} overflow, peak RSS {rss_mb():.0f} MB"
-          + (f"; all {n_sel} targets ≈ {match_s * scale:.0f} s" if scale != 1 else ""))
+    m = match(frozen, seed, selection, ranker)
+    matched = c.stop()
+    pairs = n_sel * args.inspectors
+    whole = sum(1 for kept, exact in ranker._short.values() if exact == args.inspectors)
+    per_bare = bare.wall / args.candidates
+    print(f"matching {n_sel:,} targets × {args.inspectors:,} inspectors ({pairs / 1e6:.0f} M pair tickets, "
+          f"short lists of ~{SHORTLIST} in worker processes from {PARALLEL_PAIRS:,} pairs): {matched.text()} "
+          f"= {matched.wall / (pairs * per_bare):.2f}x wall of {pairs / 1e6:.0f} M bare hmac.digest on one core "
+          f"(extrapolated); {whole} targets needed their whole order; caps {dict(m.caps)}, "
+          f"{sum(1 for e in m.log if e[0] == 'overflow')} overflow")
+
+    c = Clock.start()
+    data = record_parts(frozen, seed, selection, m, ranker)
+    rec = c.stop()
+    print(f"record (ranked(x) prefixes, tickets, strata and reserves as JSON, {len(data) / 1e6:.0f} MB): {rec.text()}")
+    total = Clock(target.wall + matched.wall + rec.wall, target.cpu + matched.cpu + rec.cpu)
+    print(f"full draw {args.candidates:,} candidates: {total.text(bare)}; peak RSS {rss_mb():.0f} MB "
+          f"(input alone {base_rss:.0f} MB), largest worker {workers_rss_mb():.0f} MB (fork-shared pages in both)")
     return 0
 
 

@@ -2,29 +2,36 @@
 
     python bench/bench_verify.py [--candidates 1000000] [--inspectors 3000] [--ratio 0.05]
 
-A draw is frozen and run, its files written as `ssj draw freeze/run` write them; then
-the verifier's work is timed: read and check the canonical tables (byte-exact), rebuild
-the manifest and C, the seed, every ticket, every stratum's selection and reserve, and
-compare them with the record. Matching (T("pair") for each selected target × every
-inspector) is timed on one stratum's selected targets and extrapolated, as in bench_draw.py.
+A draw is frozen and run and its files written as `ssj draw freeze/run` write them; then
+the auditor's work is timed as `ssj verify` does it: read and check the canonical tables
+(byte-exact), rebuild the manifest and C, the seed, every ticket, every stratum's
+selection and reserve, the whole matching (150 million pair tickets, in worker processes)
+and the record's ranked(x) prefixes, and compare the record field by field. Then the
+public verifier (`ssj verify --public`) on the record alone. Wall and CPU time (with the
+worker processes) beside 1,000,000 bare `hmac.digest` in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import hmac
+import json
 import sys
 import tempfile
-import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_draw import rss_mb, synth  # noqa: E402
-from shuangsuiji.draw import freeze, match, seed_for, select  # noqa: E402
-from shuangsuiji.draw.canon import canonical_table, enc  # noqa: E402
-from shuangsuiji.draw.folder import TABLES, frozen_from_bytes  # noqa: E402
+from bench_draw import SOURCES, Clock, bare_loop, rss_mb, synth, workers_rss_mb  # noqa: E402
+from shuangsuiji.draw import freeze, run  # noqa: E402
+from shuangsuiji.draw.canon import canonical_table  # noqa: E402
+from shuangsuiji.draw.folder import TABLES, build_record, frozen_from_bytes, record_bytes  # noqa: E402
+from shuangsuiji.draw.verifier import compare, public_checks  # noqa: E402
+from shuangsuiji.models.draw import Ceremony, SourcesFile  # noqa: E402
+
+SOURCES_FILE = SourcesFile(task="BENCH-2026-001", sources=[{"kind": k, "value": v} for k, v in SOURCES])
+CEREMONY = Ceremony(ran_by="bench", ran_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
 
 
 def main(argv=None) -> int:
@@ -32,57 +39,51 @@ def main(argv=None) -> int:
     ap.add_argument("--candidates", type=int, default=1_000_000)
     ap.add_argument("--inspectors", type=int, default=3000)
     ap.add_argument("--ratio", default="0.05")
+    ap.add_argument("--public", action="store_true", help="also time the public verifier (another matching run)")
     args = ap.parse_args(argv)
 
     inp = synth(args.candidates, args.inspectors, args.ratio)
-    sources = [("dice", "31415926535897932384")]
-    frozen = freeze(inp)
-    seed = seed_for(frozen.commitment, sources, frozen.input.seed_sources)
-    selection = select(frozen, seed)
-    recorded = {s.key: (s.selected, s.reserve) for s in selection.strata}  # what record.json's private part holds
+    ids = [c[0] for c in inp.candidates]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        rows = {"candidates": frozen.input.candidates, "inspectors": frozen.input.inspectors,
-                "conflicts": frozen.input.conflicts}
-        for name in TABLES:
-            (folder / f"{name}.tsv").write_bytes(canonical_table(rows[name], name))
+        frozen = freeze(inp)
+        for name, rows in zip(TABLES, (frozen.input.candidates, frozen.input.inspectors, frozen.input.conflicts)):
+            (folder / f"{name}.tsv").write_bytes(canonical_table(rows, name))
         (folder / "manifest.json").write_bytes(frozen.manifest_json)
-        del frozen, selection, rows, inp
+        (folder / "record.json").write_bytes(record_bytes(build_record(run(frozen, SOURCES), SOURCES_FILE, CEREMONY,
+                                                                       None, [])))
+        del frozen, inp
         gc.collect()
         base_rss = rss_mb()
+        bare = bare_loop(ids, "BENCH-2026-001", 1)
+        del ids
+        print(f"bare loop {args.candidates:,} hmac.digest: {bare.text()} "
+              f"({bare.wall / args.candidates * 1e6:.2f} µs each)")
 
-        ids = [line.split(b"\t", 1)[0].decode() for line in (folder / "candidates.tsv").read_bytes().splitlines()]
-        t0 = time.perf_counter()
-        prefix = enc("target", "BENCH-2026-001")
-        bare = [hmac.digest(seed, prefix + enc(i), "sha256") for i in ids]
-        bare_s = time.perf_counter() - t0
-        per_hmac = bare_s / len(ids)
-        del bare, ids
-        print(f"bare loop {args.candidates} hmac.digest: {bare_s:.2f} s ({per_hmac * 1e6:.2f} µs each)")
-
-        t0 = time.perf_counter()
+        c = Clock.start()
+        recorded = json.loads((folder / "record.json").read_bytes())
         tables = {n: (folder / f"{n}.tsv").read_bytes() for n in TABLES}
         again, diffs = frozen_from_bytes((folder / "manifest.json").read_bytes(), tables)
         del tables
-        seed2 = seed_for(again.commitment, sources, again.input.seed_sources)
-        sel2 = select(again, seed2)
-        same = not diffs and seed2 == seed and all(recorded[s.key] == (s.selected, s.reserve) for s in sel2.strata)
-        verify_s = time.perf_counter() - t0
-        print(f"verify {args.candidates} candidates (tables → C → seed → tickets → selection and reserve, "
-              f"compared): {verify_s:.2f} s ({verify_s / bare_s:.2f}x bare loop), peak RSS {rss_mb():.0f} MB "
-              f"(before: {base_rss:.0f} MB); {'PASS' if same else 'FAIL'}")
-
-        from dataclasses import replace
-        one = replace(sel2, strata=tuple(s for s in sel2.strata if s.selected)[:1])
-        t0 = time.perf_counter()
-        m = match(again, seed2, one) if one.strata else None
-        match_s = time.perf_counter() - t0
-        done = len(m.order) if m else 0
-        pairs = done * args.inspectors
-        total = len(sel2.selected)
-        print(f"verify matching {done} targets x {args.inspectors} inspectors: {match_s:.2f} s "
-              f"({match_s / max(pairs * per_hmac, 1e-9):.2f}x as many bare hmac.digest); all {total} targets ≈ "
-              f"{match_s * total / max(done, 1):.0f} s; peak RSS {rss_mb():.0f} MB")
+        result = run(again, SOURCES)
+        mine = build_record(result, SOURCES_FILE, CEREMONY, None, [])
+        checks = [compare(key, recorded.get(key), mine.get(key), path=key) for key in sorted(set(recorded) | set(mine))]
+        verdict = "PASS" if not diffs and all(ch.status == "PASS" for ch in checks) else "FAIL"
+        audit = c.stop()
+        n_sel = len(result.initial.order)
+        print(f"verify (auditor) {args.candidates:,} candidates: tables → C → seed → tickets → selection, reserve → "
+              f"matching {n_sel:,} × {args.inspectors:,} → ranked(x) prefixes → record compared field by field: "
+              f"{audit.text(bare)}; {verdict}; peak RSS {rss_mb():.0f} MB (before: {base_rss:.0f} MB), "
+              f"largest worker {workers_rss_mb():.0f} MB")
+        del result, mine, again
+        if args.public:
+            public = {k: v for k, v in recorded.items() if k != "private"}
+            c = Clock.start()
+            checks = public_checks(public)
+            pub = c.stop()
+            verdict = "FAIL" if any(ch.status == "FAIL" for ch in checks) else "PASS"
+            print(f"verify --public (record alone: seed, {n_sel:,} tickets, conflicts from the prefixes, matching, "
+                  f"ranked(x) prefixes): {pub.text(bare)}; {verdict}; peak RSS {rss_mb():.0f} MB")
     return 0
 
 
