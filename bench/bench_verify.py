@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_draw import SOURCES, Clock, bare_loop, rss_mb, synth, workers_rss_mb  # noqa: E402
+from bench_draw import SOURCES, Clock, MemoryWatch, bare_loop, rss_mb, synth  # noqa: E402
 from shuangsuiji.draw import freeze, run  # noqa: E402
 from shuangsuiji.draw.canon import canonical_table  # noqa: E402
 from shuangsuiji.draw.folder import TABLES, build_record, frozen_from_bytes, record_bytes  # noqa: E402
@@ -60,6 +60,8 @@ def main(argv=None) -> int:
         print(f"bare loop {args.candidates:,} hmac.digest: {bare.text()} "
               f"({bare.wall / args.candidates * 1e6:.2f} µs each)")
 
+        watch = MemoryWatch()
+        watch.start()
         c = Clock.start()
         recorded = json.loads((folder / "record.json").read_bytes())
         tables = {n: (folder / f"{n}.tsv").read_bytes() for n in TABLES}
@@ -73,17 +75,19 @@ def main(argv=None) -> int:
         n_sel = len(result.initial.order)
         print(f"verify (auditor) {args.candidates:,} candidates: tables → C → seed → tickets → selection, reserve → "
               f"matching {n_sel:,} × {args.inspectors:,} → ranked(x) prefixes → record compared field by field: "
-              f"{audit.text(bare)}; {verdict}; peak RSS {rss_mb():.0f} MB (before: {base_rss:.0f} MB), "
-              f"largest worker {workers_rss_mb():.0f} MB")
+              f"{audit.text(bare)}; {verdict}; peak memory {watch.stop():.0f} MB (RSS + workers' private memory; "
+              f"before: {base_rss:.0f} MB)")
         del result, mine, again
         if args.public:
             public = {k: v for k, v in recorded.items() if k != "private"}
+            watch = MemoryWatch()
+            watch.start()
             c = Clock.start()
             checks = public_checks(public)
             pub = c.stop()
             verdict = "FAIL" if any(ch.status == "FAIL" for ch in checks) else "PASS"
             print(f"verify --public (record alone: seed, {n_sel:,} tickets, conflicts from the prefixes, matching, "
-                  f"ranked(x) prefixes): {pub.text(bare)}; {verdict}; peak RSS {rss_mb():.0f} MB")
+                  f"ranked(x) prefixes): {pub.text(bare)}; {verdict}; peak memory {watch.stop():.0f} MB")
     return 0
 
 

@@ -366,7 +366,7 @@ _WORKER: tuple = ()  # a worker process's (Tickets, suffixes, bounds, floor), se
 
 def _start_worker(seed: bytes, task: str, suffixes: list[bytes], bounds: list[bytes], floor: bytes) -> None:
     global _WORKER
-    gc.freeze()  # the parent's objects, inherited by fork, stay shared: the collector never touches them
+    gc.freeze()  # what fork shares with the parent stays shared: the collector never writes to it
     _WORKER = (Tickets(seed, task), suffixes, bounds, floor)
 
 
