@@ -61,7 +61,7 @@ class IndexStats:
     rebuilt: int  # shards built by Pagefind in this run
     reused: int  # shards copied from the cache
     seconds: float
-    peak_rss_mb: float  # largest resident size of one Pagefind run (at most 2 run at once)
+    peak_rss_mb: float  # largest resident size of one Pagefind run (`jobs` run at once)
     bundle_bytes: int  # bytes under /pagefind/
 
 
@@ -187,8 +187,8 @@ def _run_pagefind(pages: list[_Page], dest: Path) -> float:
         log = Path(tmp) / "pagefind.log"
         with open(log, "wb") as fh:
             proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
-            _, status, rusage = os.wait4(proc.pid, 0)
-            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            peak = _watch_peak(proc)
+            code = proc.returncode
         if code != 0:
             tail = log.read_text(errors="replace")[-500:]
             raise RuntimeError(f"Pagefind 建立索引失败 / Pagefind failed (exit {code}): {tail}")
@@ -196,7 +196,25 @@ def _run_pagefind(pages: list[_Page], dest: Path) -> float:
             if _UNUSED_RE.fullmatch(f.name):
                 f.unlink()
         os.replace(out, dest)
-    return rusage.ru_maxrss / 1024
+    return peak
+
+
+def _watch_peak(proc: subprocess.Popen) -> float:
+    """Wait for the process; its peak resident size in MB, sampled from /proc (VmHWM).
+
+    Not `ru_maxrss`: Linux carries the parent's resident size over fork and exec into it,
+    so a Pagefind run started by a 2 GB build would report 2 GB."""
+    peak_kb = 0
+    status = Path(f"/proc/{proc.pid}/status")
+    while proc.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.05)
+    return peak_kb / 1024
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
