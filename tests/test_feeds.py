@@ -140,3 +140,11 @@ def test_refuses_raw_registry(tmp_path):
     registry, _ = load_registry(make_registry(tmp_path / "r"))
     with pytest.raises(TypeError):
         feeds.write_feeds(registry, tmp_path / "out", SITE)
+
+
+def test_feeds_hold_the_newest_entries_only(pub, tmp_path, monkeypatch):
+    everything = feeds.entries(pub)
+    monkeypatch.setattr(feeds, "MAX_ENTRIES", 5)
+    feeds.write_feeds(pub, tmp_path, SITE)
+    doc = json.loads((tmp_path / "feeds" / "all.json").read_text(encoding="utf-8"))
+    assert [i["id"] for i in doc["items"]] == [e.id for e in everything[:5]]

@@ -30,6 +30,7 @@ TAG_DATE = "2017"  # the year the 2017 plan started publishing: part of every en
 OUTCOME_SLUGS = dict(zip(OUTCOMES, ("no-problem", "corrected-on-order", "pending-follow-up", "no-such-business",
                                     "closed", "refused", "deregistered", "revoked", "cancelled", "moved-out")))
 FORMATS = ("xml", "atom", "json")  # RSS 2.0, Atom 1.0, JSON Feed 1.1
+MAX_ENTRIES = 200  # newest entries per feed: a reader needs what is new; open data holds everything
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
@@ -133,7 +134,8 @@ def entries(pub: PublicRegistry) -> list[Entry]:
 
 
 def feeds(pub: PublicRegistry) -> list[Feed]:
-    """The feeds to publish: everything, per department, region, result category and company."""
+    """The feeds to publish: everything, per department, region, result category and company;
+    each holds its newest `MAX_ENTRIES` entries."""
     es = entries(pub)
     groups: dict[str, list[Entry]] = {}
     titles: dict[str, str] = {"all": "全部公告"}
@@ -152,7 +154,7 @@ def feeds(pub: PublicRegistry) -> list[Feed]:
             groups.setdefault(f"target/{e.target}", []).append(e)
             t = pub.targets.get(e.target)
             titles[f"target/{e.target}"] = t.name if t is not None else e.target
-    return [Feed(k, titles[k], tuple(groups[k])) for k in sorted(groups)]
+    return [Feed(k, titles[k], tuple(groups[k][:MAX_ENTRIES])) for k in sorted(groups)]
 
 
 def _atomic(path: Path, data: bytes) -> None:
@@ -200,7 +202,7 @@ def _json_feed(pub: PublicRegistry, feed: Feed, site: str, name: str) -> bytes:
                    "date_published": e.when.isoformat(), "date_modified": e.when.isoformat(), "tags": [e.kind]}
                   for e in feed.entries],
     }
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # C encoder
 
 
 def write_feeds(pub: PublicRegistry, out: Path, site_url: str) -> list[Path]:
