@@ -148,3 +148,11 @@ def test_feeds_hold_the_newest_entries_only(pub, tmp_path, monkeypatch):
     feeds.write_feeds(pub, tmp_path, SITE)
     doc = json.loads((tmp_path / "feeds" / "all.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in doc["items"]] == [e.id for e in everything[:5]]
+
+
+def test_parallel_writing_gives_the_same_files(pub, written, tmp_path, monkeypatch):
+    out, paths = written
+    monkeypatch.setattr(feeds, "PARALLEL_MIN", 0)
+    again = feeds.write_feeds(pub, tmp_path, SITE, jobs=2)
+    assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(paths, again))
