@@ -10,9 +10,12 @@ normalised (full-width folded; spaces and punctuation removed; JSON `\\uXXXX` an
 letter and cannot be searched for, so outputs are also checked structurally: no key
 or label that carries a credit class, no stratum key such as `371302|C`.
 
-Matching: each value set is one trie-shaped regular expression (prefixes shared, so
-the regex engine walks it like an Aho–Corasick automaton without failure links),
-compiled once and run in C over each file. Numbers must stand alone (digit
+Matching: each value set is one Aho–Corasick automaton (`pyahocorasick`), built once
+and run in C over each file; every occurrence is found, overlapping ones included.
+pyahocorasick looks a node's children up linearly, and a root with thousands of CJK
+first characters is slow, so the normalised text is matched as its UTF-8 bytes (a `str`
+of code points 0–255: at most 256 children a node, and UTF-8 synchronises itself, so a
+needle matches only at a character boundary). Numbers must stand alone (digit
 look-arounds, as in `freetext`), which keeps 11-digit phones from matching inside
 long digit runs by chance. A private value that is also a public value (an operator's
 name that is the name of a 个体工商户, an inspector who shares a name with a person)
@@ -23,6 +26,7 @@ What is reported is the file and the kind of value (`Target.phone`), never the v
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html
 import io
@@ -35,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 
+import ahocorasick
 from pydantic import BaseModel
 
 from shuangsuiji.freetext import FOLD, NameIndex, draw_target_ids, find_hits, registered_names
@@ -75,6 +80,7 @@ class Leak:
 
 # --- collecting the values -------------------------------------------------------------------
 
+@functools.cache  # annotations are hashable; a city's collection asks ~10⁶ times
 def _is_vocab(annotation: Any) -> bool:
     """Literal vocabularies (性别, A–D, 经营异常名录…), slugs and non-text types: too common to search."""
     if get_origin(annotation) is Literal:
@@ -86,20 +92,28 @@ def _is_vocab(annotation: Any) -> bool:
     return bool(args) and all(_is_vocab(a) or a is type(None) for a in args)
 
 
+@functools.cache
+def _item_type(annotation: Any) -> Any:
+    inner = get_args(annotation)
+    return inner[0] if len(inner) == 1 else Any
+
+
 def _leaves(v: Any, annotation: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(sub-path, string) leaves of a value, skipping vocabulary-typed ones."""
-    if isinstance(v, BaseModel):
-        for name, info in type(v).model_fields.items():
-            yield from _leaves(getattr(v, name), info.annotation, f"{path}.{name}")
+    if isinstance(v, str):
+        if not _is_vocab(annotation):
+            yield path, v
+    elif isinstance(v, BaseModel):
+        d = v.__dict__
+        for r in rules_of(type(v)):
+            yield from _leaves(d[r.name], r.annotation, f"{path}.{r.name}")
     elif isinstance(v, (list, tuple)):
-        inner = get_args(annotation)
+        inner = _item_type(annotation)
         for x in v:
-            yield from _leaves(x, inner[0] if len(inner) == 1 else Any, path)
+            yield from _leaves(x, inner, path)
     elif isinstance(v, dict):
         for x in v.values():
             yield from _leaves(x, Any, path)
-    elif isinstance(v, str) and not _is_vocab(annotation):
-        yield path, v
 
 
 class _Collector:
@@ -116,15 +130,15 @@ class _Collector:
         """Collect a record's non-public values; `everything`: the whole record is unpublished."""
         key = approval_key(rec) or key
         model = type(rec).__name__
+        d = rec.__dict__
         for r in rules_of(type(rec)):
-            v = getattr(rec, r.name)
-            ann = type(rec).model_fields[r.name].annotation
+            v = d[r.name]
             kind = f"{model}.{r.name}"
             hidden = (r.vis in (Visibility.PRIVATE, Visibility.MASKED)
-                      or (r.vis is Visibility.WITHHELD and getattr(rec, "type", None) not in r.public_for_types
+                      or (r.vis is Visibility.WITHHELD and d.get("type") not in r.public_for_types
                           and (key, r.name) not in self.released))
             if hidden or (everything and r.text):
-                for sub, s in _leaves(v, ann):
+                for sub, s in _leaves(v, r.annotation):
                     self.add(s, kind + sub)
             elif isinstance(v, BaseModel):
                 self.record(v, key, everything)
@@ -250,51 +264,52 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
     return needles
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A regular expression matching any of `words`, shaped as a trie (shared prefixes)."""
-    root: dict = {}
-    for w in sorted(set(words)):
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+def _utf8(s: str) -> str:
+    """The UTF-8 bytes of `s` as a str of code points 0–255 (see the module docstring)."""
+    return s.encode("utf-8", "surrogatepass").decode("latin-1")
 
-    def emit(node: dict) -> str:
-        # Iterative-safe depth: words are values (≤ a few hundred chars); recursion depth is their length.
-        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
 
-    return emit(root) if root else "(?!)"
+def _automaton(words: Iterable[tuple[str, str]]) -> ahocorasick.Automaton | None:
+    """An automaton of (key searched for, needle reported) pairs; None when there are none."""
+    a = ahocorasick.Automaton()
+    for key, needle in words:
+        a.add_word(key, needle)
+    if not len(a):
+        return None
+    a.make_automaton()
+    return a
+
+
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 class _Scanner:
-    """The compiled matchers of one needle set."""
+    """The automata of one needle set."""
 
     def __init__(self, needles: Needles):
         self.needles = needles
-        self.text_rx = re.compile(trie_regex(needles.text)) if needles.text else None
-        self.digit_rx = re.compile(rf"(?:{trie_regex(needles.digits)})(?![0-9])", re.I) if needles.digits else None
-        self.raw_rx = re.compile(trie_regex(needles.raw)) if needles.raw else None
+        self.text_ac = _automaton((_utf8(v), v) for v in sorted(needles.text))
+        # Digit needles are upper case; a trailing X (ID numbers) is also searched as x.
+        self.digit_ac = _automaton((k, v) for v in sorted(needles.digits)
+                                   for k in ((v, v[:-1] + "x") if v.endswith("X") else (v,)))
+        self.raw_ac = _automaton((v, v) for v in sorted(needles.raw))
 
     def scan_text(self, folded: str) -> set[tuple[str, str, str]]:
         """(matcher, needle, kind) found in a decoded text, already `fold`ed."""
         out: set[tuple[str, str, str]] = set()
-        if self.raw_rx:
-            out.update(("raw", m.group(), self.needles.raw[m.group()]) for m in self.raw_rx.finditer(folded))
-        if self.digit_rx:
-            for t in (folded, _DIGIT_SEP.sub("", folded)):
-                for m in self.digit_rx.finditer(t):
-                    # The digit look-behind is checked here: in the pattern it would stop the regex
-                    # engine from skipping ahead to the needles' first characters.
-                    if m.start() == 0 or not t[m.start() - 1].isdigit():
-                        v = m.group().upper()
+        if self.raw_ac:
+            out.update(("raw", v, self.needles.raw[v]) for _, v in self.raw_ac.iter(folded))
+        if self.digit_ac:
+            joined, n = _DIGIT_SEP.subn("", folded)
+            for t in (folded, joined) if n else (folded,):
+                size = len(t)
+                for end, v in self.digit_ac.iter(t):
+                    start = end + 1 - len(v)
+                    if ((start == 0 or not t[start - 1].isdigit())
+                            and (end + 1 == size or t[end + 1] not in _ASCII_DIGITS)):
                         out.add(("digits", v, self.needles.digits[v]))
-        if self.text_rx:
-            norm = _strip(folded)
-            out.update(("text", m.group(), self.needles.text[m.group()]) for m in self.text_rx.finditer(norm))
+        if self.text_ac:
+            out.update(("text", v, self.needles.text[v]) for _, v in self.text_ac.iter(_utf8(_strip(folded))))
         return out
 
 

@@ -149,6 +149,7 @@ class _Rule:
     reason: str | None
     public_for_types: tuple[str, ...]
     text: bool
+    annotation: Any
 
 
 _RULES: dict[type, tuple[_Rule, ...]] = {}
@@ -165,7 +166,7 @@ def rules_of(model: type[BaseModel]) -> tuple[_Rule, ...]:
                 raise TypeError(f"{model.__name__}.{name} declares no visibility")
             out.append(_Rule(name, Visibility(extra["x-visibility"]), extra.get("x-mask"),
                              extra.get("x-withheld-reason"), tuple(extra.get("x-public-for-types") or ()),
-                             is_text_annotation(info.annotation)))
+                             is_text_annotation(info.annotation), info.annotation))
         r = _RULES[model] = tuple(out)
     return r
 
@@ -477,15 +478,28 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     )
 
 
-def public_strings(pub: PublicRegistry) -> Iterable[str]:
-    """Every string value of the public registry (the audit exempts private values that are also public)."""
-    stack: list[Any] = [pub.to_json()]
+def public_strings(pub: PublicRegistry) -> list[str]:
+    """Every distinct string of the public registry, as `to_json` would give them (keys, values,
+    dates, withheld notices), in a fixed order; the audit exempts private values that are also
+    public. Walks the records themselves: `to_json` of a city makes millions of dicts."""
+    names = [name for name in pub.__dataclass_fields__ if not name.startswith("_") and name != "token"]
+    seen: dict[str, None] = dict.fromkeys(names)
+    stack: list[Any] = [getattr(pub, name) for name in names]
     while stack:
         v = stack.pop()
-        if isinstance(v, str):
-            yield v
-        elif isinstance(v, dict):
-            stack.extend(v.keys())
-            stack.extend(v.values())
-        elif isinstance(v, list):
+        if type(v) is str:
+            seen[v] = None
+        elif type(v) is Public:
+            values = object.__getattribute__(v, "_values")
+            seen.update(dict.fromkeys(values))
+            stack.extend(values.values())
+        elif type(v) is tuple or type(v) is list:
             stack.extend(v)
+        elif type(v) is MappingProxyType or type(v) is dict:  # not typing.Mapping: its isinstance is slow
+            seen.update(dict.fromkeys(map(str, v)))
+            stack.extend(v.values())
+        elif isinstance(v, Withheld):
+            seen.update(dict.fromkeys(("withheld", "notice", v.reason, str(v))))
+        elif isinstance(v, Day):
+            seen[v.isoformat()] = None
+    return list(seen)
