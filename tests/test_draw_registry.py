@@ -355,7 +355,7 @@ def test_overlaps_propose_a_joint_visit(capsys):
     assert ssj("tasks", "overlaps", "--yaml", "--registry", reg_dir) == 0
     out = capsys.readouterr().out
     assert "SCJGJ-2026-001\t市场监管局\tSCJG-371311-2026-001" in out and "2026-03-23..2026-05-15" in out
-    sketch = yaml.safe_load(out.split("# SCJGJ-2026-001 + SCJG-371311-2026-001\n", 1)[1])
+    sketch = yaml.safe_load(out.split("# SCJGJ-2026-001 + SCJG-371311-2026-001\n", 1)[1].split("---\n")[0])
     assert sketch["mode"] == "单随机-人员" and sketch["partners"][0]["department"] == "scjg-371311"
     assert sketch["fixed_targets"] and sketch["period"] == {"start": "2026-03-23", "end": "2026-05-15"}
     assert ssj("tasks", "overlaps", "--period", "2026-07-01..2026-12-31", "--registry", reg_dir) == 0

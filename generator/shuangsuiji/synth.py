@@ -230,6 +230,11 @@ def _owners(dept: str) -> list[str]:
     return [f"@linyi-{dept}"]
 
 
+def _county_short(city_short: str) -> str:
+    """A county office's short name from the city one: 市教育局 → 教育局, but 市场监管局 keeps its 市."""
+    return city_short[1:] if city_short.startswith("市") and not city_short.startswith("市场") else city_short
+
+
 def _county_id(region: str, kind: str = C.COUNTY_SCJG) -> str:
     return f"{kind}-{region}"
 
@@ -292,7 +297,7 @@ def departments_file(scale: Scale) -> DepartmentsFile:
         if p.area is None:
             continue
         history = [DepartmentEvent(date=reform, event="设立", basis=C.REFORM_BASIS)] if p.source == "scjgj" else []
-        depts.append(Department(id=p.id, name=p.area.name + short[p.source].removeprefix("市"), full_name=p.full_name,
+        depts.append(Department(id=p.id, name=p.area.name + _county_short(short[p.source]), full_name=p.full_name,
                                 level="县级", region=p.area.code, history=history, owners=_owners(p.id)))
     return DepartmentsFile(departments=depts)
 

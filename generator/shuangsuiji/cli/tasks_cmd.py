@@ -56,5 +56,5 @@ def run_overlaps(args) -> int:
           "Proposal: merge these into joint visits.")
     if args.yaml:
         for o in found:
-            print(f"\n# {o.tasks[0]} + {o.tasks[1]}\n" + dump_yaml(joint_task_sketch(reg, o)))
+            print(f"---\n# {o.tasks[0]} + {o.tasks[1]}\n" + dump_yaml(joint_task_sketch(reg, o)))
     return 0
