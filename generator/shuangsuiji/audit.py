@@ -42,7 +42,7 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from shuangsuiji.freetext import FOLD, NameIndex, draw_target_ids, find_hits, registered_names
+from shuangsuiji.freetext import FOLD, NameIndex, draw_target_ids, find_hits, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 
@@ -169,7 +169,7 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
     Targets: those named by a result, a draw (candidates included) or a task, the ones a
     page can ever be about; `all_targets` adds the whole directory (slower on a city).
     """
-    c = _Collector(_released(registry), NameIndex(registered_names(registry)))
+    c = _Collector(_released(registry), name_index(registry))
     for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
                 *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
                 *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, get_args
 
 from pydantic import BaseModel
 
-from shuangsuiji.codes import check_uscc, is_valid_id_number, luhn_ok
+from shuangsuiji.codes import check_uscc, is_valid_id_number, luhn_ok, region_name
 from shuangsuiji.errors import Problem
 from shuangsuiji.models.base import check_text
 
@@ -90,10 +90,30 @@ def mask_name(s: str) -> str:
 MASKERS = {"name": mask_name, "mobile": mask_mobile, "phone": mask_phone, "id_number": mask_id_number}
 
 
-class NameIndex:
-    """Registered private names, looked up by length so a text is scanned once per length."""
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
-    def __init__(self, names: Iterable[str]):
+
+# A one-character given name makes a two-character name that is also a word or part of one
+# (高新 in 临沂高新技术产业开发区, 建国, 文华), so such a name counts only when it is set off on both
+# sides: by a character that is not a Chinese one (punctuation, digits, the text's ends) or by
+# the words found next to a person's name in a remark (由张三陪同, 负责人张三签字, 张三等人).
+_BEFORE_NAME = frozenset("由与和及同跟对向给让叫请被把将经据问找见约称即系是为人员主者长师")
+_AFTER_NAME = frozenset("陪签称说讲表述答回在于已未没不无拒承确到提是为对向将也均系等的和与及同先女本亲现当负联电手身出带领指介反配协告要")
+
+
+def _set_off(text: str, i: int, cues: frozenset[str]) -> bool:
+    return i < 0 or i >= len(text) or text[i] in cues or not _is_cjk(text[i])
+
+
+class NameIndex:
+    """Registered private names, looked up by length so a text is scanned once per length.
+
+    A name is found only as a whole name: not inside a public name of a place or an
+    organisation the registry holds (`shields`: 金雀山 in 金雀山路), and a two-character
+    name only when set off on both sides (see `_BEFORE_NAME`)."""
+
+    def __init__(self, names: Iterable[str], shields: Iterable[str] = ()):
         by_len: dict[int, set[str]] = {}
         for n in names:
             n = (n or "").strip()
@@ -102,16 +122,30 @@ class NameIndex:
         self.sets = by_len
         self.lengths = sorted(by_len, reverse=True)  # longest first: 欧阳娜娜 before 欧阳
         self.firsts = frozenset(n[0] for s in by_len.values() for n in s)
+        # name → (public name holding it, offset of the name in it)
+        self.shields: dict[str, list[tuple[str, int]]] = {}
+        for term in sorted({t for t in shields if t}):
+            for off, ch in enumerate(term):
+                if ch in self.firsts:
+                    for length in self.lengths:
+                        if term[off:off + length] in by_len[length]:
+                            self.shields.setdefault(term[off:off + length], []).append((term, off))
 
     def __bool__(self) -> bool:
         return bool(self.sets)
+
+    def _whole(self, text: str, start: int, end: int) -> bool:
+        for term, off in self.shields.get(text[start:end], ()):
+            if start >= off and text.startswith(term, start - off):
+                return False
+        return end - start > 2 or (_set_off(text, start - 1, _BEFORE_NAME) and _set_off(text, end, _AFTER_NAME))
 
     def find(self, text: str) -> Iterator[tuple[int, int]]:
         i, n, firsts, sets = 0, len(text), self.firsts, self.sets
         while i < n:
             if text[i] in firsts:
                 for length in self.lengths:
-                    if text[i:i + length] in sets[length]:
+                    if text[i:i + length] in sets[length] and self._whole(text, i, i + length):
                         yield i, i + length
                         i += length
                         break
@@ -182,22 +216,49 @@ def is_text_annotation(annotation: Any) -> bool:
     return any(is_text_annotation(a) for a in get_args(annotation))
 
 
+def _named_targets(registry) -> set[str]:
+    """Targets named by the registry's results or draws: the only ones a published text is about."""
+    ids = {r.target for _, _, r in registry.all_results()}
+    for d in registry.draws.values():
+        ids.update(draw_target_ids(d.record))
+    return ids
+
+
 def registered_names(registry) -> set[str]:
     """Names the registry marks as private natural persons: people in results, and 负责人 of
     the targets that appear anywhere in the registry's results or draws (a city's other
     million 负责人 never reach a published text's neighbourhood and would only slow scans)."""
     names: set[str] = set()
-    seen_targets: set[str] = set()
     for _, _, r in registry.all_results():
         names.update(r.persons)
-        seen_targets.add(r.target)
-    for d in registry.draws.values():
-        seen_targets.update(draw_target_ids(d.record))
-    for tid in seen_targets:
+    for tid in _named_targets(registry):
         t = registry.targets.get(tid)
         if t is not None:
             names.add(t.legal_rep)
     return {n for n in names if n and len(n.strip()) >= 2}
+
+
+def public_names(registry) -> set[str]:
+    """Public names of places and organisations: regions (short and full), departments (and
+    their former names), enforcement units, and the names and registration authorities of the
+    targets that results and draws name. A person's name inside one of them is not a person."""
+    terms: set[str] = set()
+    for r in registry.regions.values():
+        terms.update((r.name, region_name(r.code, full=True)))
+    for d in registry.departments.values():
+        terms.update((d.name, d.full_name, *(h.name for h in d.history)))
+    for c in registry.dept_configs.values():
+        terms.update(u.name for u in c.units)
+    for tid in _named_targets(registry):
+        t = registry.targets.get(tid)
+        if t is not None:
+            terms.update((t.name, t.registered_by))
+    return {t for t in terms if t}
+
+
+def name_index(registry) -> NameIndex:
+    """The registry's private names, shielded by its public names: what free text is masked with."""
+    return NameIndex(registered_names(registry), public_names(registry))
 
 
 def draw_target_ids(record: dict | None) -> list[str]:
@@ -253,7 +314,7 @@ def freetext_problems(registry) -> list[Problem]:
     Internal notes are checked too: they are private, but an ID number has no place in
     a registry note either, and a note can be made public by mistake.
     """
-    names = NameIndex(registered_names(registry))
+    names = name_index(registry)
     problems: list[Problem] = []
     for (kind, key), rec in _files(registry):
         origin = registry.origin(kind, key)

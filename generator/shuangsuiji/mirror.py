@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import git
 
 from shuangsuiji.errors import fail
-from shuangsuiji.freetext import NameIndex, mask_text, registered_names
+from shuangsuiji.freetext import mask_text, name_index
 from shuangsuiji.load import load_registry
 from shuangsuiji.redact import PublicRegistry, redact, require_public
 
@@ -109,7 +109,7 @@ def export_public(registry: Path, out: Path) -> list[Exported]:
         with tempfile.TemporaryDirectory() as tmp:
             reg, problems = load_registry(_snapshot(repo, c.hexsha, rel, Path(tmp)), jobs=1)
             pub = redact(reg)
-            message, _ = mask_text(c.message.rstrip("\n"), NameIndex(registered_names(reg)))
+            message, _ = mask_text(c.message.rstrip("\n"), name_index(reg))
         _write_tree(out, public_files(pub))
         mirror.git.add("-A")
         mirror.git.commit("--allow-empty", "--no-verify", "-q", "-m", f"{message}\n\n{TRAILER}{c.hexsha}",

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from pydantic import BaseModel
 
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
-from shuangsuiji.freetext import MASKERS, NameIndex, is_text_annotation, mask_text, registered_names
+from shuangsuiji.freetext import MASKERS, NameIndex, is_text_annotation, mask_text, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility
 
 _TOKEN = object()  # only this module holds it: nothing else can make a Public or a PublicRegistry
@@ -407,7 +407,7 @@ def _withdrawn_on(result) -> Day | None:
 def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     """The registry's public part. `draws` (task id → draw record) overrides the record.json
     files read with the registry, so a build can pass draw results it has just computed."""
-    rd = _Redactor(_released(registry), NameIndex(registered_names(registry)))
+    rd = _Redactor(_released(registry), name_index(registry))
     rec = rd.record
 
     item_lists = {d: rec(il) for d, il in registry.item_lists.items() if il.published_on() is not None}
