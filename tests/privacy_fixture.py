@@ -8,6 +8,8 @@ import json
 import pkgutil
 from pathlib import Path
 
+import yaml
+
 import shuangsuiji.models
 from registry_fixture import make_registry, target_row, write_targets, write_yaml
 from shuangsuiji.codes import luhn_ok, make_id_number
@@ -49,6 +51,13 @@ CANARY = {
 }
 SOLE_NAME = "赵雀鸣"  # the 个体工商户 is named after its operator: the name is public, the rest is not
 RELEASED = "已批准公开的详情金雀放行"  # details an approval releases: must be published
+
+
+def edit_yaml(path: Path, change) -> None:
+    """Change a registry YAML file in place: `change` gets its data, every scalar a string as written."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CBaseLoader)
+    change(data)
+    write_yaml(path, data)
 
 
 def _ssj(*args) -> None:

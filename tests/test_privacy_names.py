@@ -3,13 +3,9 @@ a place name, an organisation's name or an ordinary word that holds the same cha
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-from privacy_fixture import make_canary_registry
-from registry_fixture import write_yaml
+from privacy_fixture import edit_yaml, make_canary_registry
 from shuangsuiji.freetext import NameIndex, freetext_problems, mask_text
 from shuangsuiji.load import load_registry
 from shuangsuiji.redact import redact
@@ -35,16 +31,10 @@ def test_registered_name_masked_as_a_whole_name(text, masked):
     assert mask_text(text, NAMES)[0] == masked
 
 
-def _edit_yaml(path: Path, change) -> None:
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CBaseLoader)  # all strings, as written
-    change(data)
-    write_yaml(path, data)
-
-
 def test_registry_zone_name_kept_and_person_masked(tmp_path):
     """The registry's zone 临沂高新技术产业开发区 in a remark whose result names a person 高新."""
     root = make_canary_registry(tmp_path / "registries")
-    _edit_yaml(root / "regions.yaml", lambda d: d["regions"].append(
+    edit_yaml(root / "regions.yaml", lambda d: d["regions"].append(
         {"code": "371371", "name": "高新区", "kind": "功能区", "parent": "371300"}))
     task = "LY-SCJG-2026-001"
 
@@ -52,7 +42,7 @@ def test_registry_zone_name_kept_and_person_masked(tmp_path):
         r4 = next(r for r in d["results"] if r["id"] == "R-4")
         r4["persons"] = ["高新"]
         r4["remarks"] = "企业已迁入临沂高新技术产业开发区，由高新陪同检查。"
-    _edit_yaml(root / f"scjgj/results/{task}.yaml", change)
+    edit_yaml(root / f"scjgj/results/{task}.yaml", change)
     reg = load_registry(root)[0]
 
     by_id = {r.id: r for r in redact(reg).all_results()}

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from privacy_fixture import CANARY, FIRM, RELEASED, SOLE, SOLE_NAME, make_canary_registry, non_public_fields
+from privacy_fixture import (CANARY, FIRM, RELEASED, SOLE, SOLE_NAME, edit_yaml, make_canary_registry,
+                             non_public_fields)
 from shuangsuiji.audit import normalise
-from shuangsuiji.freetext import mask_text
+from shuangsuiji.freetext import freetext_problems, mask_text
 from shuangsuiji.load import load_registry
 from shuangsuiji.redact import Public, PublicRegistry, Withheld, redact, require_public
 from shuangsuiji.validate import validate
@@ -158,3 +159,20 @@ def test_mask_text_kinds():
     masked, hits = mask_text("电话１３８ １２３４ ５６７８，日期20170901，罚款35000000元，本地82345678", [])
     assert [h.kind for h in hits] == ["mobile", "landline"]
     assert "20170901" in masked and "35000000元" in masked and "138****5678" in masked
+
+
+def test_review_and_liaison_notes_are_free_text(tmp_path):
+    """ReviewStep.note and Liaison.note are public free text: masked when published, reported by validate."""
+    root = make_canary_registry(tmp_path / "registries")
+    note = f"请联系 13812345678（{CANARY['remark.person']}）"
+    edit_yaml(root / "scjgj/liaison.yaml", lambda d: d["people"][0].update(note=note))
+    edit_yaml(root / "scjgj/items.yaml", lambda d: d["review"][0].update(note=note))
+    reg = load_registry(root)[0]
+    pub = redact(reg)
+    masked = "请联系 138****5678（孙*）"
+    assert pub.liaisons["scjgj"].people[0].note == masked
+    assert pub.item_lists["scjgj"].review[0].note == masked
+    hits = {(p.file, p.field, p.code) for p in freetext_problems(reg)}
+    assert {("scjgj/liaison.yaml", "people[0].note", "freetext.mobile"),
+            ("scjgj/liaison.yaml", "people[0].note", "freetext.name"),
+            ("scjgj/items.yaml", "review[0].note", "freetext.mobile")} <= hits

@@ -55,7 +55,7 @@ class ReviewStep(Record):
     step: Literal["提交", "市职能办审核", "市政府法制办审查", "公布"] = public("环节")
     date: Day = public("日期")
     by: str = public("经办（单位或人员）")
-    note: str | None = public("意见", default=None)
+    note: Text | None = public("意见", default=None)
 
 
 class ListChange(Record):

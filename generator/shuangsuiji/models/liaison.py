@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date as Day
 from typing import Literal
 
-from shuangsuiji.models.base import Record, Slug, private, public
+from shuangsuiji.models.base import Record, Slug, Text, private, public
 
 
 class Liaison(Record):
@@ -14,7 +14,7 @@ class Liaison(Record):
     title: str = public("职务")
     office_phone: str | None = private("办公电话", default=None)
     mobile: str | None = private("手机号", default=None)
-    note: str | None = public("备注", default=None)
+    note: Text | None = public("备注", default=None)
 
 
 class LiaisonFile(Record):
