@@ -176,3 +176,19 @@ def test_review_and_liaison_notes_are_free_text(tmp_path):
     assert {("scjgj/liaison.yaml", "people[0].note", "freetext.mobile"),
             ("scjgj/liaison.yaml", "people[0].note", "freetext.name"),
             ("scjgj/items.yaml", "review[0].note", "freetext.mobile")} <= hits
+
+
+def test_rules_keep_office_contacts_and_mask_personal_data(tmp_path):
+    """A department's 实施细则 publishes its office hotline and e-mail; mobiles, ID numbers and
+    registered names in it are masked (and reported by validate with their line)."""
+    root = make_canary_registry(tmp_path / "registries", blocking_text=False)
+    (root / "scjgj/rules.md").write_text(
+        "# 实施细则\n\n投诉举报电话：0539-8123456，邮箱 scjgj@linyi.gov.cn。\n\n"
+        f"值班手机 13712345678（{CANARY['remark.person']}），身份证 {CANARY['remark.id_number']}。\n", encoding="utf-8")
+    reg = load_registry(root)[0]
+    rules = redact(reg).rules["scjgj"]
+    assert "0539-8123456" in rules and "scjgj@linyi.gov.cn" in rules
+    assert "137****5678（孙*）" in rules and "371324********" in rules
+    assert "13712345678" not in rules and CANARY["remark.person"] not in rules
+    found = sorted((p.line, p.code) for p in freetext_problems(reg) if p.file == "scjgj/rules.md")
+    assert found == [(5, "freetext.id_number"), (5, "freetext.mobile"), (5, "freetext.name")]

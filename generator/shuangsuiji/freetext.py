@@ -190,11 +190,18 @@ def find_hits(text: str, names: NameIndex | None = None) -> list[Hit]:
     return hits
 
 
-def mask_text(text: str, names: NameIndex | Iterable[str] | None = None) -> tuple[str, list[Hit]]:
-    """`text` with every hit replaced by its masked form, and the hits (positions in the input)."""
+# A department's own 实施细则 publishes its office hotline and e-mail: those are public by
+# nature there; mobiles, ID numbers, bank cards and private names are masked all the same.
+OFFICE_CONTACTS = frozenset({"landline", "email"})
+
+
+def mask_text(text: str, names: NameIndex | Iterable[str] | None = None,
+              keep: frozenset[str] = frozenset()) -> tuple[str, list[Hit]]:
+    """`text` with every hit replaced by its masked form, and the hits (positions in the input);
+    hits of the kinds in `keep` are left as they are and not returned."""
     if names is not None and not isinstance(names, NameIndex):
         names = NameIndex(names)
-    hits = find_hits(text, names)
+    hits = [h for h in find_hits(text, names) if h.kind not in keep]
     if not hits:
         return text, hits
     out, pos = [], 0
@@ -308,11 +315,26 @@ def _files(registry) -> Iterator[tuple[str, BaseModel]]:
             yield ("draw-events", tid), d.events
 
 
+def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None) -> Problem:
+    """`line`: the hit is in that line of a text file (rules.md), at its character `start`."""
+    zh_kind = KINDS_ZH[h.kind]
+    return Problem(
+        f"freetext.{h.kind}",
+        f"自由文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），公开时将被遮蔽",
+        f"free text holds a {h.kind.replace('_', ' ')} '{h.masked}' at character {h.start + 1}; "
+        f"it is masked when published",
+        f"从该文本中删去{zh_kind}；需要记录的个人信息请填入对应的非公开字段",
+        "remove it from the text; personal data belongs in the private fields",
+        file=rel, line=line, column=h.start + 1 if line else None, field=path,
+        severity="error" if h.kind in ERROR_KINDS else "warning")
+
+
 def freetext_problems(registry) -> list[Problem]:
     """Personal data typed into free text, one problem per hit, the span shown masked.
 
     Internal notes are checked too: they are private, but an ID number has no place in
-    a registry note either, and a note can be made public by mistake.
+    a registry note either, and a note can be made public by mistake. In rules.md only
+    what is masked there is reported (not the office's landline and e-mail).
     """
     names = name_index(registry)
     problems: list[Problem] = []
@@ -324,15 +346,9 @@ def freetext_problems(registry) -> list[Problem]:
         else:
             rel = origin.rel if origin else None
         for path, text in _walk_text(rec, ""):
-            for h in find_hits(text, names):
-                zh_kind = KINDS_ZH[h.kind]
-                sev = "error" if h.kind in ERROR_KINDS else "warning"
-                problems.append(Problem(
-                    f"freetext.{h.kind}",
-                    f"自由文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），公开时将被遮蔽",
-                    f"free text holds a {h.kind.replace('_', ' ')} '{h.masked}' at character {h.start + 1}; "
-                    f"it is masked when published",
-                    f"从该文本中删去{zh_kind}；需要记录的个人信息请填入对应的非公开字段",
-                    "remove it from the text; personal data belongs in the private fields",
-                    file=rel, field=path, severity=sev))
+            problems.extend(_problem(h, rel, path) for h in find_hits(text, names))
+    for dept, text in sorted(registry.rules.items()):
+        for no, line in enumerate(text.splitlines(), 1):
+            problems.extend(_problem(h, f"{dept}/rules.md", None, no)
+                            for h in mask_text(line, names, keep=OFFICE_CONTACTS)[1])
     return problems

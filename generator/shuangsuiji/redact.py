@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from pydantic import BaseModel
 
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
-from shuangsuiji.freetext import MASKERS, NameIndex, is_text_annotation, mask_text, name_index
+from shuangsuiji.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility
 
 _TOKEN = object()  # only this module holds it: nothing else can make a Public or a PublicRegistry
@@ -187,8 +187,8 @@ class _Redactor:
         self.released = released  # (approval key, field)
         self.names = names
 
-    def text(self, s: str) -> str:
-        return mask_text(s, self.names)[0]
+    def text(self, s: str, keep: frozenset[str] = frozenset()) -> str:
+        return mask_text(s, self.names, keep)[0]
 
     def value(self, v: Any, text: bool, key: str | None) -> Any:
         t = type(v)
@@ -461,7 +461,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         items=_ro(items),
         item_dept=_ro({i: registry.item_dept[i] for i in items if i in registry.item_dept}),
         matters=_ro({k: rec(v) for k, v in registry.matters.items()}),
-        rules=_ro({k: rd.text(v) for k, v in registry.rules.items()}),
+        rules=_ro({k: rd.text(v, keep=OFFICE_CONTACTS) for k, v in registry.rules.items()}),
         inspectors=_ro({k: rec(v) for k, v in registry.inspectors.items()}),
         inspector_dept=_ro(dict(registry.inspector_dept)),
         liaisons=_ro({k: rec(v) for k, v in registry.liaisons.items()}),
