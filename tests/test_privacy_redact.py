@@ -192,3 +192,31 @@ def test_rules_keep_office_contacts_and_mask_personal_data(tmp_path):
     assert "13712345678" not in rules and CANARY["remark.person"] not in rules
     found = sorted((p.line, p.code) for p in freetext_problems(reg) if p.file == "scjgj/rules.md")
     assert found == [(5, "freetext.id_number"), (5, "freetext.mobile"), (5, "freetext.name")]
+
+
+def test_credit_events_from_credit_rules_as_of_the_registry_date(tmp_path):
+    """Published credit events are `credit.credit_events` as of the latest date the published
+    results record (not the clock): legal basis and due dates included, withdrawn results left out."""
+    from shuangsuiji import credit
+    from shuangsuiji.redact import registry_date
+
+    root = make_canary_registry(tmp_path / "registries", blocking_text=False)
+
+    def change(d):
+        for r in d["results"]:
+            if r["id"] in ("R-4", "R-2"):  # R-4 published, R-2 withdrawn: only R-4 counts
+                r.update(outcome=["发现问题待后续处理"], problems=["通过登记的住所（经营场所）无法联系"],
+                         follow_ups=["列入经营异常名录", "移送司法机关"])
+            if r["id"] == "R-4":
+                r["abnormal_listed_on"] = "2026-04-15"
+    edit_yaml(root / "scjgj/results/LY-SCJG-2026-001.yaml", change)
+    reg, problems = load_registry(root)
+    assert not [p for p in problems if p.severity == "error"]
+    assert registry_date(reg).isoformat() == "2026-04-20"  # R-1's correction, the latest published date
+    events = redact(reg).credit_events
+    assert [(e.kind, e.target, e.date.isoformat(), e.recorded, e.result, e.basis) for e in events] == [
+        (credit.REFERRAL, FIRM, "2026-04-05", False, "R-4", credit.REFERRAL_BASIS),  # due 4 days after inspection
+        (credit.ABNORMAL, FIRM, "2026-04-15", True, "R-4", credit._ABNORMAL_LAW)]
+    assert set(events[0].fields()) == {"target", "kind", "date", "recorded", "ground", "basis", "result", "task",
+                                       "department"}
+    assert events[1].ground == "通过登记的住所或者经营场所无法联系" and events[1].department == "scjgj"

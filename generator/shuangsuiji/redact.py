@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from pydantic import BaseModel
 
+from shuangsuiji.credit import credit_events
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
 from shuangsuiji.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility
@@ -404,6 +405,26 @@ def _withdrawn_on(result) -> Day | None:
     return next((rv.date for rv in reversed(result.revisions) if rv.action == "撤回"), None)
 
 
+def registry_date(registry) -> Day | None:
+    """The latest date the published results record (inspection, publication, revisions,
+    listing, referral): the registry's own "today", so a build does not depend on the clock."""
+    days = [d for _, _, r in registry.all_results() if r.status in PUBLISHED_STATUSES
+            for d in (r.inspected_on, r.published_on, r.abnormal_listed_on, r.referred_on,
+                      *(rv.date for rv in r.revisions)) if d is not None]
+    return max(days, default=None)
+
+
+def public_credit_events(registry) -> tuple[Public, ...]:
+    """`credit.credit_events` as of `registry_date`: all their fields come from published results
+    and the law (target, kind, date, recorded, ground, basis, result, task, department)."""
+    as_of = registry_date(registry)
+    if as_of is None:
+        return ()
+    return tuple(_public("CreditEvent", target=e.target, kind=e.kind, date=e.date, recorded=e.recorded,
+                         ground=e.ground, basis=e.basis, result=e.result, task=e.task, department=e.dept)
+                 for e in credit_events(registry, as_of))
+
+
 def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     """The registry's public part. `draws` (task id → draw record) overrides the record.json
     files read with the registry, so a build can pass draw results it has just computed."""
@@ -415,7 +436,6 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
 
     results: dict[str, tuple[Public, ...]] = {}
     withdrawals: list[Public] = []
-    credit_events: list[Public] = []
     shown_targets: set[str] = set()
     for task_id, f in registry.results.items():
         dept = registry.task_dept.get(task_id, f.department)
@@ -425,10 +445,6 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
                 p = rec(r)
                 out.append(p)
                 shown_targets.add(r.target)
-                for what, on in (("列入经营异常名录", r.abnormal_listed_on), ("移送司法机关", r.referred_on)):
-                    if on is not None:
-                        credit_events.append(_public("CreditEvent", target=r.target, date=on, event=what,
-                                                     result=r.id, task=task_id, department=dept))
             elif r.status == "撤回":
                 reason = next((rv.reason for rv in reversed(r.revisions) if rv.action == "撤回"), None)
                 withdrawals.append(_public("Withdrawal", id=r.id, task=task_id, target=r.target, department=dept,
@@ -472,7 +488,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         withdrawals=tuple(sorted(withdrawals, key=lambda w: (w.task, w.id))),
         targets=_ro(targets),
         draws=_ro(public_draws),
-        credit_events=tuple(sorted(credit_events, key=lambda e: (e.date, e.target, e.event, e.result))),
+        credit_events=public_credit_events(registry),
         approvals=tuple(rec(a) for d in sorted(registry.approvals) for a in registry.approvals[d].approvals),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
     )
