@@ -35,7 +35,10 @@ def _clean_site(root: Path, reg) -> Path:
     (root / "data-ascii.json").write_text(json.dumps(data), encoding="utf-8")
     t = pub.target(SOLE)
     (root / "t.html").write_text(f"<h1>{t.name}</h1><p>负责人：{t.legal_rep}</p><p>住所：{t.address}</p>"
-                                 "<p>本网站不公开风险等级（A–D）与信用状况。</p>", encoding="utf-8")
+                                 "<p>本网站不公开风险等级（A–D）与信用状况。</p>"
+                                 # numbers that equal an inspector's 出生年月 1985-06 digit for digit, not a birth
+                                 "<p>文件大小 198506 字节；成立日期 1985-06-12、1985.06.12、1985年6月12日</p>",
+                                 encoding="utf-8")
     return root
 
 
@@ -85,6 +88,8 @@ FORCED = [
      "Result.remarks (bank_card in free text)"),
     ("o.html", lambda p: p.write_text(f"&#x{ord(CANARY['conflict.by'][0]):x};{CANARY['conflict.by'][1:]}",
                                       encoding="utf-8"), "ConflictsFile.conflicts.declared_by"),
+    ("p.html", lambda p: p.write_text("<td>出生年月：1985年6月</td>", encoding="utf-8"), "Inspector.birth"),
+    ("q.json", lambda p: p.write_text('{"b": "１９８５－０６"}', encoding="utf-8"), "Inspector.birth"),
 ]
 
 

@@ -35,7 +35,7 @@ import re
 import zipfile
 import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 
@@ -57,6 +57,8 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _DIGITISH = re.compile(r"[0-9]+[Xx]?")
 _DIGIT_SEP = re.compile(r"(?<=[0-9])[ \-‐‑–—.·]+(?=[0-9])")
 _JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})")
+_YEAR_MONTH = re.compile(r"((?:19|20)[0-9]{2})-(0[1-9]|1[0-2])")
+_DATE_GOES_ON = re.compile(r"[-./－．／]?[0-9]")  # 1985-06 inside 1985-06-12 or 1985.06.12 is another date
 
 # Structural checks: a credit class needs no value to leak, only a key or label next to a class.
 _CREDIT_KEY = re.compile(r"[\"'](?:credit_?class|creditClass|credit_level|risk_?class|risk_?level|riskLevel|"
@@ -228,21 +230,32 @@ class Needles:
     text: dict[str, str]  # normalised, searched in normalised output
     digits: dict[str, str]  # digit strings, searched standing alone
     raw: dict[str, str]  # searched as they are (stratum keys)
+    months: dict[str, str] = field(default_factory=dict)  # written forms of a year-month, not inside a date
     exempt: int = 0  # values left out because they are also public
 
     def __len__(self) -> int:
-        return len(self.text) + len(self.digits) + len(self.raw)
+        return len(self.text) + len(self.digits) + len(self.raw) + len(self.months)
 
 
 def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = ()) -> Needles:
     text: dict[str, str] = {}
     digits: dict[str, str] = {}
     raw: dict[str, str] = {}
+    months: dict[str, str] = {}
     for value, kind, raw_only in values:
         if raw_only:
             v = fold(value).strip()
             if len(v) >= 4:
                 raw.setdefault(v, kind)
+            continue
+        if ym := _YEAR_MONTH.fullmatch(value.strip()):
+            # 出生年月 1985-06 normalised is a 6-digit number any byte count can equal: search how it is written
+            y, m = ym.groups()
+            for sep in "-./－．／":  # full-width punctuation is not folded (only letters and digits are)
+                months.setdefault(f"{y}{sep}{m}", kind)
+                months.setdefault(f"{y}{sep}{int(m)}", kind)
+            months.setdefault(f"{y}年{m}月", kind)
+            months.setdefault(f"{y}年{int(m)}月", kind)
             continue
         n = normalise(value)
         if _DIGITISH.fullmatch(n):
@@ -253,7 +266,7 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
                 text.setdefault(n, kind)
         elif len(n) >= MIN_ASCII:
             text.setdefault(n, kind)
-    needles = Needles(text, digits, raw)
+    needles = Needles(text, digits, raw, months)
     corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
     if corpus:
         hits = _Scanner(needles).scan_text(fold(corpus))
@@ -293,12 +306,18 @@ class _Scanner:
         self.digit_ac = _automaton((k, v) for v in sorted(needles.digits)
                                    for k in ((v, v[:-1] + "x") if v.endswith("X") else (v,)))
         self.raw_ac = _automaton((v, v) for v in sorted(needles.raw))
+        self.month_ac = _automaton((v, v) for v in sorted(needles.months))
 
     def scan_text(self, folded: str) -> set[tuple[str, str, str]]:
         """(matcher, needle, kind) found in a decoded text, already `fold`ed."""
         out: set[tuple[str, str, str]] = set()
         if self.raw_ac:
             out.update(("raw", v, self.needles.raw[v]) for _, v in self.raw_ac.iter(folded))
+        if self.month_ac:
+            for end, v in self.month_ac.iter(folded):
+                start = end + 1 - len(v)
+                if (start == 0 or not folded[start - 1].isdigit()) and not _DATE_GOES_ON.match(folded, end + 1):
+                    out.add(("months", v, self.needles.months[v]))
         if self.digit_ac:
             joined, n = _DIGIT_SEP.subn("", folded)
             for t in (folded, joined) if n else (folded,):
