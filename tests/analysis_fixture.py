@@ -113,8 +113,8 @@ def make_registry(root: Path, seed: int = 7, n_targets: int = 120) -> Path:
             ddir = d / "draws" / task_id
             ddir.mkdir(parents=True, exist_ok=True)
             (ddir / "candidates.tsv").write_bytes("".join(f"{t}\t{t[2:8]}|X\n" for t in cands).encode())
-            (ddir / "record.json").write_text(json.dumps({"strata": {"s1": {"selected": drawn[:12]},
-                                                                     "s2": {"selected": drawn[12:]}}}))
+            # the shape `ssj draw run` writes: the selected targets are the keys of the assignments
+            (ddir / "record.json").write_text(json.dumps({"assignments": {t: [] for t in drawn}}))
             results = []
             for k, t in enumerate(drawn[:20]):
                 inspected = start + timedelta(days=rnd.randrange(50))

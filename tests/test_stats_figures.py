@@ -73,7 +73,7 @@ def expected(root: Path) -> dict[str, dict[str, Counter]]:
         fixed = {"dept": [dept], "year": [str(task["year"])], "item": task["items"]}
         draw = tf.parent.parent / "draws" / tid
         cands = [line.split("\t")[0] for line in (draw / "candidates.tsv").read_text().splitlines()]
-        drawn = [t for s in json.loads((draw / "record.json").read_text())["strata"].values() for t in s["selected"]]
+        drawn = list(json.loads((draw / "record.json").read_text())["assignments"])
         for dim, keys in fixed.items():
             for k in keys:
                 task_keys[dim][tid].add(k)

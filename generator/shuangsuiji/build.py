@@ -16,7 +16,7 @@ from datetime import datetime, timezone, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from shuangsuiji import __version__
+from shuangsuiji import __version__, statspages
 from shuangsuiji.audit import audit_site
 from shuangsuiji.feeds import write_feeds
 from shuangsuiji.errors import UserError, fail, problem
@@ -28,6 +28,7 @@ from shuangsuiji.render.shell import build_narrative
 from shuangsuiji.render.sitemap import SitemapWriter
 from shuangsuiji.validate import validate
 from shuangsuiji.write import staged, swap_in
+from shuangsuiji.yamlio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[2]  # holds mkdocs.yml, content/ and site_config/
 SHANGHAI = timezone(timedelta(hours=8))
@@ -85,6 +86,13 @@ def _files(out: Path, paths: list[Path]) -> list[dict]:
     return rows
 
 
+def analysis_pages(pub) -> list:
+    """统计分析, 风险预警 and the 严重违法失信名单: aggregates the redaction stage lets through."""
+    names = {t: pub.targets[t].name for t in pub.targets}
+    return [*statspages.stats_pages(pub.stats, pub.config.publish_within_working_days),
+            statspages.warnings_page(pub.warnings), statspages.serious_list_page(pub.credit_events, names)]
+
+
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, log: Callable[[str], None] = print,
           build_time: str | None = None) -> BuildStats:
     """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input."""
@@ -133,8 +141,12 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
             history = collect(repo_root, registry.relative_to(repo_root).as_posix(), cache / "history")
         lap("history")
 
+        fragments = analysis_pages(pub)
+        for rel, data in sorted(statspages.stats_files(pub.stats).items()):
+            atomic_write_bytes(tmp / rel, data)
+
         templates = project / "site_config" / "templates"
-        site = Site(pub, stamp, history, data_files, feed_files)
+        site = Site(pub, stamp, history, data_files, feed_files, {p.url: p for p in fragments})
         salt = f"{__version__}:{templates_digest(templates, shell)}:{site_url}"
         writer = Writer(make_env(templates), shell, tmp, site_url, salt, cache / "pages")
         sitemap = SitemapWriter(tmp, site_url)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from feedgen.feed import FeedGenerator
 
 from shuangsuiji.models.base import OUTCOMES
 from shuangsuiji.redact import PublicRegistry, require_public
+from shuangsuiji.warning import feed_entries
+from shuangsuiji.yamlio import atomic_write_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
 TAG_DATE = "2017"  # the year the 2017 plan started publishing: part of every entry id
@@ -45,7 +46,7 @@ def clean(s: object) -> str:
 @dataclass(frozen=True)
 class Entry:
     id: str  # tag: URI, stable for ever
-    kind: str  # 结果公告 | 更正 | 撤回 | 任务公告 | 计划公告
+    kind: str  # 结果公告 | 更正 | 撤回 | 任务公告 | 计划公告 | 风险预警
     title: str
     link: str  # path under the site, no leading '/'
     day: date
@@ -157,14 +158,10 @@ def feeds(pub: PublicRegistry) -> list[Feed]:
             groups.setdefault(f"target/{e.target}", []).append(e)
             t = pub.targets.get(e.target)
             titles[f"target/{e.target}"] = t.name if t is not None else e.target
+    warns = [Entry(_tag(pub, w["path"]), w["kind"], w["title"], w["link"], w["day"], w["text"], dept="")
+             for w in feed_entries(pub.warnings)]
+    groups["warnings"], titles["warnings"] = sorted(warns, key=lambda e: (e.day, e.id), reverse=True), "风险预警"
     return [Feed(k, titles[k], tuple(groups[k][:MAX_ENTRIES])) for k in sorted(groups)]
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _feedgen(pub: PublicRegistry, feed: Feed, site: str, name: str) -> FeedGenerator:
@@ -220,7 +217,7 @@ def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str) -> list[P
                     replace=True)
             data = fg.rss_str(pretty=True) if ext == "xml" else fg.atom_str(pretty=True)
         path = base / f"{feed.key}.{ext}"
-        _atomic(path, data)
+        atomic_write_bytes(path, data)
         written.append(path)
     return written
 
@@ -257,6 +254,6 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2) ->
     catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries), "rss": f"feeds/{f.key}.xml",
                 "atom": f"feeds/{f.key}.atom", "json": f"feeds/{f.key}.json"} for f in fs]
     index = base / "index.json"
-    _atomic(index, (json.dumps(catalog, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    atomic_write_bytes(index, (json.dumps(catalog, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     written.append(index)
     return written

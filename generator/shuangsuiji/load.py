@@ -66,6 +66,16 @@ class DrawFiles:
     beacon: dict | None = None
     tables: dict[str, bytes] = field(default_factory=dict)  # name → raw canonical bytes
 
+    def drawn(self) -> list[str] | None:
+        """Targets the run draw selected (the keys of its assignments), or None before `ssj draw run`."""
+        rec = self.record
+        if not isinstance(rec, dict):
+            return None
+        for key in ("assignments", "initial_assignments"):
+            if isinstance(rec.get(key), dict):
+                return sorted(rec[key])
+        return None
+
 
 class TargetTable(Mapping[str, Target]):
     """The target directory: id → Target, stored as validated value tuples.

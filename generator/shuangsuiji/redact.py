@@ -20,10 +20,12 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from pydantic import BaseModel
 
+from shuangsuiji import stats
 from shuangsuiji.credit import credit_events
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
 from shuangsuiji.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility
+from shuangsuiji.warning import early_warnings
 
 _TOKEN = object()  # only this module holds it: nothing else can make a Public or a PublicRegistry
 
@@ -356,6 +358,8 @@ class PublicRegistry:
     draws: Mapping[str, Public]  # by task id
     credit_events: tuple[Public, ...]
     approvals: tuple[Public, ...]
+    stats: Any  # stats.Stats.public(): aggregates of published results, never by credit class
+    warnings: tuple  # warning.Test per region/industry tested (counts and test statistics only)
     _by_target: Mapping[str, tuple[Public, ...]] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self, token: object):
@@ -467,6 +471,8 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         for p in results[task_id]:
             by_target.setdefault(p.target, []).append(p)
 
+    facts = stats.facts(registry)  # published results only; the public tables leave out the credit class
+    st = stats.compute(registry, fact_list=facts)
     return PublicRegistry(
         _TOKEN,
         config=rec(registry.config),
@@ -490,6 +496,8 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         draws=_ro(public_draws),
         credit_events=public_credit_events(registry),
         approvals=tuple(rec(a) for d in sorted(registry.approvals) for a in registry.approvals[d].approvals),
+        stats=st.public(),
+        warnings=tuple(early_warnings(facts)),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
     )
 

@@ -98,14 +98,6 @@ def profiles(reg: Registry, ids: Iterable[str]) -> dict[str, Profile]:
     return out
 
 
-def drawn_targets(d: DrawFiles) -> list[str] | None:
-    """Selected targets of a run draw (record.json, strata → selected), or None if not run yet."""
-    rec = d.record
-    if not isinstance(rec, dict) or not isinstance(rec.get("strata"), dict):
-        return None
-    return sorted(t for s in rec["strata"].values() if isinstance(s, dict) for t in s.get("selected", ()))
-
-
 def candidate_ids(d: DrawFiles) -> list[str] | None:
     """Target ids of the frozen candidates table (TSV rows target_id\\tstratum_key)."""
     raw = d.tables.get("candidates")
@@ -250,7 +242,7 @@ class _TaskProfile:
 
 
 def _task_profiles(reg: Registry) -> dict[str, _TaskProfile]:
-    ids = {task_id: (candidate_ids(d) or [], drawn_targets(d) or []) for task_id, d in reg.draws.items()}
+    ids = {task_id: (candidate_ids(d) or [], d.drawn() or []) for task_id, d in reg.draws.items()}
     prof = profiles(reg, (t for cands, drawn in ids.values() for t in (*cands, *drawn)))
     out: dict[str, _TaskProfile] = {}
     for task_id in sorted(reg.tasks):

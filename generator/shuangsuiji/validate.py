@@ -199,17 +199,6 @@ def tasks(reg: Registry) -> Iterator[Problem]:
                        rel, ("plan",))
 
 
-def drawn_targets(reg: Registry, task_id: str) -> set[str] | None:
-    """Targets a task's draw record assigns, or None when the task has no draw record yet."""
-    d = reg.draws.get(task_id)
-    if d is None or not isinstance(d.record, dict):
-        return None
-    for key in ("assignments", "initial_assignments"):
-        if isinstance(d.record.get(key), dict):
-            return set(d.record[key])
-    return None
-
-
 @rule
 def results(reg: Registry) -> Iterator[Problem]:
     per_year: dict[tuple[str, str, int], list[tuple[str, int]]] = defaultdict(list)
@@ -224,7 +213,8 @@ def results(reg: Registry) -> Iterator[Problem]:
             yield from _ref(reg, "ref.task", "抽查任务", "task", task_id, "先登记抽查任务，或更正文件名", "add the task or fix the file name",
                        rel, ("task",))
             continue
-        drawn = drawn_targets(reg, task_id)
+        d = reg.draws.get(task_id)
+        drawn = set(d.drawn() or ()) if d is not None and d.drawn() is not None else None
         if drawn is None and task.mode != "单随机-人员":
             yield problem("result.no-draw", f"任务 {task_id} 还没有抽取记录，不能登记结果",
                           f"task {task_id} has no draw record yet", f"先运行 ssj draw run {task_id}",

@@ -42,6 +42,7 @@ class Site:
     history: Any = None  # history.History when the registry is a git repository
     data_files: list[dict] = field(default_factory=list)  # from opendata.write_open_data
     feed_files: list[dict] = field(default_factory=list)  # from feeds.write_feeds
+    fragments: dict[str, Any] = field(default_factory=dict)  # url → statspages.SitePage (统计分析, 预警, 失信名单)
 
     def __post_init__(self):
         pub = self.pub
@@ -134,6 +135,7 @@ class Site:
             ("feeds", [""]),
             ("changelog", [""]),
             ("search", [""]),
+            ("fragment", sorted(self.fragments)),
             ("target", sorted(pub.targets)),
         ]
 
@@ -448,9 +450,15 @@ def search(site: Site, _key: str) -> Page:
     return Page("search/", "search.html", {}, "搜索")
 
 
+def fragment(site: Site, url: str) -> Page:
+    """A page whose body another module made as escaped HTML (statistics, warnings, the 失信 list)."""
+    p = site.fragments[url]
+    return Page(p.url, "fragment.html", {"html": p.html}, p.title)
+
+
 MAKERS = {
     "home": home, "departments": departments, "department": department, "items": items_index,
     "item_list": item_list, "item": item, "plans": plans_index, "plan": plan, "tasks": tasks_index,
     "task": task, "results": results_index, "result": result, "inspectors": inspectors, "data": data_page,
-    "feeds": feeds_page, "changelog": changelog, "search": search, "target": target,
+    "feeds": feeds_page, "changelog": changelog, "search": search, "target": target, "fragment": fragment,
 }
