@@ -128,14 +128,29 @@ def test_only_published_results_and_withdrawal_notices(pub):
     assert "remarks" not in w.fields() and "outcome" not in w.fields()
 
 
-def test_draw_is_public_without_strata_keys(pub):
+def _strings(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from _strings(x)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            yield from _strings(x)
+    elif isinstance(v, str):
+        yield v
+
+
+def test_draw_is_public_without_strata_keys(reg, pub):
     d = next(iter(pub.draws.values()))
     text = json.dumps(d.to_json(), ensure_ascii=False)
     assert "371302|" not in text and "ratios" not in text and "reserve" not in text
     assert len(d.commitment) == 64 and len(d.seed) == 64
     assert [s.label for s in d.strata] == ["S1", "S2"] and {s.n for s in d.strata} == {1}
     assert {s.target for s in d.selected} == {SOLE, FIRM} == set(d.assignments) == set(d.ranked)
-    assert all(len(s.ticket) == 64 for s in d.selected)
+    # no selection ticket is published: its size would hint at the stratum's ratio (the risk class)
+    assert all("ticket" not in s.fields() for s in d.selected)
+    tickets = {t for files in reg.draws.values() for t in (files.record or {}).get("tickets", {}).values()}
+    assert tickets and not tickets & set(_strings(pub.to_json()))
     assert d.events[0].reason == "其他关系可能影响公正"
     assert d.assignments[SOLE] != d.initial_assignments[SOLE]  # the recusal replaced an inspector
     assert "candidates_sha256" not in d.manifest and d.manifest["seed_plan"]

@@ -77,7 +77,7 @@ def test_verifier_reproduces_the_worked_example(site):
            "slots": data["slots"], "cap_slack": 1,
            "strata": [{"label": f"层{i}", "N": s["N"], "ratio": s["ratio"], "n": s["n"]}
                       for i, s in enumerate(out["strata"].values(), 1)],
-           "tickets": {x: out["tickets"][x] for x in selected}, "order": out["order"], "caps": out["caps"],
+           "selected": selected, "order": out["order"], "caps": out["caps"],
            "unit_sizes": sizes, "ranked": out["ranked"], "units": units,
            "initial_assignments": out["initial_assignments"], "events": data.get("events", []),
            "assignments": out["assignments"], "log": out["log"]}

@@ -151,3 +151,23 @@ def test_rebuild_reuses_unchanged_pages(registry, tmp_path):
     second = build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
     assert first.rendered == first.pages and second.pages == first.pages
     assert second.rendered == 0 and second.reused == first.pages
+
+
+def test_published_draw_verifies_publicly_and_tampering_fails(site, tmp_path, capsys):
+    """`ssj verify --public` on the site's own task JSON (the published record): PASS; edited: FAIL."""
+    import json
+
+    from shuangsuiji.cli import main
+
+    out, _ = site
+    api = out / "api" / "tasks" / f"{TASK}.json"
+    assert main(["verify", "--public", str(api)]) == 0
+    doc = json.loads(api.read_text(encoding="utf-8"))
+    assert "tickets" not in doc["draw"]  # selection tickets stay private (they hint at the risk class)
+    x = next(iter(doc["draw"]["assignments"]))
+    doc["draw"]["assignments"][x] = list(reversed(doc["draw"]["assignments"][x]))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", "--public", str(bad)]) == 1
+    assert "FAIL" in capsys.readouterr().out

@@ -17,7 +17,9 @@ first characters is slow, so the normalised text is matched as its UTF-8 bytes (
 of code points 0–255: at most 256 children a node, and UTF-8 synchronises itself, so a
 needle matches only at a character boundary). Numbers must stand alone (digit
 look-arounds, as in `freetext`), which keeps 11-digit phones from matching inside
-long digit runs by chance. A private value that is also a public value (an operator's
+long digit runs by chance; a year-month (出生年月) is searched as it is written (1985-06,
+1985年6月, not followed by a day), since as a six-digit number it equals file sizes and
+counts. A private value that is also a public value (an operator's
 name that is the name of a 个体工商户, an inspector who shares a name with a person)
 is exempt: the audit cannot tell the two apart and the public one is legitimately shown.
 
@@ -200,11 +202,11 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
                     for line in cand.splitlines() if line.count(b"\t") == 1)
         for k in sorted(keys):
             c.add(k, "stratum key", raw_only=True)
-        if isinstance(record.get("strata"), dict):  # `ssj draw compute` layout: tickets of every candidate
-            chosen = {x for s in record["strata"].values() if isinstance(s, dict) for x in s.get("selected", ())}
-            for tid, ticket in sorted((record.get("tickets") or {}).items()):
-                if tid not in chosen and isinstance(ticket, str):
-                    c.add(ticket, "ticket of an unselected candidate")
+        # Selection tickets are never published: a selected target's ticket hints at its stratum's ratio.
+        tickets = record.get("tickets") if isinstance(record.get("tickets"), dict) else {}
+        for _, ticket in sorted(tickets.items()):
+            if isinstance(ticket, str):
+                c.add(ticket, "selection ticket")
     return c.values + c.in_text
 
 

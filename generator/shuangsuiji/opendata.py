@@ -57,7 +57,7 @@ RESULTS = Table("results", "抽查结果", (
 DRAWN = Table("drawn", "抽查任务及抽取名单", (
     _c("task_id", "任务编号"), _c("task_title", "任务名称"), _c("announcement", "公告编号"),
     _c("published", "任务公告日期", "date"), _c("no", "序号", "integer"), _c("target_name", "名称"),
-    _c("uscc", "统一社会信用代码"), _c("registered_by", "登记机关"), _c("ticket", "抽取票号"),
+    _c("uscc", "统一社会信用代码"), _c("registered_by", "登记机关"),
     _c("inspectors", "执法检查人员")))
 ITEMS = Table("items", "随机抽查事项清单", (
     _c("item_id", "事项编号"), _c("seq", "序号", "integer"), _c("name", "事项名称"), _c("category", "事项类别"),
@@ -112,8 +112,8 @@ def _drawn_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
         rows = out.setdefault((dept, task.year), [])
         if draw is None:
             continue
-        tickets = {s.target: s.ticket for s in draw.selected}
-        chosen = [x for x in draw.order if x in tickets] or sorted(tickets)  # the draw's processing order
+        selected = {s.target for s in draw.selected}
+        chosen = [x for x in draw.order if x in selected] or sorted(selected)  # the draw's processing order
         for no, tid in enumerate(chosen, 1):
             t = pub.targets.get(tid)
             names = [pub.inspectors[i].name if i in pub.inspectors else i for i in draw.assignments.get(tid, ())]
@@ -121,7 +121,7 @@ def _drawn_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
                          "announcement": _announcement(pub, dept, task.year, task.seq, "抽查任务公告"),
                          "published": task.published, "no": no, "target_name": t.name if t is not None else "",
                          "uscc": (t.uscc or t.id) if t is not None else tid,
-                         "registered_by": t.registered_by if t is not None else "", "ticket": tickets[tid],
+                         "registered_by": t.registered_by if t is not None else "",
                          "inspectors": names})
     return {k: v for k, v in out.items() if v}
 

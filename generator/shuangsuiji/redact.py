@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, fields, is_dataclass
 from datetime import date as Day
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
@@ -69,6 +69,8 @@ def _json(v: Any) -> Any:
         return {str(k): _json(x) for k, x in v.items()}
     if isinstance(v, Day):
         return v.isoformat()
+    if is_dataclass(v) and not isinstance(v, type):  # the aggregates (stats tables, warning tests)
+        return {f.name: _json(getattr(v, f.name)) for f in fields(v)}
     return v
 
 
@@ -237,7 +239,7 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # the candidates and conflicts tables (small tables can be brute-forced) are never shown.
 PUBLIC_MANIFEST_KEYS = ("tag", "task", "department", "partners", "items", "mode", "published", "period",
                         "random_date", "slots", "cap_slack", "min_per_stratum", "seed_sources", "seed_plan",
-                        "previous_commitment", "inspectors_sha256")
+                        "previous_commitment", "inspectors_sha256", "inspection_days")
 
 
 def _ids(v: Any) -> tuple:
@@ -275,11 +277,13 @@ def public_draw(task_id: str, files, record: dict | None, rd: _Redactor) -> Publ
     """The public part of one task's draw (spec draw.md, "Private strata"), read by whitelist.
 
     Shown: commitment, seed, public manifest keys, seed sources and values, each stratum as
-    an opaque label with N, r and n, the selected targets with their tickets (not grouped
-    by stratum), processing order, caps, ranked lists, initial and current assignments,
-    the matching log, the event log without internal notes, the ceremony.
-    Never: stratum keys, which stratum a target is in, reserves, tickets of targets not
-    selected, per-target ratios, the record's `private` part.
+    an opaque label with N, r and n, the selected targets (not grouped by stratum),
+    processing order, caps, ranked lists, initial and current assignments, the matching
+    log, the event log without internal notes, the ceremony.
+    Never: stratum keys, which stratum a target is in, reserves, per-target ratios, the
+    record's `private` part, and no selection ticket at all: the n smallest tickets of a
+    stratum lie below about r·2^256, so a selected target's ticket tells roughly its
+    stratum's ratio, i.e. its risk class. Pair and order tickets carry no such signal.
     """
     rec = record if isinstance(record, dict) else {}
     current = rec.get("current") if isinstance(rec.get("current"), dict) else rec
@@ -289,27 +293,29 @@ def public_draw(task_id: str, files, record: dict | None, rd: _Redactor) -> Publ
         # A frozen draw not run yet: its commitment is published with the task, before the seed exists.
         commitment = sha256_hex(canonical_json(files.manifest))
     strata, selected = _strata(rec, commitment if isinstance(commitment, str) else task_id)
-    tickets = rec.get("tickets") if isinstance(rec.get("tickets"), dict) else {}
+    tickets = rec.get("tickets") if isinstance(rec.get("tickets"), dict) else {}  # only their keys: who was chosen
     assigned = current.get("assignments") if isinstance(current.get("assignments"), dict) else {}
     initial = rec.get("initial_assignments") if isinstance(rec.get("initial_assignments"), dict) else {}
     chosen = sorted(set(selected) | set(initial) | set(assigned) | (set(tickets) if isinstance(rec.get("strata"), list)
                                                                     else set()))
     log = current.get("log")
+    prefix = rec.get("ranked_prefix")
     return _public(
         "Draw",
+        tag="ssj-draw/1",
         task=task_id,
         department=files.dept,
         commitment=commitment if isinstance(commitment, str) and _HEX64.match(commitment) else None,
         seed=rec.get("seed") if isinstance(rec.get("seed"), str) and _HEX64.match(rec["seed"]) else None,
         manifest=MappingProxyType({k: manifest[k] for k in PUBLIC_MANIFEST_KEYS if k in manifest}),
         strata=tuple(strata),
-        selected=tuple(_public("DrawnTarget", target=t, ticket=tickets.get(t) if isinstance(tickets.get(t), str)
-                               else None) for t in chosen),
+        selected=tuple(_public("DrawnTarget", target=t) for t in chosen),
         order=_ids(rec.get("order")),
         caps=_str_map(rec.get("caps")),
         inspector_units=_str_map(rec.get("inspector_units")),
         named_inspectors=_ids(rec.get("named_inspectors")),
         ranked=_str_map(rec.get("ranked")),
+        ranked_prefix=prefix if type(prefix) is int else None,
         initial_assignments=_str_map(initial),
         initial_log=tuple(_ids(e) for e in rec.get("initial_log", ()) if isinstance(e, list))
         if isinstance(rec.get("initial_log"), list) else (),

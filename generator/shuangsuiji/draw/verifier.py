@@ -196,8 +196,23 @@ def compare(what: str, recorded: Any, recomputed: Any, detail: str = "", path: s
     return Check("FAIL" if d else "PASS", what, "\n          ".join(d) if d else detail)
 
 
+def _public_shape(record: dict) -> dict:
+    """The draw as the site publishes it (`/api/tasks/<id>.json` → draw) in the record's own shape:
+    sources as a list, the selected targets as ids (the site publishes no selection tickets)."""
+    r = dict(record)
+    if isinstance(r.get("sources"), dict):
+        r["sources"] = r["sources"].get("sources") or []
+    chosen = r.get("selected")
+    if chosen is None:
+        chosen = list(r.get("tickets") or {})
+    r["selected"] = sorted(x["target"] if isinstance(x, dict) else x for x in chosen)
+    return r
+
+
 def public_checks(record: dict) -> list[Check]:
-    """Re-run what the published record allows: seed, tickets, counts, order, caps, matching, events."""
+    """Re-run what the published record allows: seed, tickets (when published), counts, order, caps,
+    matching, events."""
+    record = _public_shape(record)
     out: list[Check] = []
     manifest = record.get("manifest") or {}
     task, commitment = record.get("task"), record.get("commitment")
@@ -209,9 +224,15 @@ def public_checks(record: dict) -> list[Check]:
     seed = seed_for(commitment, sources, manifest.get("seed_sources"))
     out.append(compare("种子 seed = SHA-256(ENC(tag, C, 随机源…))", record.get("seed"), seed.hex(), seed.hex()))
     tickets = Tickets(seed, task)
-    selected = sorted(record.get("tickets") or {})
-    mine = {x: tickets.one("target", x).hex() for x in selected}
-    out.append(compare(f"抽中对象的签号 tickets of the {len(selected)} selected targets", record.get("tickets"), mine, path="tickets"))
+    selected = record["selected"]
+    if isinstance(record.get("tickets"), dict):
+        mine = {x: tickets.one("target", x).hex() for x in selected}
+        out.append(compare(f"抽中对象的签号 tickets of the {len(selected)} selected targets", record.get("tickets"),
+                           mine, path="tickets"))
+    else:
+        out.append(Check("NOTE", "抽中对象的签号不公开 / selection tickets are not published",
+                         "签号大小会透露所在层的比例（即信用风险分类）；审计方核对 / a ticket's size hints at its "
+                         "stratum's ratio (the risk class); the auditor checks them"))
     strata = record.get("strata") or []
     min_n = manifest.get("min_per_stratum", 1)
     sizes = [{"label": s["label"], "n": sample_size(s["N"], parse_ratio(s["ratio"]), min_n)} for s in strata]

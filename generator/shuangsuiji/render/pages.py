@@ -292,8 +292,8 @@ def tasks_index(site: Site, _key: str) -> Page:
 def verifier_data(task_id: str, d: Any) -> dict:
     """The public draw record in the shape verify.js reads (see site_config/assets/verify.js).
 
-    Stratum membership is private, so the strata give only N, r and n; the tickets are those
-    of the selected targets.
+    Stratum membership is private, so the strata give only N, r and n, and the selection
+    tickets are not published (their size would hint at the stratum's ratio).
     """
     m = d.manifest
     units = dict(sorted(d.inspector_units.items()))  # the frozen inspectors table: id → unit
@@ -306,7 +306,7 @@ def verifier_data(task_id: str, d: Any) -> dict:
         "min_per_stratum": m.get("min_per_stratum", 1), "slots": list(m.get("slots", ())),
         "cap_slack": m.get("cap_slack", 1),
         "strata": [{"label": s.label, "N": s.N, "ratio": s.ratio, "n": s.n} for s in d.strata],
-        "tickets": {s.target: s.ticket for s in d.selected if s.ticket},
+        "selected": sorted(s.target for s in d.selected),
         "order": list(d.order), "caps": dict(d.caps), "unit_sizes": dict(sorted(sizes.items())),
         "ranked": {x: list(d.ranked[x]) for x in sorted(d.ranked)}, "units": units,
         "initial_assignments": {x: list(v) for x, v in d.initial_assignments.items()},
@@ -323,9 +323,8 @@ def task(site: Site, tid: str) -> Page:
     d = pub.draws.get(tid)
     drawn = []
     if d is not None:
-        tickets = {s.target: s.ticket for s in d.selected}
         for n, x in enumerate(site.task_targets[tid], 1):
-            drawn.append({"no": n, **site.target_ref(x), "ticket": tickets.get(x),
+            drawn.append({"no": n, **site.target_ref(x),
                           "inspectors": [_inspector_ref(pub, i) for i in d.assignments.get(x, ())],
                           "ranked": [_inspector_ref(pub, i) for i in d.ranked.get(x, ())]})
     return Page(f"tasks/{tid}/", "task.html", {
