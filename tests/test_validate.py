@@ -172,3 +172,22 @@ def test_stale_schema_is_reported(reg, capsys):
     (reg / "schema/items.schema.json").write_text("{}\n", encoding="utf-8")
     status, data = run_json(capsys, reg)
     assert status == 1 and [p["code"] for p in data["problems"]] == ["schema.stale"]
+
+
+def test_second_load_from_the_cache_is_the_same_registry(reg, capsys):
+    from shuangsuiji.load import load_registry
+
+    first, p1 = load_registry(reg)
+    rows1 = list(first.targets.rows(*first.targets.NAMES))
+    assert (reg / ".ssj-cache" / "files").is_dir()
+    second, p2 = load_registry(reg)  # every file from the cache; target rows read only on demand
+    assert p1 == p2 == []
+    assert list(second.targets) == list(first.targets)
+    some = next(iter(first.targets))
+    assert second.targets.origin(some) == first.targets.origin(some)
+    assert second.targets[some] == first.targets[some]
+    assert list(second.targets.rows(*second.targets.NAMES)) == rows1
+    # a duplicate against a cached shard is still found, with its line
+    write_targets(reg / "targets/371311.csv", [target_row(3)])
+    status, data = run_json(capsys, reg)
+    assert status == 1 and [(p["code"], p["line"]) for p in data["problems"]] == [("ref.duplicate-id", 2)]

@@ -10,6 +10,8 @@ other kinds are warnings (a published office landline or e-mail can be legitimat
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, get_args
@@ -238,10 +240,10 @@ def registered_names(registry) -> set[str]:
     names: set[str] = set()
     for _, _, r in registry.all_results():
         names.update(r.persons)
+    targets = registry.targets
     for tid in _named_targets(registry):
-        t = registry.targets.get(tid)
-        if t is not None:
-            names.add(t.legal_rep)
+        if tid in targets:
+            names.add(targets.value(tid, "legal_rep"))
     return {n for n in names if n and len(n.strip()) >= 2}
 
 
@@ -256,10 +258,10 @@ def public_names(registry) -> set[str]:
         terms.update((d.name, d.full_name, *(h.name for h in d.history)))
     for c in registry.dept_configs.values():
         terms.update(u.name for u in c.units)
+    targets = registry.targets
     for tid in _named_targets(registry):
-        t = registry.targets.get(tid)
-        if t is not None:
-            terms.update((t.name, t.registered_by))
+        if tid in targets:
+            terms.update((targets.value(tid, "name"), targets.value(tid, "registered_by")))
     return {t for t in terms if t}
 
 
@@ -283,12 +285,18 @@ def draw_target_ids(record: dict | None) -> list[str]:
 
 # --- ssj validate hook ----------------------------------------------------------------------
 
+@functools.cache
+def _text_fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(field name, is free text) of a model, worked out once per model, not once per record."""
+    return tuple((name, is_text_annotation(info.annotation)) for name, info in model.model_fields.items())
+
+
 def _walk_text(rec: BaseModel, path: str) -> Iterator[tuple[str, str]]:
     """(field path, text) of every free-text field of a record, recursively, whatever its visibility."""
-    for name, info in type(rec).model_fields.items():
+    for name, is_text in _text_fields(type(rec)):
         v = getattr(rec, name)
         p = f"{path}.{name}" if path else name
-        if isinstance(v, str) and is_text_annotation(info.annotation):
+        if isinstance(v, str) and is_text:
             yield p, v
         elif isinstance(v, BaseModel):
             yield from _walk_text(v, p)

@@ -77,61 +77,132 @@ class DrawFiles:
         return None
 
 
+HOT = ("name", "legal_rep", "registered_by")  # read with the ids: what free-text checks need of every target
+
+
+@dataclass(eq=False)
+class CachedShard:
+    """A target shard read from the cache: its ids (and HOT columns) now, its rows only when needed."""
+
+    ids: tuple[str, ...]
+    hot: dict[str, tuple]  # column name → values, aligned with ids
+    rows_file: Path | None = None  # set when the shard is read from a cache folder
+
+    def load(self) -> list[tuple]:
+        return pickle.loads(self.rows_file.read_bytes())
+
+    def hot_value(self, key: str, name: str):
+        pos = self.__dict__.get("_pos")
+        if pos is None:
+            pos = self.__dict__["_pos"] = {k: i for i, k in enumerate(self.ids)}
+        return self.hot[name][pos[key]]
+
+
 class TargetTable(Mapping[str, Target]):
     """The target directory: id → Target, stored as validated value tuples.
 
     A city holds a million targets; most stages touch few of them (validation checks
     ids, the site shows drawn ones). Rows become `Target` records only when asked for;
-    `rows(...)` gives selected fields of every target without building records.
+    `rows(...)` gives selected fields of every target without building records. Shards
+    that come from the cache are kept as their ids until a row of theirs is needed.
     """
 
     NAMES = tuple(Target.model_fields)
 
     def __init__(self) -> None:
         self._rows: dict[str, tuple] = {}  # id → field values in NAMES order + (file, line)
+        self._lazy: dict[str, CachedShard] = {}  # id → shard whose rows are not read yet
+        self._segments: list[tuple[str, ...]] = []  # ids per shard, in file order: iteration order
         self._made: dict[str, Target] = {}
+
+    def _add(self, ids: list[str], store) -> list[int]:
+        """Register ids (store(i) files the i-th); returns the positions whose id is already taken."""
+        batch = dict.fromkeys(ids)
+        # key views: isdisjoint walks the smaller one (a dict argument would be walked whole)
+        if len(batch) == len(ids) and batch.keys().isdisjoint(self._rows.keys()) \
+                and batch.keys().isdisjoint(self._lazy.keys()):
+            store(None)
+            self._segments.append(tuple(ids))
+            return []
+        dups, seen, kept = [], set(), []
+        for i, k in enumerate(ids):
+            if k in self._rows or k in self._lazy or k in seen:
+                dups.append(i)
+            else:
+                seen.add(k)
+                kept.append(k)
+                store(i)
+        self._segments.append(tuple(kept))
+        return dups
 
     def extend(self, rows: list[tuple]) -> list[tuple]:
         """Add rows (field values + (file, line)); returns the rows whose id is already taken."""
-        batch = {v[0]: v for v in rows}
-        if len(batch) == len(rows) and batch.keys().isdisjoint(self._rows):
-            self._rows.update(batch)
-            return []
-        dups = []
-        for v in rows:
-            if v[0] in self._rows:
-                dups.append(v)
+        def store(i):
+            if i is None:
+                self._rows.update((v[0], v) for v in rows)
             else:
-                self._rows[v[0]] = v
-        return dups
+                self._rows[rows[i][0]] = rows[i]
+        return [rows[i] for i in self._add([v[0] for v in rows], store)]
+
+    def extend_cached(self, shard: CachedShard) -> list[tuple]:
+        """Add a cached shard by its ids; a duplicate id needs the rows (to report its line)."""
+        def store(i):
+            if i is None:
+                self._lazy.update(dict.fromkeys(shard.ids, shard))
+            else:
+                self._lazy[shard.ids[i]] = shard
+        dups = self._add(list(shard.ids), store)
+        return [shard.load()[i] for i in dups] if dups else []
+
+    def _row(self, key: str) -> tuple:
+        v = self._rows.get(key)
+        if v is None:
+            shard = self._lazy[key]  # KeyError for an unknown id, as a dict would
+            for row in shard.load():
+                if self._lazy.get(row[0]) is shard:
+                    self._rows[row[0]] = row
+                    del self._lazy[row[0]]
+            v = self._rows[key]
+        return v
+
+    def value(self, key: str, name: str):
+        """One field of one target, without reading its shard's rows when the field is a HOT column."""
+        shard = self._lazy.get(key)
+        if shard is not None and name in shard.hot:
+            return shard.hot_value(key, name)
+        return self._row(key)[self.NAMES.index(name)]
 
     def __getitem__(self, key: str) -> Target:
         t = self._made.get(key)
         if t is None:
-            t = Target.model_construct(**dict(zip(self.NAMES, self._rows[key])))
+            t = Target.model_construct(**dict(zip(self.NAMES, self._row(key))))
             self._made[key] = t
         return t
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rows
+        return key in self._rows or key in self._lazy
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
+        for ids in self._segments:
+            yield from ids
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) + len(self._lazy)
 
     def rows(self, *names: str) -> Iterator[tuple]:
         """(value, …) of the named fields for every target, in file order, without building records."""
-        idx = [self.NAMES.index(n) for n in names]
-        getter = itemgetter(*idx)
-        if len(idx) == 1:
-            return ((getter(v),) for v in self._rows.values())
-        return map(getter, self._rows.values())
+        getter = itemgetter(*[self.NAMES.index(n) for n in names])
+        one = len(names) == 1
+        for ids in self._segments:
+            for k in ids:
+                v = getter(self._row(k))
+                yield (v,) if one else v
 
     def origin(self, key: str) -> "Origin | None":
-        v = self._rows.get(key)
-        return Origin(v[-2], ("id",), v[-1]) if v else None
+        if key not in self:
+            return None
+        v = self._row(key)
+        return Origin(v[-2], ("id",), v[-1])
 
 
 @dataclass
@@ -284,6 +355,16 @@ def _cached(cache: Path, key: str) -> FileResult | None:
         return None
 
 
+def _store(cache: Path, key: str, res: FileResult) -> None:
+    """Cache one file's reading; a target shard's rows go in a file of their own, read only on demand."""
+    if res.rf.kind.fmt == "csv" and isinstance(res.record, list):
+        atomic_write_bytes(cache / f"{key}.rows", pickle.dumps(res.record, protocol=pickle.HIGHEST_PROTOCOL))
+        cols = {n: TargetTable.NAMES.index(n) for n in HOT}
+        shard = CachedShard(tuple(v[0] for v in res.record), {n: tuple(v[i] for v in res.record) for n, i in cols.items()})
+        res = FileResult(res.rf, shard, res.problems)
+    atomic_write_bytes(cache / f"{key}.pkl", pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def _read_and_store(root: Path, todo: list[tuple[RegistryFile, str | None]], cache: Path | None) -> list[FileResult]:
     gc.disable()  # a million small records: the cyclic collector would rescan them again and again
     try:
@@ -292,7 +373,7 @@ def _read_and_store(root: Path, todo: list[tuple[RegistryFile, str | None]], cac
             res = read_file(root, rf)
             if cache is not None and key is not None:
                 try:
-                    atomic_write_bytes(cache / f"{key}.pkl", pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+                    _store(cache, key, res)
                 except OSError:
                     pass  # a read-only registry still validates, only without the cache
             out.append(res)
@@ -317,6 +398,10 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
         hit = _cached(cache, key) if key else None
         if key:
             used.add(f"{key}.pkl")
+        if hit is not None and isinstance(hit.record, CachedShard):
+            hit.record.rows_file = cache / f"{key}.rows"  # the cache folder may have moved with the registry
+            if not hit.record.rows_file.is_file():
+                hit = None
         if hit is not None:
             done.append(hit)
         else:
@@ -336,8 +421,8 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
         finally:
             gc.enable()
     if cache is not None and cache.is_dir():
-        for entry in cache.glob("*.pkl"):
-            if entry.name not in used:
+        for entry in cache.iterdir():
+            if entry.name.rsplit(".", 1)[0] + ".pkl" not in used:
                 entry.unlink(missing_ok=True)
     order = {rf.rel: i for i, rf in enumerate(rfs)}
     return sorted(done, key=lambda r: order[r.rf.rel])
@@ -391,7 +476,8 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
                              "department"):
                     reg.departments[d.id] = d
         elif k in ("targets", "dept-targets"):
-            for values in reg.targets.extend(rec):
+            add = reg.targets.extend_cached if isinstance(rec, CachedShard) else reg.targets.extend
+            for values in add(rec):
                 problems.append(_dup("检查对象", "target", values[0], reg.targets.origin(values[0]), rel, "id").at(
                     line=values[-1]))
         elif k == "dept-config":
