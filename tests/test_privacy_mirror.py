@@ -36,8 +36,10 @@ def test_mirror_follows_history_without_private_values(tmp_path):
     assert main(["export-public", str(out), "--registry", str(reg)]) == 0
     mirror = git.Repo(out)
     (c1,) = list(mirror.iter_commits())
-    assert c1.authored_datetime.isoformat() == "2026-04-10T09:00:00+08:00" and c1.author.name == "市场监管局"
-    assert "孙*" in c1.message and "135****0987" in c1.message
+    assert c1.authored_datetime.isoformat() == "2026-04-10T09:00:00+08:00"
+    # the internal message and author are not published, not even masked
+    assert c1.message.startswith("公开数据更新 2026-04-10") and "孙" not in c1.message and "135" not in c1.message
+    assert c1.author.name == "ssj export-public"
     assert (out / "targets").is_dir() and (out / "draws").is_dir()
 
     # A second registry commit: an incremental run adds exactly one mirror commit.

@@ -7,7 +7,6 @@ audit, or a crash leaves the previous site as it was.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import time
@@ -19,8 +18,11 @@ from typing import Any, Callable
 from shuangsuiji import __version__, statspages
 from shuangsuiji.audit import audit_site
 from shuangsuiji.feeds import write_feeds
+from shuangsuiji.history import collect
+from shuangsuiji.index import build_index
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import load_registry, resolve_lines
+from shuangsuiji.opendata import write_open_data
 from shuangsuiji.redact import redact
 from shuangsuiji.render.engine import Writer, make_env, prune_cache, render_sections, templates_digest
 from shuangsuiji.render.pages import MAKERS, Site
@@ -51,24 +53,13 @@ class BuildStats:
                 f"{self.narrative} 个说明页面，{self.files} 个文件，{self.site_bytes / 1e6:.1f} MB；{stages}")
 
 
-def _stage(name: str) -> Callable | None:
-    """A stage function another module provides, or None while that module is not written yet.
-
-    TODO(site): remove this check once opendata, history and index exist.
-    """
-    module, _, attr = name.rpartition(".")
-    try:
-        mod = importlib.import_module(f"shuangsuiji.{module}")
-    except ModuleNotFoundError as e:
-        if e.name == f"shuangsuiji.{module}":
-            return None
-        raise
-    return getattr(mod, attr, None)
-
-
 def build_time_stamp() -> str:
     """The explicit build time (Asia/Shanghai); SOURCE_DATE_EPOCH fixes it for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not epoch.isdigit():
+        fail("build.epoch", f"环境变量 SOURCE_DATE_EPOCH 应为整数秒，得到 {epoch!r}",
+             f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}", "设为 Unix 时间戳或删除该变量",
+             "set it to a Unix timestamp or unset it")
     now = datetime.fromtimestamp(int(epoch), SHANGHAI) if epoch else datetime.now(SHANGHAI)
     return now.strftime("%Y-%m-%d %H:%M")
 
@@ -129,15 +120,13 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
         stats.narrative = len(narrative)
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
-        write_open_data = _stage("opendata.write_open_data")
-        data_files = _files(tmp, write_open_data(pub, tmp)) if write_open_data else []
+        data_files = _files(tmp, write_open_data(pub, tmp))
         lap("opendata")
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url))
         lap("feeds")
         history = None
-        collect = _stage("history.collect")
         repo_root = next((p for p in (registry, *registry.parents) if (p / ".git").exists()), None)
-        if collect and repo_root is not None:
+        if repo_root is not None:
             history = collect(repo_root, registry.relative_to(repo_root).as_posix(), cache / "history")
         lap("history")
 
@@ -156,9 +145,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
         stats.pages, stats.rendered, stats.reused = rs.pages, rs.rendered, rs.reused
         lap("render")
 
-        build_index = _stage("index.build_index")
-        if build_index:
-            stats.index = build_index(tmp, cache / "index")
+        stats.index = build_index(tmp, cache / "index")
         lap("index")
         leaks = audit_site(tmp, reg, pub, jobs=jobs)
         if leaks:

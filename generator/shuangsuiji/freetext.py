@@ -230,6 +230,8 @@ def _named_targets(registry) -> set[str]:
     ids = {r.target for _, _, r in registry.all_results()}
     for d in registry.draws.values():
         ids.update(draw_target_ids(d.record))
+    for t in registry.tasks.values():
+        ids.update(t.fixed_targets)  # published with the task
     return ids
 
 

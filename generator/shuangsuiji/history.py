@@ -13,7 +13,6 @@ names. Computed changes are cached per commit too: a commit never changes.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,9 +24,9 @@ import git
 from pydantic import BaseModel
 
 from shuangsuiji.layout import KINDS, match
-from shuangsuiji.load import DrawFiles, assemble, read_file
+from shuangsuiji.load import DrawFiles, assemble, code_digest, read_file
 from shuangsuiji.redact import PublicRegistry, redact, rules_of
-from shuangsuiji.yamlio import load_yaml
+from shuangsuiji.yamlio import atomic_write_bytes, load_yaml
 
 TZ = ZoneInfo("Asia/Shanghai")
 CACHE_VERSION = 1
@@ -278,20 +277,22 @@ def _dept_names(repo_root: Path, registry_rel: str) -> dict[str, str]:
 
 
 def _atomic_json(path: Path, doc: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _cache_version() -> str:
+    """The cached diffs are redacted values: they hold only for the same models and redaction code."""
+    return f"{CACHE_VERSION}:{code_digest('models/*.py', 'redact.py', 'freetext.py', 'load.py').hex()}"
 
 
 def _load_cache(path: Path, registry_rel: str) -> dict:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("version") == CACHE_VERSION and doc.get("registry") == registry_rel:
+        if doc.get("version") == _cache_version() and doc.get("registry") == registry_rel:
             return doc
     except (OSError, ValueError):
         pass
-    return {"version": CACHE_VERSION, "registry": registry_rel, "head": None, "commits": [], "changes": {}}
+    return {"version": _cache_version(), "registry": registry_rel, "head": None, "commits": [], "changes": {}}
 
 
 def collect(repo_root: Path, registry_rel: str, cache_dir: Path) -> History:

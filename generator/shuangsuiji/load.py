@@ -331,14 +331,18 @@ def read_file(root: Path, rf: RegistryFile) -> FileResult:
 
 
 @functools.cache
-def _code_version() -> bytes:
-    """Hash of the code that decides what a file means: a cached reading is valid only for the same code."""
+def code_digest(*patterns: str) -> bytes:
+    """Hash of the package files matching patterns: a cache of what that code computed is valid only for it."""
     pkg = Path(__file__).parent
     h = hashlib.sha1()
-    for p in sorted([*pkg.glob("models/*.py"), *pkg.glob("data/*"), pkg / "load.py", pkg / "yamlio.py",
-                     pkg / "codes.py", pkg / "schema_errors.py", pkg / "layout.py"]):
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    for p in sorted({p for pat in patterns for p in pkg.glob(pat)}):
+        h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes())
     return h.digest()
+
+
+def _code_version() -> bytes:
+    """The code that decides what a registry file means."""
+    return code_digest("models/*.py", "data/*", "load.py", "yamlio.py", "codes.py", "schema_errors.py", "layout.py")
 
 
 def _cache_key(root: Path, rf: RegistryFile) -> str:

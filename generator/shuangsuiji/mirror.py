@@ -21,7 +21,6 @@ from pathlib import Path, PurePosixPath
 import git
 
 from shuangsuiji.errors import fail
-from shuangsuiji.freetext import mask_text, name_index
 from shuangsuiji.load import load_registry
 from shuangsuiji.redact import PublicRegistry, redact, require_public
 
@@ -109,11 +108,14 @@ def export_public(registry: Path, out: Path) -> list[Exported]:
         with tempfile.TemporaryDirectory() as tmp:
             reg, problems = load_registry(_snapshot(repo, c.hexsha, rel, Path(tmp)), jobs=1)
             pub = redact(reg)
-            message, _ = mask_text(c.message.rstrip("\n"), name_index(reg))
         _write_tree(out, public_files(pub))
         mirror.git.add("-A")
-        mirror.git.commit("--allow-empty", "--no-verify", "-q", "-m", f"{message}\n\n{TRAILER}{c.hexsha}",
-                          author=f"{c.author.name} <{c.author.email}>",
+        # Neither the internal commit message nor its author is published: both are free text about
+        # people and decisions that the registry's own fields keep private. The date is kept.
+        day = c.authored_datetime.date().isoformat()
+        mirror.git.commit("--allow-empty", "--no-verify", "-q", "-m",
+                          f"公开数据更新 {day} / public data update\n\n{TRAILER}{c.hexsha}",
+                          author=f"{COMMITTER.name} <{COMMITTER.email}>",
                           env={"GIT_AUTHOR_DATE": c.authored_datetime.isoformat(),
                                "GIT_COMMITTER_DATE": c.authored_datetime.isoformat(),
                                "GIT_COMMITTER_NAME": COMMITTER.name, "GIT_COMMITTER_EMAIL": COMMITTER.email})

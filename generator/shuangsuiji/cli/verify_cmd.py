@@ -62,6 +62,19 @@ def _print(title: str, checks) -> bool:
     return status == "PASS"
 
 
+def _public(title: str, record: dict):
+    """public_checks, with a malformed record (missing or mistyped fields) as bad input, not a traceback."""
+    from shuangsuiji.draw.verifier import public_checks
+
+    try:
+        return public_checks(record)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        fail("verify.bad-record", f"{title} 的抽取记录格式不对：{type(e).__name__} {e}",
+             f"{title}: malformed draw record ({type(e).__name__}: {e})",
+             "使用 ssj draw run 写出的 record.json 或网站的 /api/tasks/<id>.json，不要手工修改结构",
+             "use a record written by ssj draw run or the site's task JSON, unedited in shape", file=title)
+
+
 def run(args) -> int:
     if not args.tasks and not args.all:
         fail("usage.verify", "请指定任务编号、记录文件或 --all", "name tasks, record files or --all",
@@ -92,7 +105,7 @@ def run(args) -> int:
                     ok &= _print(f"{title}（公开记录 public record）", [Check("FAIL", "尚未抽取 / not drawn yet")])
                     continue
                 what = {k: v for k, v in rec.items() if k != "private"}
-            ok &= _print(f"{title}（公开记录 public record）", public_checks(what))
+            ok &= _print(f"{title}（公开记录 public record）", _public(title, what))
         return 0 if ok else 1
     from shuangsuiji.draw.audit import Snapshots, audit_task
 

@@ -72,9 +72,10 @@ def stratum_of(region: str, credit_class: str, flags: list[str]) -> tuple[str, s
 
 
 def _in_regions(region: str, scope: list[str]) -> bool:
-    """Exact county code, or a prefix when the scope names a city/province (code ending in 00)."""
+    """Exact county code, or the codes under a province (xx0000) or a prefecture (xxxx00)."""
     for code in scope:
-        if region == code or (code.endswith("00") and region.startswith(code.rstrip("0"))):
+        prefix = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else None
+        if region == code or (prefix is not None and region.startswith(prefix)):
             return True
     return False
 

@@ -89,6 +89,9 @@ def parse_input(data: bytes) -> tuple[DrawInput, list[tuple[str, str]], list[Rec
         doc = json.loads(text, object_pairs_hook=_object, parse_float=_no_float, parse_constant=_no_float)
     except json.JSONDecodeError as e:
         fail("draw.json", f"JSON 语法错误：{e.msg}", f"JSON syntax error: {e.msg}", line=e.lineno, column=e.colno)
+    except RecursionError:
+        fail("draw.json-depth", "JSON 嵌套层数过多", "JSON nested too deeply", "按规定的输入格式填写",
+             "follow the interchange input format")
     if not isinstance(doc, dict):
         fail("draw.type", "输入应为 JSON 对象", "the input must be a JSON object")
     for key in sorted(doc):

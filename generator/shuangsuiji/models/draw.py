@@ -66,8 +66,9 @@ class DrawEvent(Record):
 class ConflictDeclaration(Record):
     """A conflict of interest (回避) declared before the draw is frozen: the pair is never matched."""
 
-    inspector: Slug = private("执法检查人员")
-    target: str = private("检查对象")
+    # The pair itself is public by construction: ranked(x), which the spec publishes, leaves it out.
+    inspector: Slug = public("执法检查人员")
+    target: str = public("检查对象")
     reason: RecusalReason = private("回避理由")
     declared_by: str = private("申报人")
     date: Day = private("申报日期")
