@@ -361,3 +361,12 @@ def test_overlaps_propose_a_joint_visit(capsys):
     assert ssj("tasks", "overlaps", "--period", "2026-07-01..2026-12-31", "--registry", reg_dir) == 0
     assert "没有发现" in capsys.readouterr().out
     assert ssj("tasks", "overlaps", "--period", "2026-07", "--registry", reg_dir) == 2
+
+
+def test_scope_by_province_or_prefecture_matches_only_its_counties():
+    from shuangsuiji.draw.candidates import _in_regions
+
+    assert _in_regions("371302", ["371300"]) and _in_regions("371302", ["370000"])
+    assert not _in_regions("371302", ["371000"])  # 威海市 is not a prefix of 临沂 codes
+    assert not _in_regions("510104", ["500000"])  # 重庆 does not reach into 四川
+    assert _in_regions("371302", ["371302"]) and not _in_regions("371311", ["371302"])
