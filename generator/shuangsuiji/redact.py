@@ -25,7 +25,7 @@ from shuangsuiji.credit import credit_events
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
 from shuangsuiji.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility
-from shuangsuiji.warning import early_warnings
+from shuangsuiji.warning import DIMS, early_warnings
 
 _TOKEN = object()  # only this module holds it: nothing else can make a Public or a PublicRegistry
 
@@ -503,7 +503,8 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         credit_events=public_credit_events(registry),
         approvals=tuple(rec(a) for d in sorted(registry.approvals) for a in registry.approvals[d].approvals),
         stats=st.public(),
-        warnings=tuple(early_warnings(facts)),
+        warnings=tuple(early_warnings(facts, labels={k: stats.label(registry, *k) for k in {
+            (dim, f.profile.key(dim)) for f in facts for dim in DIMS}})),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
     )
 

@@ -276,7 +276,8 @@ def _task_keys(reg: Registry, dim: str, task_id: str, tp: _TaskProfile, task_fac
     return keys | {f.profile.key(dim) for f in task_facts}
 
 
-def _label(reg: Registry, dim: str, key: str) -> str:
+def label(reg: Registry, dim: str, key: str) -> str:
+    """The name a reader sees for a group key (a region's name, an industry's title, …)."""
     if key == UNKNOWN:
         return key
     if dim == "dept":
@@ -342,7 +343,7 @@ def compute(reg: Registry, internal: bool = False, fact_list: list[Fact] | None 
                     accs[k].candidates += sum(tp.candidates.values())
                     accs[k].drawn += sum(tp.drawn.values())
         _fill_results(accs, [(k, f) for f in fs for k in f.keys(dim)])
-        tables[dim] = [accs[k].row(k, _label(reg, dim, k)) for k in sorted(accs)]
+        tables[dim] = [accs[k].row(k, label(reg, dim, k)) for k in sorted(accs)]
     total = _Acc()
     for task_id, tp in profiles.items():
         total.tasks.add(task_id)

@@ -67,7 +67,7 @@ class Site:
         for tid in sorted(pub.results):
             for i, r in enumerate(pub.results[tid]):
                 self.by_target_results[r.target].append((tid, i))
-                if tid in self.due and r.published_on and r.published_on > self.due[tid]:
+                if tid in pub.tasks and self.is_late(r):
                     self.late[pub.tasks[tid].department] += 1
 
     # --- lookups ---------------------------------------------------------------------------
@@ -103,12 +103,17 @@ class Site:
             return []
         return [r.to_json() if hasattr(r, "to_json") else r.__dict__ for r in self.history.for_record(kind, key)]
 
+    def is_late(self, r: Any) -> bool:
+        """Published later than 20 working days after its own inspection ended (as the statistics count it)."""
+        days = self.pub.config.publish_within_working_days
+        return bool(r.published_on and r.published_on > publication_due(r.inspected_on, days))
+
     def deadline(self, tid: str) -> dict:
-        """Due date of the task's results and each published result's standing."""
+        """The latest due date of the task's results (period end + 20 working days) and how many were late."""
         due = self.due[tid]
-        res = self.pub.results.get(tid)
-        published = [r.published_on for r in res] if res else []
-        late = sum(1 for p in published if p and p > due)
+        res = self.pub.results.get(tid) or ()
+        published = [r.published_on for r in res]
+        late = sum(1 for r in res if self.is_late(r))
         return {"due": due.isoformat(), "published": len(published), "late": late,
                 "drawn": len(self.task_targets.get(tid, []))}
 
