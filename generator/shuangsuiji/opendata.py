@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from shuangsuiji.redact import PublicRegistry, Withheld, require_public
+from shuangsuiji.yamlio import atomic_write_bytes
 
 EPOCH = date(2017, 1, 1)  # the date of a file with no dated row
 SEP = ";"  # list cells (检查结果 may hold several values)
@@ -77,11 +77,6 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def _announcement(pub: PublicRegistry, dept: str, year: int, seq: int, kind: str) -> str:
-    d = pub.departments.get(dept)
-    return f"{d.full_name if d is not None else dept}{year}年度第{seq:03d}号{kind}"
-
-
 # --- rows ---------------------------------------------------------------------------------------
 
 def _result_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
@@ -96,7 +91,7 @@ def _result_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
             t = pub.targets.get(r.target)
             out.setdefault((dept, task.year), []).append({
                 "result_id": r.id, "task_id": task_id, "task_title": task.title,
-                "announcement": _announcement(pub, dept, task.year, task.seq, "抽查结果公告"), "kind": task.kind,
+                "announcement": pub.announcement_no(dept, task.year, task.seq, "抽查结果公告"), "kind": task.kind,
                 "authority": d.full_name if d is not None else dept, "target_name": t.name if t is not None else "",
                 "uscc": (t.uscc or t.id) if t is not None else r.target, "region": t.region if t is not None else "",
                 "inspected_on": r.inspected_on, "outcome": r.outcome, "problems": r.problems,
@@ -118,7 +113,7 @@ def _drawn_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
             t = pub.targets.get(tid)
             names = [pub.inspectors[i].name if i in pub.inspectors else i for i in draw.assignments.get(tid, ())]
             rows.append({"task_id": task_id, "task_title": task.title,
-                         "announcement": _announcement(pub, dept, task.year, task.seq, "抽查任务公告"),
+                         "announcement": pub.announcement_no(dept, task.year, task.seq, "抽查任务公告"),
                          "published": task.published, "no": no, "target_name": t.name if t is not None else "",
                          "uscc": (t.uscc or t.id) if t is not None else tid,
                          "registered_by": t.registered_by if t is not None else "",
@@ -142,10 +137,7 @@ def _item_rows(pub: PublicRegistry) -> dict[str, list[dict]]:
 # --- writers ------------------------------------------------------------------------------------
 
 def _atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, data)
     return path
 
 

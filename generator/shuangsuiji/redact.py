@@ -389,6 +389,11 @@ class PublicRegistry:
         d = self.departments.get(dept_id)
         return d.name if d is not None else dept_id
 
+    def announcement_no(self, dept_id: str, year: int, seq: int, kind: str) -> str:
+        """Official numbering: 临沂市市场监督管理局2026年度第001号抽查任务公告 (the department's full name)."""
+        d = self.departments.get(dept_id)
+        return f"{d.full_name if d is not None else dept_id}{year}年度第{seq:03d}号{kind}"
+
     def to_json(self) -> dict[str, Any]:
         """All public data as one JSON-ready document (open data, the public mirror, tests)."""
         return {name: _json(getattr(self, name)) for name in self.__dataclass_fields__

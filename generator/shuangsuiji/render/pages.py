@@ -19,11 +19,6 @@ from shuangsuiji.stats import publication_due
 LATEST = 20  # results and tasks listed on the home page
 
 
-def announcement_no(authority: str, year: int, seq: int, kind: str) -> str:
-    """Official numbering: 临沂市市场监督管理局2026年度第001号抽查任务公告."""
-    return f"{authority}{year}年度第{seq:03d}号{kind}"
-
-
 def _filter(key: str, value: Any) -> str:
     """A Pagefind filter attribute value (commas separate filters, so none in the value)."""
     return f"{key}:{str(value).replace(',', '，')}"
@@ -180,7 +175,7 @@ def home(site: Site, _key: str) -> Page:
 def _task_row(site: Site, tid: str) -> dict:
     t = site.pub.tasks[tid]
     return {"id": tid, "title": t.title, "dept": site.dept_name(t.department), "year": t.year,
-            "no": announcement_no(site.authority(t.department), t.year, t.seq, "抽查任务公告"),
+            "no": site.pub.announcement_no(t.department, t.year, t.seq, "抽查任务公告"),
             "published": t.published.isoformat(), "start": t.period.start.isoformat(),
             "end": t.period.end.isoformat(), **site.deadline(tid)}
 
@@ -271,7 +266,7 @@ def plans_index(site: Site, _key: str) -> Page:
     pub = site.pub
     rows = [{"id": p, "title": pub.plans[p].title, "year": pub.plans[p].year,
              "dept": site.dept_name(pub.plans[p].department),
-             "no": announcement_no(site.authority(pub.plans[p].department), pub.plans[p].year, pub.plans[p].seq,
+             "no": site.pub.announcement_no(pub.plans[p].department, pub.plans[p].year, pub.plans[p].seq,
                                    "抽查计划公告")}
             for p in sorted(pub.plans, key=lambda p: (-pub.plans[p].year, p))]
     return Page("plans/", "plans.html", {"rows": rows}, "抽查计划公告")
@@ -279,7 +274,7 @@ def plans_index(site: Site, _key: str) -> Page:
 
 def plan(site: Site, pid: str) -> Page:
     p = site.pub.plans[pid]
-    no = announcement_no(site.authority(p.department), p.year, p.seq, "抽查计划公告")
+    no = site.pub.announcement_no(p.department, p.year, p.seq, "抽查计划公告")
     return Page(f"plans/{pid}/", "plan.html", {
         "plan": p.to_json(), "no": no, "dept_name": site.dept_name(p.department),
         "authority": site.authority(p.department),
@@ -324,7 +319,7 @@ def verifier_data(task_id: str, d: Any) -> dict:
 def task(site: Site, tid: str) -> Page:
     pub = site.pub
     t = pub.tasks[tid]
-    no = announcement_no(site.authority(t.department), t.year, t.seq, "抽查任务公告")
+    no = site.pub.announcement_no(t.department, t.year, t.seq, "抽查任务公告")
     d = pub.draws.get(tid)
     drawn = []
     if d is not None:
@@ -366,7 +361,7 @@ def results_index(site: Site, _key: str) -> Page:
         if t is None:
             continue
         rows.append({"id": tid, "title": t.title, "dept": site.dept_name(t.department), "year": t.year,
-                     "no": announcement_no(site.authority(t.department), t.year, t.seq, "抽查结果公告"),
+                     "no": site.pub.announcement_no(t.department, t.year, t.seq, "抽查结果公告"),
                      "count": len(pub.results[tid]), **site.deadline(tid)})
     rows.sort(key=lambda r: (r["year"], r["id"]), reverse=True)
     return Page("results/", "results.html", {"rows": rows}, "抽查结果公告")
@@ -375,7 +370,7 @@ def results_index(site: Site, _key: str) -> Page:
 def result(site: Site, tid: str) -> Page:
     pub = site.pub
     t = pub.tasks[tid]
-    no = announcement_no(site.authority(t.department), t.year, t.seq, "抽查结果公告")
+    no = site.pub.announcement_no(t.department, t.year, t.seq, "抽查结果公告")
     due = site.due[tid]
     rows = []
     for r in pub.results[tid]:
