@@ -157,23 +157,19 @@ def render_sections(pub: Any, writer: Writer, makers: dict[str, Maker], sections
     total = sum(len(k) for _, k in sections)
     _STATE.update(pub=pub, writer=writer, makers=makers)
     try:
-        if jobs > 1 and total >= POOL_THRESHOLD:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                results = pool.imap(_work, _chunks(sections))
-                for paths, hashes, rendered, reused in results:
-                    on_paths(paths)
-                    used.update(hashes)
-                    stats.pages += len(paths)
-                    stats.rendered += rendered
-                    stats.reused += reused
-        else:
-            for task in _chunks(sections):
-                paths, hashes, rendered, reused = _work(task)
+        def tally(results) -> None:
+            for paths, hashes, rendered, reused in results:
                 on_paths(paths)
                 used.update(hashes)
                 stats.pages += len(paths)
                 stats.rendered += rendered
                 stats.reused += reused
+
+        if jobs > 1 and total >= POOL_THRESHOLD:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                tally(pool.imap(_work, _chunks(sections)))
+        else:
+            tally(map(_work, _chunks(sections)))
     finally:
         _STATE.clear()
     used.discard("")
