@@ -191,3 +191,13 @@ def test_second_load_from_the_cache_is_the_same_registry(reg, capsys):
     write_targets(reg / "targets/371311.csv", [target_row(3)])
     status, data = run_json(capsys, reg)
     assert status == 1 and [(p["code"], p["line"]) for p in data["problems"]] == [("ref.duplicate-id", 2)]
+
+
+def test_unchanged_registry_reuses_the_report_and_any_change_invalidates_it(reg, capsys):
+    assert run_json(capsys, reg)[0] == 0
+    assert len(list((reg / ".ssj-cache" / "reports").glob("*.pkl"))) == 1
+    assert run_json(capsys, reg)[0] == 0  # from the cache
+    _edit(reg / "scjgj/liaison.yaml", "lead_office: 信用监管科", "lead_office: [")
+    status, data = run_json(capsys, reg)
+    assert status == 1 and data["problems"][0]["code"] == "yaml.syntax"
+    assert len(list((reg / ".ssj-cache" / "reports").glob("*.pkl"))) == 1  # one report kept

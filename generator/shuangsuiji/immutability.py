@@ -24,6 +24,16 @@ BASE: dict[str, str | None] = {"rev": None}  # `ssj validate --base REV`; None m
 APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
 
 
+def base_commit(root: Path) -> str | None:
+    """The commit the draw files are compared with (`--base`, else HEAD), or None outside git."""
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True).commit(BASE["rev"] or "HEAD").hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
+        return None
+
+
 def _committed_draw_files(root: Path, rev: str | None) -> tuple[dict[str, bytes], str] | None:
     """{registry-relative path: bytes} of every draw-folder file at the base revision."""
     import git

@@ -345,7 +345,7 @@ def _code_version() -> bytes:
     return code_digest("models/*.py", "data/*", "load.py", "yamlio.py", "codes.py", "schema_errors.py", "layout.py")
 
 
-def _cache_key(root: Path, rf: RegistryFile) -> str:
+def file_key(root: Path, rf: RegistryFile) -> str:
     """Content address of one file's reading: its path, its bytes (as git hashes a blob) and the code."""
     data = (root / rf.rel).read_bytes()
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data).digest()
@@ -398,7 +398,7 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
     todo: list[tuple[RegistryFile, str | None]] = []
     used: set[str] = set()
     for rf in rfs:
-        key = _cache_key(root, rf) if cache is not None else None
+        key = file_key(root, rf) if cache is not None else None
         hit = _cached(cache, key) if key else None
         if key:
             used.add(f"{key}.pkl")

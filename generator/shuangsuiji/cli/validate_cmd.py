@@ -5,15 +5,19 @@ Exit 0 when clean, 1 when there are errors, 2 when the command itself is misused
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import sys
 from pathlib import Path
 
 from shuangsuiji.errors import Problem, Report, fail, problem
-from shuangsuiji.load import load_registry, resolve_lines
+from shuangsuiji.immutability import base_commit
+from shuangsuiji.layout import discover
+from shuangsuiji.load import code_digest, file_key, load_registry, resolve_lines
 from shuangsuiji.schema import stale_schemas
 from shuangsuiji.validate import validate
-from shuangsuiji.yamlio import fix_encoding
+from shuangsuiji.yamlio import atomic_write_bytes, fix_encoding
 
 
 def register(sub):
@@ -43,9 +47,42 @@ def find_root(path: Path) -> Path:
     return p
 
 
+REPORTS = ".ssj-cache/reports"
+
+
+def _report_key(root: Path, changed: list[str] | None, as_dept: str | None) -> str:
+    """Content address of a whole validation: every file's bytes, the code, the options and the git base."""
+    rfs, unknown = discover(root)
+    h = hashlib.sha1(code_digest("**/*.py", "data/*"))
+    for rf in rfs:
+        h.update(f"{rf.rel}\0{file_key(root, rf)}\n".encode())
+    h.update(repr((unknown, changed, as_dept, base_commit(root))).encode())
+    return h.hexdigest()
+
+
 def check(root: Path, jobs: int | None = None, changed: list[str] | None = None,
           as_dept: str | None = None) -> Report:
-    """Everything `ssj validate` checks for one registry folder; files are named relative to root."""
+    """Everything `ssj validate` checks for one registry folder; files are named relative to root.
+
+    When nothing changed since the last run (same bytes, code, options and git base), the
+    last report is reused: a city's registry then validates in about a second."""
+    key = _report_key(root, changed, as_dept)
+    entry = root / REPORTS / f"{key}.pkl"
+    try:
+        return pickle.loads(entry.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    report = _check(root, jobs, changed, as_dept)
+    try:
+        for old in (root / REPORTS).glob("*.pkl"):
+            old.unlink(missing_ok=True)
+        atomic_write_bytes(entry, pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only registry validates without the cache
+    return report
+
+
+def _check(root: Path, jobs: int | None, changed: list[str] | None, as_dept: str | None) -> Report:
     reg, problems = load_registry(root, jobs=jobs)
     problems += validate(reg)
     for name in stale_schemas(root):
