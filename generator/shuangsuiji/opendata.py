@@ -124,7 +124,7 @@ def _drawn_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
 def _item_rows(pub: PublicRegistry) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for dept, il in pub.item_lists.items():
-        published = next((s.date for s in il.review if s.step == "公布"), None)
+        published = pub.list_published_on(dept)
         out[dept] = [{"item_id": it.id, "seq": it.seq, "name": it.name, "category": it.category,
                       "basis": [f"{b.law}{b.articles or ''}" for b in it.basis], "objects": it.objects,
                       "content": it.content, "methods": it.methods, "ratio": it.ratio, "frequency": it.frequency,

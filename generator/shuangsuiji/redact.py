@@ -389,10 +389,19 @@ class PublicRegistry:
         d = self.departments.get(dept_id)
         return d.name if d is not None else dept_id
 
+    def authority(self, dept_id: str) -> str:
+        """The department's full name: the accountable body named on announcements."""
+        d = self.departments.get(dept_id)
+        return d.full_name if d is not None else dept_id
+
+    def list_published_on(self, dept_id: str) -> Day | None:
+        """When the department's item list reached 公布 in its review chain (only such lists are public)."""
+        il = self.item_lists.get(dept_id)
+        return next((s.date for s in il.review if s.step == "公布"), None) if il is not None else None
+
     def announcement_no(self, dept_id: str, year: int, seq: int, kind: str) -> str:
         """Official numbering: 临沂市市场监督管理局2026年度第001号抽查任务公告 (the department's full name)."""
-        d = self.departments.get(dept_id)
-        return f"{d.full_name if d is not None else dept_id}{year}年度第{seq:03d}号{kind}"
+        return f"{self.authority(dept_id)}{year}年度第{seq:03d}号{kind}"
 
     def to_json(self) -> dict[str, Any]:
         """All public data as one JSON-ready document (open data, the public mirror, tests)."""

@@ -76,12 +76,10 @@ class Site:
         return first + sorted(chosen - set(first))
 
     def dept_name(self, dept: str) -> str:
-        d = self.pub.departments.get(dept)
-        return d.name if d else dept
+        return self.pub.dept_name(dept)
 
     def authority(self, dept: str) -> str:
-        d = self.pub.departments.get(dept)
-        return d.full_name if d else dept
+        return self.pub.authority(dept)
 
     def target_ref(self, tid: str) -> dict:
         t = self.pub.targets.get(tid)
@@ -231,15 +229,10 @@ def department(site: Site, d: str) -> Page:
 def items_index(site: Site, _key: str) -> Page:
     pub = site.pub
     rows = [{"id": d, "name": site.dept_name(d), "count": len(pub.item_lists[d].items),
-             "published": _published_on(pub.item_lists[d])} for d in sorted(pub.item_lists)]
+             "published": pub.list_published_on(d).isoformat()} for d in sorted(pub.item_lists)]
     missing = [{"id": d, "name": site.dept_name(d)} for d in sorted(pub.departments)
                if d not in pub.item_lists and pub.departments[d].annex1]
     return Page("items/", "items_index.html", {"rows": rows, "missing": missing}, "随机抽查事项清单")
-
-
-def _published_on(lst: Any) -> str | None:
-    """The date the list's review chain reached 公布 (only published lists are public)."""
-    return next((s.date.isoformat() for s in lst.review if s.step == "公布"), None)
 
 
 def item_list(site: Site, d: str) -> Page:
