@@ -44,7 +44,7 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from shuangsuiji.freetext import FOLD, NameIndex, draw_target_ids, find_hits, name_index
+from shuangsuiji.freetext import FOLD, NameIndex, find_hits, name_index
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 
@@ -158,7 +158,7 @@ class _Collector:
 def _scope_targets(registry) -> set[str]:
     ids = {r.target for _, _, r in registry.all_results()}
     for d in registry.draws.values():
-        ids.update(draw_target_ids(d.record))
+        ids.update(d.drawn() or ())
         cand = d.tables.get("candidates")
         if cand:
             ids.update(line.split(b"\t", 1)[0].decode("utf-8", "replace") for line in cand.splitlines() if line)

@@ -229,7 +229,7 @@ def _named_targets(registry) -> set[str]:
     """Targets named by the registry's results or draws: the only ones a published text is about."""
     ids = {r.target for _, _, r in registry.all_results()}
     for d in registry.draws.values():
-        ids.update(draw_target_ids(d.record))
+        ids.update(d.drawn() or ())
     for t in registry.tasks.values():
         ids.update(t.fixed_targets)  # published with the task
     return ids
@@ -270,19 +270,6 @@ def public_names(registry) -> set[str]:
 def name_index(registry) -> NameIndex:
     """The registry's private names, shielded by its public names: what free text is masked with."""
     return NameIndex(registered_names(registry), public_names(registry))
-
-
-def draw_target_ids(record: dict | None) -> list[str]:
-    """Target ids a draw record names (selected, ranked or assigned), in either record layout."""
-    if not isinstance(record, dict):
-        return []
-    out: list[str] = []
-    current = record.get("current") if isinstance(record.get("current"), dict) else {}
-    for v in (record.get("tickets"), record.get("ranked"), record.get("initial_assignments"),
-              record.get("assignments"), current.get("assignments")):
-        if isinstance(v, dict):
-            out.extend(k for k in v if isinstance(k, str))
-    return out
 
 
 # --- ssj validate hook ----------------------------------------------------------------------
