@@ -23,7 +23,7 @@ from shuangsuiji.index import build_index
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import load_registry, resolve_lines
 from shuangsuiji.opendata import write_open_data
-from shuangsuiji.redact import redact
+from shuangsuiji.redact import redact, require_public
 from shuangsuiji.render.engine import Writer, make_env, prune_cache, render_sections, templates_digest
 from shuangsuiji.render.pages import MAKERS, Site
 from shuangsuiji.render.shell import build_narrative
@@ -79,6 +79,7 @@ def _files(out: Path, paths: list[Path]) -> list[dict]:
 
 def analysis_pages(pub) -> list:
     """统计分析, 风险预警 and the 严重违法失信名单: aggregates the redaction stage lets through."""
+    require_public(pub)
     names = {t: pub.targets[t].name for t in pub.targets}
     return [*statspages.stats_pages(pub.stats, pub.config.publish_within_working_days),
             statspages.warnings_page(pub.warnings), statspages.serious_list_page(pub.credit_events, names)]

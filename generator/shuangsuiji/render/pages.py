@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shuangsuiji.redact import require_public
 from shuangsuiji.render.engine import Page
 from shuangsuiji.stats import publication_due
 
@@ -40,7 +41,7 @@ class Site:
     fragments: dict[str, Any] = field(default_factory=dict)  # url → statspages.SitePage (统计分析, 预警, 失信名单)
 
     def __post_init__(self):
-        pub = self.pub
+        pub = require_public(self.pub)
         self.task_targets: dict[str, list[str]] = {}
         self.by_target_tasks: dict[str, list[str]] = defaultdict(list)
         self.by_target_results: dict[str, list[tuple[str, int]]] = defaultdict(list)
