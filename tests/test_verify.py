@@ -13,18 +13,23 @@ from registry_fixture import write_yaml
 from test_draw_registry import _git, folder, ssj
 
 
-@pytest.fixture(scope="module")
-def drawn(tmp_path_factory) -> Path:
-    """The worked-example registry, frozen (full manifest), drawn, with one recusal."""
-    root = make_example_registry(tmp_path_factory.mktemp("verify") / "reg")
+def draw_with_recusal(root: Path, slot: int) -> Path:
+    """The worked-example registry at root, frozen (full manifest), drawn, and the first target's
+    inspector in `slot` recused."""
+    make_example_registry(root)
     add_sources(root)
     r = str(root)
     assert ssj("draw", "freeze", TASK, "--registry", r) == 0 and ssj("draw", "run", TASK, "--registry", r) == 0
     rec = json.loads((folder(root) / "record.json").read_text("utf-8"))
     x = rec["order"][0]
-    assert ssj("draw", "recuse", TASK, x, rec["assignments"][x][1], "--reason", "当事人或其近亲属", "--date",
+    assert ssj("draw", "recuse", TASK, x, rec["assignments"][x][slot], "--reason", "当事人或其近亲属", "--date",
                "2026-02-26", "--registry", r) == 0
     return root
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory) -> Path:
+    return draw_with_recusal(tmp_path_factory.mktemp("verify") / "reg", slot=1)
 
 
 def copy(drawn: Path, tmp_path: Path) -> Path:

@@ -11,24 +11,15 @@ import json
 import pytest
 
 import shuangsuiji.draw.verifier as verifier
-from draw_registry_fixture import TASK, add_sources, make_example_registry
-from test_draw_registry import folder, ssj
-from test_verify import verify
+from test_draw_registry import folder
+from test_verify import draw_with_recusal, verify
 
 
 @pytest.fixture
 def prefixed(tmp_path, monkeypatch):
     monkeypatch.setattr(verifier, "RANKED_WHOLE_PAIRS", 0)
     monkeypatch.setattr(verifier, "RANKED_MARGIN", 0)
-    root = make_example_registry(tmp_path / "reg")
-    add_sources(root)
-    r = str(root)
-    assert ssj("draw", "freeze", TASK, "--registry", r) == 0 and ssj("draw", "run", TASK, "--registry", r) == 0
-    rec = json.loads((folder(root) / "record.json").read_text("utf-8"))
-    x = rec["order"][0]
-    assert ssj("draw", "recuse", TASK, x, rec["assignments"][x][0], "--reason", "当事人或其近亲属", "--date",
-               "2026-02-26", "--registry", r) == 0
-    return root
+    return draw_with_recusal(tmp_path / "reg", slot=0)
 
 
 def test_record_holds_prefixes_through_the_last_assigned(prefixed):
