@@ -87,13 +87,6 @@ class RegistryFile:
         return self.groups.get("dept")
 
 
-def classify(rel: str) -> FileKind | None:
-    for kind in KINDS:
-        if kind.pattern.fullmatch(rel):
-            return kind
-    return None
-
-
 def match(rel: str) -> RegistryFile | None:
     for kind in KINDS:
         m = kind.pattern.fullmatch(rel)

@@ -417,16 +417,6 @@ def rules_md(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig) -> str:
                           publicity=C.PUBLICITY)
 
 
-def item_scopes() -> dict[str, Scope]:
-    """A realistic scope for each curated city item (industries and sub-library), for task writers."""
-    out = {}
-    for dept, src in C.ITEM_LISTS.items():
-        for n, spec in enumerate(src["items"], 1):
-            out[f"{_item_prefix(dept)}-{n:02d}"] = Scope(
-                industries=spec["industries"], types=spec["types"], tags=[spec["tag"]] if spec["tag"] else [])
-    return out
-
-
 # --- inspectors -------------------------------------------------------------------------------
 
 def inspectors_file(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig, count: int, rng: random.Random) -> InspectorsFile:

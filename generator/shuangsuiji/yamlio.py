@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from shuangsuiji.errors import Problem, UserError, problem
+from shuangsuiji.errors import Problem, problem
 
 MAX_BYTES = 20 * 1024 * 1024  # a single registry file; a city's target shard is ~1 MB
 MAX_DEPTH = 16
@@ -303,7 +303,3 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def user_error(e: LoadError) -> UserError:
-    return UserError(e.problem)
