@@ -1,4 +1,4 @@
-"""Identifier checks and reference tables (shuangsuiji.codes)."""
+"""Identifier checks and reference tables (shuangsuiji.core.codes)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shuangsuiji import codes
-from shuangsuiji.codes import (
+from shuangsuiji.core import codes
+from shuangsuiji.core.codes import (
     MOBILE_RE, USCC_ALPHABET, check_id_number, check_reg_number, check_uscc, industry_name,
     industry_section, is_industry, is_region, is_valid_id_number, luhn_ok, make_id_number,
     make_reg_number, make_uscc, region_name, uscc_check_char, uscc_kind,
 )
-from shuangsuiji.errors import Problem
+from shuangsuiji.core.errors import Problem
 
 # GB 32100-2015 weights written out, so the tests do not share the module's arithmetic.
 _W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from shuangsuiji.build import build
+from shuangsuiji.site.build import build
 from site_build_fixture import TASK, make_registry
 from site_fixture import browser, serve
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from shuangsuiji.build import build
-from shuangsuiji.errors import UserError
-from shuangsuiji.render.sitemap import SitemapWriter
-from shuangsuiji.workdays import add_working_days
+from shuangsuiji.site.build import build
+from shuangsuiji.core.errors import UserError
+from shuangsuiji.site.render.sitemap import SitemapWriter
+from shuangsuiji.core.workdays import add_working_days
 from site_build_fixture import EVIL, TASK, copy_registry, make_registry
 
 STAMP = "2026-06-30 12:00"

@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from shuangsuiji import __version__
-from shuangsuiji.errors import UserError
+from shuangsuiji.core.errors import UserError
 
 # Sub-command modules, in the order `ssj --help` lists them.
 COMMANDS = [

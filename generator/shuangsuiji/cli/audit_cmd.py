@@ -10,9 +10,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from shuangsuiji import audit
+from shuangsuiji.privacy import audit
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):

@@ -19,7 +19,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from shuangsuiji.build import build
+    from shuangsuiji.site.build import build
 
     stats = build(Path(args.registry), Path(args.out), jobs=max(1, args.jobs),
                   cache=Path(args.cache) if args.cache else None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import UserError, fail
-from shuangsuiji.layout import match
-from shuangsuiji.load import Registry, read_file
-from shuangsuiji.ownership import codeowners
-from shuangsuiji.yamlio import atomic_write_text
+from shuangsuiji.core.errors import UserError, fail
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import Registry, read_file
+from shuangsuiji.registry.ownership import codeowners
+from shuangsuiji.core.yamlio import atomic_write_text
 
 
 def register(sub):

@@ -12,9 +12,9 @@ import json
 import sys
 from datetime import date
 
-from shuangsuiji import credit
+from shuangsuiji.analysis import credit
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def _day(text: str) -> date:

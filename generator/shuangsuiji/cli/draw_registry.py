@@ -9,7 +9,7 @@ import argparse
 from datetime import date as Day
 from pathlib import Path
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def _add_freeze(actions):
 
 
 def _run_freeze(args) -> int:
-    from shuangsuiji.draw.folder import freeze_task
+    from shuangsuiji.draw.wiring.folder import freeze_task
 
     frozen, tables = freeze_task(Path(args.registry), args.task, args.minimal)
     m = frozen.manifest
@@ -67,7 +67,7 @@ def _add_run(actions):
 
 
 def _run_run(args) -> int:
-    from shuangsuiji.draw.folder import run_task
+    from shuangsuiji.draw.wiring.folder import run_task
 
     record = run_task(Path(args.registry), args.task)
     print(f"已抽取 / drawn: {args.task}")
@@ -82,7 +82,7 @@ def _run_run(args) -> int:
 def _add_recuse(actions):
     from typing import get_args
 
-    from shuangsuiji.models.base import RecusalReason
+    from shuangsuiji.registry.models.base import RecusalReason
 
     p = actions.add_parser(
         "recuse", help="登记回避并按排序递补 / record a recusal and apply the replacement rule",
@@ -99,7 +99,7 @@ def _add_recuse(actions):
 
 
 def _run_recuse(args) -> int:
-    from shuangsuiji.draw.folder import recuse
+    from shuangsuiji.draw.wiring.folder import recuse
 
     event, record = recuse(Path(args.registry), args.task, args.target, args.inspector, args.reason,
                            _day(args.date) if args.date else None, args.by)
@@ -122,7 +122,7 @@ def _add_withdraw(actions):
 
 
 def _run_withdraw(args) -> int:
-    from shuangsuiji.draw.folder import withdraw
+    from shuangsuiji.draw.wiring.folder import withdraw
 
     event = withdraw(Path(args.registry), args.task, _day(args.date) if args.date else None, args.by, args.note)
     print(f"已撤回 / withdrawn: {args.task}（事件 event #{event.seq}，{event.date}）")
@@ -140,7 +140,7 @@ def _add_beacon(actions):
 
 
 def _run_beacon(args) -> int:
-    from shuangsuiji.draw.folder import archive_beacon
+    from shuangsuiji.draw.wiring.folder import archive_beacon
 
     b = archive_beacon(Path(args.registry), args.task, args.signature)
     print(f"已存档 drand 第 {b['round']} 轮 / archived drand round {b['round']}: randomness {b['randomness']}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.audit import audit_files, needles_for
+from shuangsuiji.privacy.audit import audit_files, needles_for
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.mirror import export_public
+from shuangsuiji.privacy.mirror import export_public
 
 
 def register(sub):

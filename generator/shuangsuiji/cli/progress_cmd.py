@@ -6,7 +6,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from shuangsuiji import progress, stats
+from shuangsuiji.analysis import progress
+from shuangsuiji.analysis import stats
 from shuangsuiji.cli.credit_cmd import _day
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
 

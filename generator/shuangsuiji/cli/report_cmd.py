@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from shuangsuiji import stats, warning
+from shuangsuiji.analysis import stats
+from shuangsuiji.analysis import warning
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.duplicates import duplicates
+from shuangsuiji.analysis.duplicates import duplicates
 
 
 def register(sub):

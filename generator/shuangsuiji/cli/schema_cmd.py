@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shuangsuiji.schema import write_schemas
+from shuangsuiji.registry.schema import write_schemas
 
 
 def register(sub):

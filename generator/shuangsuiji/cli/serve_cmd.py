@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from shuangsuiji.errors import UserError
+from shuangsuiji.core.errors import UserError
 
 
 def register(sub):
@@ -38,7 +38,7 @@ def snapshot(roots: list[Path]) -> dict[str, float]:
 
 
 def _rebuild(registry: Path, out: Path) -> None:
-    from shuangsuiji.build import build
+    from shuangsuiji.site.build import build
 
     try:
         sys.stdout.write(build(registry, out).line() + "\n")
@@ -58,7 +58,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def run(args) -> int:
-    from shuangsuiji.build import _project_for
+    from shuangsuiji.site.build import _project_for
 
     registry, out = Path(args.registry), Path(args.out)
     project = _project_for(registry)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from shuangsuiji import stats
+from shuangsuiji.analysis import stats
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):

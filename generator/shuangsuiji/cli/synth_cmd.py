@@ -6,8 +6,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from shuangsuiji.errors import UserError, fail
-from shuangsuiji.load import load_registry
+from shuangsuiji.core.errors import UserError, fail
+from shuangsuiji.registry.load import load_registry
 
 
 def register(sub):
@@ -28,7 +28,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from shuangsuiji import synth  # heavy imports only when the command runs
+    from shuangsuiji.synth import example as synth  # heavy imports only when the command runs
 
     if args.what == "results":
         root = Path(args.registry)

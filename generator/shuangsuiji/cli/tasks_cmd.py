@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date as Day
 from pathlib import Path
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):
@@ -33,9 +33,9 @@ def _period(text: str | None) -> tuple[Day | None, Day | None]:
 
 
 def run_overlaps(args) -> int:
-    from shuangsuiji.load import load_registry
-    from shuangsuiji.overlaps import find_overlaps, joint_task_sketch
-    from shuangsuiji.yamlio import dump_yaml
+    from shuangsuiji.registry.load import load_registry
+    from shuangsuiji.analysis.overlaps import find_overlaps, joint_task_sketch
+    from shuangsuiji.core.yamlio import dump_yaml
 
     start, end = _period(args.period)
     root = Path(args.registry)

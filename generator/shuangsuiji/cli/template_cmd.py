@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shuangsuiji.excel import TEMPLATES, template_bytes
-from shuangsuiji.yamlio import atomic_write_bytes
+from shuangsuiji.registry.excel import TEMPLATES, template_bytes
+from shuangsuiji.core.yamlio import atomic_write_bytes
 
 
 def register(sub):

@@ -11,13 +11,13 @@ import pickle
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import Problem, Report, fail, problem
-from shuangsuiji.immutability import base_commit
-from shuangsuiji.layout import discover
-from shuangsuiji.load import code_digest, file_key, load_registry, resolve_lines
-from shuangsuiji.schema import stale_schemas
-from shuangsuiji.validate import validate
-from shuangsuiji.yamlio import atomic_write_bytes, fix_encoding
+from shuangsuiji.core.errors import Problem, Report, fail, problem
+from shuangsuiji.registry.immutability import base_commit
+from shuangsuiji.registry.layout import discover
+from shuangsuiji.registry.load import code_digest, file_key, load_registry, resolve_lines
+from shuangsuiji.registry.schema import stale_schemas
+from shuangsuiji.registry.validate import validate
+from shuangsuiji.core.yamlio import atomic_write_bytes, fix_encoding
 
 
 def register(sub):
@@ -53,7 +53,7 @@ REPORTS = ".ssj-cache/reports"
 def _report_key(root: Path, changed: list[str] | None, as_dept: str | None) -> str:
     """Content address of a whole validation: every file's bytes, the code, the options and the git base."""
     rfs, unknown = discover(root)
-    h = hashlib.sha1(code_digest("**/*.py", "data/*"))
+    h = hashlib.sha1(code_digest("**/*.py", "core/data/*"))
     for rf in rfs:
         h.update(f"{rf.rel}\0{file_key(root, rf)}\n".encode())
     h.update(repr((unknown, changed, as_dept, base_commit(root))).encode())
@@ -90,7 +90,7 @@ def _check(root: Path, jobs: int | None, changed: list[str] | None, as_dept: str
                                 "JSON Schema out of date with the models", "运行 ssj schema", "run ssj schema",
                                 file=f"schema/{name}"))
     if changed is not None:
-        from shuangsuiji.ownership import check_ownership
+        from shuangsuiji.registry.ownership import check_ownership
         problems += check_ownership(reg, changed, as_dept)
     report = Report(resolve_lines(root, problems), files_checked=len(reg.files))
     return report
@@ -107,7 +107,7 @@ def run(args) -> int:
     if bool(args.changed) != bool(args.as_dept):
         fail("usage.changed-as", "--changed 与 --as 须同时使用", "--changed and --as go together",
              "例如：ssj validate --changed registries/jyj/items.yaml --as jyj", "e.g. --changed FILE --as DEPT")
-    from shuangsuiji import immutability
+    from shuangsuiji.registry import immutability
 
     immutability.BASE["rev"] = args.base
     paths = [Path(p) for p in args.paths]

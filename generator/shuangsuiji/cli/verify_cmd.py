@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):
@@ -42,7 +42,7 @@ def _record_from_file(path: Path) -> dict:
 
 
 def _registry(root: Path):
-    from shuangsuiji.load import load_registry
+    from shuangsuiji.registry.load import load_registry
 
     if not (root / "departments.yaml").is_file():
         fail("verify.no-registry", f"{root} 不是登记册目录（没有 departments.yaml）",
@@ -107,7 +107,7 @@ def run(args) -> int:
                 what = {k: v for k, v in rec.items() if k != "private"}
             ok &= _print(f"{title}（公开记录 public record）", _public(title, what))
         return 0 if ok else 1
-    from shuangsuiji.draw.audit import Snapshots, audit_task
+    from shuangsuiji.draw.wiring.audit import Snapshots, audit_task
 
     snaps = Snapshots.open(root)
     try:

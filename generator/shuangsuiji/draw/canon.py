@@ -16,7 +16,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 _RATIO = re.compile(r"[0-9]+(?:\.[0-9]+)?|[0-9]+/[0-9]+")
 _BAD_FIELD_CHARS = ("\t", "\r", "\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 SOURCE_KINDS = ("drand-quicknet", "lottery", "dice")
 
