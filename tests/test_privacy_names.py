@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from privacy_fixture import edit_yaml, make_canary_registry
-from shuangsuiji.privacy.freetext import NameIndex, freetext_problems, mask_text
+from shuangsuiji.registry.freetext import NameIndex, freetext_problems, mask_text
 from shuangsuiji.registry.load import load_registry
 from shuangsuiji.privacy.redact import redact
 

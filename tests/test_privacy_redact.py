@@ -11,7 +11,7 @@ import pytest
 from privacy_fixture import (CANARY, FIRM, RELEASED, SOLE, SOLE_NAME, edit_yaml, make_canary_registry,
                              non_public_fields)
 from shuangsuiji.privacy.audit import normalise
-from shuangsuiji.privacy.freetext import freetext_problems, mask_text
+from shuangsuiji.registry.freetext import freetext_problems, mask_text
 from shuangsuiji.registry.load import load_registry
 from shuangsuiji.privacy.redact import Public, PublicRegistry, Withheld, redact, require_public
 from shuangsuiji.registry.validate import validate

@@ -44,7 +44,7 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from shuangsuiji.privacy.freetext import FOLD, NameIndex, find_hits, name_index
+from shuangsuiji.registry.freetext import FOLD, NameIndex, find_hits, name_index
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.privacy.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from shuangsuiji.analysis import stats
 from shuangsuiji.analysis.credit import credit_events
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
-from shuangsuiji.privacy.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
+from shuangsuiji.registry.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility
 from shuangsuiji.analysis.warning import DIMS, early_warnings
 

@@ -1,4 +1,4 @@
-"""Validation rule: a committed draw is never edited or deleted, only appended to.
+"""Validation rule (run last by `validate.validate`): a committed draw is never edited or deleted, only appended to.
 
 Once a draw's files are on the base revision (HEAD, or `ssj validate --base origin/main`
 in a pull request), the working tree must hold them unchanged: the manifest, tables,
@@ -17,19 +17,17 @@ from shuangsuiji.core.errors import Problem, problem
 from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.models.draw import RECORD_CURRENT_KEYS
-from shuangsuiji.registry.validate import rule
 from shuangsuiji.core.yamlio import LoadError, parse_yaml
 
-BASE: dict[str, str | None] = {"rev": None}  # `ssj validate --base REV`; None means HEAD
 APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
 
 
-def base_commit(root: Path) -> str | None:
+def base_commit(root: Path, rev: str | None) -> str | None:
     """The commit the draw files are compared with (`--base`, else HEAD), or None outside git."""
     import git
 
     try:
-        return git.Repo(root, search_parent_directories=True).commit(BASE["rev"] or "HEAD").hexsha
+        return git.Repo(root, search_parent_directories=True).commit(rev or "HEAD").hexsha
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
         return None
 
@@ -89,9 +87,8 @@ def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
                    f"restore it from {rev}; record recusals and withdrawals as appended events", file=rel)
 
 
-@rule
-def committed_draws_unchanged(reg: Registry) -> Iterator[Problem]:
-    found = _committed_draw_files(reg.root, BASE["rev"])
+def committed_draws_unchanged(reg: Registry, base: str | None) -> Iterator[Problem]:
+    found = _committed_draw_files(reg.root, base)
     if found is None:
         return
     committed, rev = found

@@ -8,11 +8,13 @@ a later stage) can add rules with `@rule`.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from shuangsuiji.core import codes
 from shuangsuiji.core.errors import Problem, problem
-from shuangsuiji.privacy.freetext import freetext_problems
+from shuangsuiji.registry.freetext import freetext_problems
+from shuangsuiji.registry.immutability import committed_draws_unchanged
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.schema_errors import field_path
 
@@ -25,10 +27,18 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
-def validate(reg: Registry) -> list[Problem]:
+@dataclass(frozen=True)
+class Context:
+    """What a validation depends on besides the files: the revision whose draws are immutable."""
+
+    base: str | None = None  # `ssj validate --base REV`; None means HEAD
+
+
+def validate(reg: Registry, ctx: Context = Context()) -> list[Problem]:
     out: list[Problem] = []
     for r in RULES:
         out.extend(r(reg))
+    out.extend(committed_draws_unchanged(reg, ctx.base))
     return out
 
 
@@ -297,6 +307,3 @@ def draw_folders(reg: Registry) -> Iterator[Problem]:
 def free_text(reg: Registry) -> Iterator[Problem]:
     yield from freetext_problems(reg)
 
-
-# Rules kept in their own modules register themselves on import.
-from shuangsuiji.registry import immutability  # noqa: E402,F401

@@ -282,7 +282,7 @@ def _atomic_json(path: Path, doc: Any) -> None:
 
 def _cache_version() -> str:
     """The cached diffs are redacted values: they hold only for the same models and redaction code."""
-    code = code_digest('registry/models/*.py', 'privacy/redact.py', 'privacy/freetext.py', 'registry/load.py')
+    code = code_digest('registry/models/*.py', 'privacy/redact.py', 'registry/freetext.py', 'registry/load.py')
     return f"{CACHE_VERSION}:{code.hex()}"
 
 
