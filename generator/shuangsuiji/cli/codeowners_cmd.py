@@ -13,7 +13,7 @@ from shuangsuiji.core.yamlio import atomic_write_text
 
 
 def register(sub):
-    p = sub.add_parser("codeowners", help="由部门名单生成 CODEOWNERS / generate CODEOWNERS from departments.yaml",
+    p = sub.add_parser("codeowners",
                        description="生成 .github/CODEOWNERS（GitHub）和 .gitea/CODEOWNERS（Gitea/Forgejo）。 / "
                                    "Generate the CODEOWNERS files of GitHub and Gitea/Forgejo.")
     p.add_argument("--registry", default="registries", type=Path, metavar="DIR",

@@ -6,22 +6,14 @@ Each is an `(name, add_parser, run)` triple that `draw_cmd.ACTIONS` lists beside
 from __future__ import annotations
 
 import argparse
-from datetime import date as Day
 from pathlib import Path
 
-from shuangsuiji.core.errors import fail
+from shuangsuiji.cli.args import day
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", help="任务编号 / task id")
     p.add_argument("--registry", default="registries", help="登记册目录（默认 registries）/ registry folder")
-
-
-def _day(text: str) -> Day:
-    try:
-        return Day.fromisoformat(text)
-    except ValueError:
-        fail("usage.date", f"日期 {text!r} 应为 YYYY-MM-DD", f"date {text!r} must be YYYY-MM-DD", field="--date")
 
 
 def _add_freeze(actions):
@@ -102,7 +94,7 @@ def _run_recuse(args) -> int:
     from shuangsuiji.draw.wiring.folder import recuse
 
     event, record = recuse(Path(args.registry), args.task, args.target, args.inspector, args.reason,
-                           _day(args.date) if args.date else None, args.by)
+                           day(args.date) if args.date else None, args.by)
     now = record["assignments"][args.target]
     print(f"已登记回避 / recusal recorded: #{event.seq} {args.target} {args.inspector}（{args.reason}）")
     print(f"  当前检查人员 now assigned: {', '.join(i or '（空缺 empty）' for i in now)}")
@@ -124,7 +116,7 @@ def _add_withdraw(actions):
 def _run_withdraw(args) -> int:
     from shuangsuiji.draw.wiring.folder import withdraw
 
-    event = withdraw(Path(args.registry), args.task, _day(args.date) if args.date else None, args.by, args.note)
+    event = withdraw(Path(args.registry), args.task, day(args.date) if args.date else None, args.by, args.note)
     print(f"已撤回 / withdrawn: {args.task}（事件 event #{event.seq}，{event.date}）")
     return 0
 

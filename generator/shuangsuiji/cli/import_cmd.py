@@ -17,7 +17,7 @@ KEPT = {"items": ("review", "changes")}
 
 
 def register(sub):
-    p = sub.add_parser("import", help="导入填好的 Excel 模板 / import a filled Excel template",
+    p = sub.add_parser("import",
                        description="校验每一行，全部无误才写入登记册（有错误时不写任何文件）。 / "
                                    "Checks every row; writes only if there is no error.")
     p.add_argument("file", type=Path, metavar="FILE", help="填好的 .xlsx 模板 / the filled .xlsx template")

@@ -12,7 +12,7 @@ from shuangsuiji.analysis.duplicates import duplicates
 
 
 def register(sub):
-    p = sub.add_parser("report", help="分析报告：重复检查、风险预警 / analysis reports")
+    p = sub.add_parser("report")
     s = p.add_subparsers(dest="report", metavar="REPORT", required=True, parser_class=type(p))
     d = s.add_parser("duplicates", help="同一季度多个部门分别检查同一对象 / repeated visits by several departments")
     w = s.add_parser("warnings", help="区域、行业问题发现率显著上升 / regions and industries whose problem rate rose")

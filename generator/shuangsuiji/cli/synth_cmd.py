@@ -11,7 +11,7 @@ from shuangsuiji.registry.load import load_registry
 
 
 def register(sub):
-    p = sub.add_parser("synth", help="生成示例或压力测试登记册 / write the example or a scale registry",
+    p = sub.add_parser("synth",
                        description="ssj synth --scale example --out registries：生成临沂示例登记册；"
                                    "ssj synth results --registry registries：为已抽取的任务生成检查结果。")
     p.add_argument("what", nargs="?", choices=("registry", "results"), default="registry",

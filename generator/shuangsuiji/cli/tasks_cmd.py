@@ -9,7 +9,7 @@ from shuangsuiji.core.errors import fail
 
 
 def register(sub):
-    p = sub.add_parser("tasks", help="抽查任务工具 / task tools")
+    p = sub.add_parser("tasks")
     actions = p.add_subparsers(dest="tasks_action", metavar="ACTION")
     o = actions.add_parser(
         "overlaps", help="找出多个部门同期抽中的对象，建议合并为联合检查 / targets drawn by several departments",

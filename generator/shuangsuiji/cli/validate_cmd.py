@@ -21,7 +21,7 @@ from shuangsuiji.core.yamlio import atomic_write_bytes, fix_encoding
 
 
 def register(sub):
-    p = sub.add_parser("validate", help="校验登记册 / validate the registry",
+    p = sub.add_parser("validate",
                        description="校验登记册：格式、编码、编号、引用关系和规则。无错误退出 0，有错误退出 1。")
     p.add_argument("paths", nargs="*", default=["registries"],
                    help="登记册目录或其中的文件（默认 registries）/ registry folder or files in it")

@@ -15,7 +15,7 @@ from shuangsuiji.core.errors import fail
 
 
 def register(sub):
-    p = sub.add_parser("verify", help="复核抽取 / verify draws (PASS/FAIL)",
+    p = sub.add_parser("verify",
                        description="复核抽取：重建规范表与承诺值，离线验证随机源，重算签号、抽取、匹配与回避递补。 / "
                                    "Re-runs draws: tables, commitment, sources (offline BLS), tickets, selection, "
                                    "matching, recusals. Exit 0 all pass, 1 any fail, 2 bad input.")

@@ -46,7 +46,7 @@ from pydantic import BaseModel
 
 from shuangsuiji.registry.freetext import FOLD, NameIndex, find_hits, name_index
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
-from shuangsuiji.privacy.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
+from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
 
 # Normalisation: full-width letters and digits folded to ASCII; whitespace and punctuation
 # (ASCII, full-width and CJK) removed. ASCII goes through bytes.translate, the fastest path.
@@ -173,7 +173,7 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
     Targets: those named by a result, a draw (candidates included) or a task, the ones a
     page can ever be about; `all_targets` adds the whole directory (slower on a city).
     """
-    c = _Collector(_released(registry), name_index(registry))
+    c = _Collector(released(registry), name_index(registry))
     for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
                 *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
                 *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),

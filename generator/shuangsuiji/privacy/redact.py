@@ -409,7 +409,7 @@ class PublicRegistry:
                 if not name.startswith("_") and name != "token"}
 
 
-def _released(registry) -> set[tuple[str, str]]:
+def released(registry) -> set[tuple[str, str]]:
     """(record, field) pairs an approval releases. A result's approval counts only from the
     department that owns the result's task; a target's from any department (targets are shared)."""
     out: set[tuple[str, str]] = set()
@@ -452,7 +452,7 @@ def public_credit_events(registry) -> tuple[Public, ...]:
 def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     """The registry's public part. `draws` (task id → draw record) overrides the record.json
     files read with the registry, so a build can pass draw results it has just computed."""
-    rd = _Redactor(_released(registry), name_index(registry))
+    rd = _Redactor(released(registry), name_index(registry))
     rec = rd.record
 
     item_lists = {d: rec(il) for d, il in registry.item_lists.items() if il.published_on() is not None}

@@ -65,7 +65,8 @@ def build_time_stamp() -> str:
     return now.strftime("%Y-%m-%d %H:%M")
 
 
-def _project_for(registry: Path) -> Path:
+def project_for(registry: Path) -> Path:
+    """The folder with mkdocs.yml, content/ and site_config/ a registry is built with: its parent, else ours."""
     parent = registry.resolve().parent
     return parent if (parent / "mkdocs.yml").exists() and (parent / "site_config").is_dir() else REPO
 
@@ -94,7 +95,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
         fail("build.no-registry", f"找不到登记册：{registry} 中没有 departments.yaml",
              f"no registry at {registry} (departments.yaml missing)", "用 --registry 指定登记册目录",
              "point --registry at the registry folder", file=str(registry))
-    project = _project_for(registry)
+    project = project_for(registry)
     cache = (cache or out.resolve().parent / ".ssj-cache").resolve()
     stats = BuildStats()
     clock = time.perf_counter()
