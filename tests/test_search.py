@@ -116,7 +116,7 @@ def site_build(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("built")
     generate(base / "registry", SCALES["tiny"], jobs=2)
-    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache", log=lambda s: None)
+    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache")
     return base / "site"
 
 

@@ -1,4 +1,4 @@
-"""The site build: load → validate → draw-check → redact → render → index → feeds → write.
+"""The site build, stage by stage as `STAGES` lists them (ARCHITECTURE.md shows the same list).
 
 Each stage takes only what the one before gives. The whole site is built in a folder
 beside `site/` and swapped in at the end: a registry with errors, a leak found by the
@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
@@ -35,6 +35,8 @@ from shuangsuiji.core.yamlio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
 SHANGHAI = timezone(timedelta(hours=8))
+# The stages of `build`, in the order it runs and times them (BuildStats.seconds has the same keys).
+STAGES = ("load", "validate", "redact", "mkdocs", "opendata", "feeds", "history", "render", "index", "audit", "write")
 
 
 @dataclass
@@ -87,7 +89,7 @@ def analysis_pages(pub) -> list:
             statspages.warnings_page(pub.warnings), statspages.serious_list_page(pub.credit_events, names)]
 
 
-def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, log: Callable[[str], None] = print,
+def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
           build_time: str | None = None) -> BuildStats:
     """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input."""
     registry = registry.resolve()
