@@ -1,4 +1,4 @@
-"""Identifier checks: 统一社会信用代码, 注册号, 居民身份号码, mobile and bank card numbers,
+"""Identifier checks: 统一社会信用代码, 注册号, 居民身份号码, bank card numbers (Luhn),
 GB/T 2260 region codes and GB/T 4754-2017 industry codes.
 
 Pure functions, no I/O except reading the reference tables under `data/` once, lazily.
@@ -247,11 +247,7 @@ def is_valid_id_number(code: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Mobile numbers and bank cards
-
-# A mainland mobile number; the look-arounds keep it from matching inside a longer
-# digit run, so the same pattern serves `fullmatch` (validation) and `finditer` (redaction).
-MOBILE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Bank cards (mobile numbers in text: `registry.freetext`)
 
 
 def luhn_ok(number: str) -> bool:

@@ -73,7 +73,7 @@ def _tag(pub: PublicRegistry, path: str) -> str:
     return f"tag:{host},{TAG_DATE}:{path}"
 
 
-def _result_text(pub: PublicRegistry, task, r, target_name: str) -> str:
+def _result_text(task, r, target_name: str) -> str:
     lines = [f"检查对象：{target_name}（{r.target}）", f"抽查任务：{task.title if task else ''}",
              f"检查完成日期：{r.inspected_on.isoformat()}", f"检查结果：{'、'.join(r.outcome)}"]
     if r.problems:
@@ -97,7 +97,7 @@ def entries(pub: PublicRegistry) -> list[Entry]:
             name = t.name if t is not None else r.target
             region = t.region if t is not None else None
             link = f"results/{task_id}/#{r.id}"
-            text = _result_text(pub, task, r, name)
+            text = _result_text(task, r, name)
             common = dict(link=link, dept=dept, region=region, outcomes=tuple(r.outcome), target=r.target)
             if r.published_on is not None:
                 out.append(Entry(_tag(pub, f"result/{r.id}"), "结果公告", f"{who}抽查结果：{name}（{'、'.join(r.outcome)}）",

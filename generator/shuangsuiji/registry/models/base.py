@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date as Day
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -145,12 +144,10 @@ Slug = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_slug)]
 Text = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_text)]
 Ratio = Annotated[str, Field(pattern=r"^(\d+(\.\d+)?|\d+/[1-9]\d*)$")]
 YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-Date = Day
 
 
 # --- vocabularies (domain.md) ---------------------------------------------------------
 
-TARGET_TYPES = ("企业", "个体工商户", "农民专业合作社", "事业单位", "社会组织", "民办非企业单位")
 TargetType = Literal["企业", "个体工商户", "农民专业合作社", "事业单位", "社会组织", "民办非企业单位"]
 RegStatus = Literal["存续", "注销", "吊销", "迁出"]
 CreditClass = Literal["A", "B", "C", "D"]
