@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from shuangsuiji.errors import Problem, Report, fail, problem
-from shuangsuiji.immutability import base_commit
+from shuangsuiji.immutability import NO_BASE, base_commit, use_base
 from shuangsuiji.layout import discover
 from shuangsuiji.load import code_digest, file_key, load_registry, resolve_lines
 from shuangsuiji.schema import stale_schemas
@@ -30,11 +30,12 @@ def register(sub):
     p.add_argument("--json", action="store_const", const="json", dest="format", help="同 --format json")
     p.add_argument("--fix-encoding", action="store_true",
                    help="把 GBK/GB18030 编码的文件改存为 UTF-8 / rewrite GBK/GB18030 files as UTF-8")
-    p.add_argument("--changed", nargs="+", metavar="FILE", help="本次修改的文件（配合 --as 检查归属）/ changed files")
+    p.add_argument("--changed", nargs="+", metavar="FILE",
+                   help="本次修改（含删除）的文件，相对仓库根目录、相对 registries/ 或绝对路径（配合 --as 检查归属）"
+                        " / changed or deleted files: relative to the repository root, to registries/, or absolute")
     p.add_argument("--as", dest="as_dept", metavar="DEPT", help="以哪个部门的身份提交 / the submitting department")
     p.add_argument("--jobs", type=int, default=None, help="并行进程数 / worker processes")
-    p.add_argument("--base", metavar="REV", default=None,
-                   help="已提交的抽取文件以哪个版本为准（默认 HEAD，如 origin/main）/ revision whose draws are immutable")
+    add_base_argument(p)
     p.set_defaults(func=run)
 
 
@@ -107,9 +108,6 @@ def run(args) -> int:
     if bool(args.changed) != bool(args.as_dept):
         fail("usage.changed-as", "--changed 与 --as 须同时使用", "--changed and --as go together",
              "例如：ssj validate --changed registries/jyj/items.yaml --as jyj", "e.g. --changed FILE --as DEPT")
-    from shuangsuiji import immutability
-
-    immutability.BASE["rev"] = args.base
     paths = [Path(p) for p in args.paths]
     for p in paths:
         if not p.exists():
@@ -131,20 +129,26 @@ def run(args) -> int:
                 sel.add(p.resolve().relative_to(root.resolve()).as_posix())
         else:
             roots[root] = None
+    use_base(next(iter(roots)), args.base)
     total = Report()
+    changed: dict[Path, list[str]] = {}
+    if args.changed:
+        from shuangsuiji.ownership import resolve_changed
+
+        changed, bad = resolve_changed(args.changed, list(roots))
+        total.extend(bad)
     for root, only in roots.items():
-        changed = None
-        if args.changed:  # files outside the registry (code, docs) are not departments' data
-            changed = [r for r in (_rel_to(Path(c), root) for c in args.changed) if r is not None]
-        rep = check(root, args.jobs, changed, args.as_dept)
+        rep = check(root, args.jobs, changed.get(root), args.as_dept)
         total.files_checked += rep.files_checked
         total.extend(_display(p, root) for p in rep.problems if only is None or p.file in only)
     print(total.render(args.format))
     return 1 if total.errors else 0
 
 
-def _rel_to(path: Path, root: Path) -> str | None:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
+def add_base_argument(p) -> None:
+    """`--base REV` of validate and build: the revision committed draws and ownership are judged against."""
+    p.add_argument("--base", metavar="REV", default=None,
+                   help="以哪个版本为准判断已提交的抽取未被改动、修改归属（默认 HEAD；合并请求用其基准提交，"
+                        f"推送用推送前的主分支；{NO_BASE} 表示首次推送、此前无提交）"
+                        " / revision committed draws and ownership are judged against (default HEAD; a pull"
+                        " request's base commit, the previous main on a push; all zeros: a first push)")
