@@ -64,32 +64,30 @@ def resolve_changed(given: list[str], roots: list[Path]) -> tuple[dict[Path, lis
     no file in the working tree or at the base revision (a deleted file is there), is refused."""
     out: dict[Path, list[str]] = {r: [] for r in roots}
     resolved = [(r, r.resolve()) for r in roots]
+    bases = [Path.cwd(), *{t for r in roots if (t := work_tree(r))}, *roots]
+
+    def place(q: Path) -> tuple[Path, str] | None:
+        return next(((r, q.relative_to(rr).as_posix()) for r, rr in resolved if q != rr and q.is_relative_to(rr)),
+                    None)
+
     problems = []
     for text in given:
         p = Path(text)
-        bases = [Path.cwd(), *{t for r in roots if (t := work_tree(r))}, *roots]
-        found = inside = None
-        for cand in ([p] if p.is_absolute() else [b / p for b in bases]):
-            q = cand.resolve()
-            for root, rroot in resolved:
-                if q == rroot or not q.is_relative_to(rroot):
-                    continue
-                rel = q.relative_to(rroot).as_posix()
-                inside = inside or (root, rel)
-                if q.is_file() or read_at_base(root, rel) is not None:
-                    found = found or (root, rel)
-        if found:
-            out[found[0]].append(found[1])
-        elif inside:
+        where = [(q, place(q)) for q in ([p.resolve()] if p.is_absolute() else [(b / p).resolve() for b in bases])]
+        # the first spelling that names a file (in the working tree, or at the base if deleted) decides
+        hit = next(((q, at) for q, at in where if q.is_file() or (at and read_at_base(*at) is not None)), None)
+        if hit and hit[1]:
+            out[hit[1][0]].append(hit[1][1])
+        elif not hit and any(at for _, at in where):
             problems.append(problem(
                 "ownership.no-such-file", f"--changed 列出的文件在工作区和基准版本（{base_name()}）中都不存在",
                 f"--changed names a file that exists neither in the working tree nor at the base ({base_name()})",
                 f"检查拼写；{_PATH_FIX_ZH}", f"check the spelling; {_PATH_FIX_EN}", file=text))
         else:
-            where = "、".join(str(r) for r in roots)
+            folders = "、".join(str(r) for r in roots)
             problems.append(problem(
-                "ownership.outside-registry", f"--changed 列出的路径不在登记册（{where}）中",
-                f"--changed names a path outside the registry ({where})", _PATH_FIX_ZH, _PATH_FIX_EN, file=text))
+                "ownership.outside-registry", f"--changed 列出的路径不在登记册（{folders}）中",
+                f"--changed names a path outside the registry ({folders})", _PATH_FIX_ZH, _PATH_FIX_EN, file=text))
     return out, problems
 
 
