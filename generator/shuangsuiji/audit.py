@@ -44,7 +44,7 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from shuangsuiji.freetext import FOLD, NameIndex, find_hits, name_index
+from shuangsuiji.freetext import FOLD, NameIndex, PublicContacts, find_hits, name_index, public_contacts
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 
@@ -121,11 +121,12 @@ def _leaves(v: Any, annotation: Any, path: str = "") -> Iterator[tuple[str, str]
 
 
 class _Collector:
-    def __init__(self, released: set[tuple[str, str]], names: NameIndex):
+    def __init__(self, released: set[tuple[str, str]], names: NameIndex, contacts: PublicContacts):
         self.values: list[tuple[str, str, bool]] = []  # (value, kind, raw_only)
         self.in_text: list[tuple[str, str, bool]] = []  # found in public free text: named after their field last
         self.released = released
         self.names = names
+        self.contacts = contacts
 
     def add(self, value: str, kind: str, raw_only: bool = False) -> None:
         self.values.append((value, kind, raw_only))
@@ -151,7 +152,7 @@ class _Collector:
                     if isinstance(x, BaseModel):
                         self.record(x, key, everything)
             if r.text and isinstance(v, str) and not hidden:
-                for h in find_hits(v, self.names):  # personal data typed into a public text
+                for h in find_hits(v, self.names, self.contacts):  # personal data typed into a public text
                     self.in_text.append((v[h.start:h.end], f"{kind} ({h.kind} in free text)", False))
 
 
@@ -173,7 +174,7 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
     Targets: those named by a result, a draw (candidates included) or a task, the ones a
     page can ever be about; `all_targets` adds the whole directory (slower on a city).
     """
-    c = _Collector(_released(registry), name_index(registry))
+    c = _Collector(_released(registry), name_index(registry), public_contacts(registry))
     for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
                 *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
                 *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),
