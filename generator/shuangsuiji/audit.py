@@ -44,7 +44,8 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from shuangsuiji.freetext import FOLD, NameIndex, PublicContacts, find_hits, name_index, public_contacts
+from shuangsuiji.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
+                                  name_index, public_contacts, shape_hits)
 from shuangsuiji.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.redact import PublicRegistry, _released, approval_key, public_strings, redact, rules_of
 
@@ -235,12 +236,14 @@ class Needles:
     raw: dict[str, str]  # searched as they are (stratum keys)
     months: dict[str, str] = field(default_factory=dict)  # written forms of a year-month, not inside a date
     exempt: int = 0  # values left out because they are also public
+    contacts: PublicContacts = NO_CONTACTS  # personal-data shapes the registry declares public (`shape_leaks`)
 
     def __len__(self) -> int:
         return len(self.text) + len(self.digits) + len(self.raw) + len(self.months)
 
 
-def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = ()) -> Needles:
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
+                  contacts: PublicContacts = NO_CONTACTS) -> Needles:
     text: dict[str, str] = {}
     digits: dict[str, str] = {}
     raw: dict[str, str] = {}
@@ -269,7 +272,7 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
                 text.setdefault(n, kind)
         elif len(n) >= MIN_ASCII:
             text.setdefault(n, kind)
-    needles = Needles(text, digits, raw, months)
+    needles = Needles(text, digits, raw, months, contacts=contacts)
     corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
     if corpus:
         hits = _Scanner(needles).scan_text(fold(corpus))
@@ -396,6 +399,47 @@ def _structural(name: str, text: str) -> Iterator[str]:
         yield "credit-class column"
 
 
+# --- the second net: personal data by its shape, whatever the registry says -----------------
+
+# A run of digits and separators (138 1234 5678) at least 11 long, an ID's X at its end: a cheap
+# superset of the shapes (a charset-led pattern, scanned in C), each run then examined by `shape_hits`.
+_NUM_RUN = re.compile(r"[0-9][0-9 \-\u2010\u2011\u2013\u2014]{9,}[0-9Xx]")
+_SEPARATORS = re.compile(r"[ \-\u2010\u2011\u2013\u2014]")
+_SHAPE_LENGTHS = frozenset({11, 13, 16, 17, 18, 19})  # mobile, 86+mobile, cards, ID numbers
+
+
+def _may_be_shape(run: str) -> bool:
+    """A necessary condition, checked before `shape_hits`: a run without separators is a whole
+    number of a shape's length, and a number starting with 9 can only be a 955x card (USCCs and
+    registration numbers start with 9 and are everywhere on the site)."""
+    if _SEPARATORS.search(run):
+        return True
+    return len(run) in _SHAPE_LENGTHS and (run[0] != "9" or run.startswith("955"))
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_CODE_SUFFIXES = (".js", ".mjs", ".css", ".map")  # the theme's code: its licence headers name their authors
+
+
+def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "") -> set[str]:
+    """ID numbers (mistyped ones too), bank cards, mobiles and personal e-mails in a decoded,
+    folded output text, each named by its kind and masked form, never the value. Independent of
+    the registry's values: it catches what the redaction missed. A digit run glued to an ASCII
+    letter or digit is part of a code (a USCC, a hash, a signature, base64), not a number someone
+    typed; a card is recognised by its issuer prefix only (digit runs joined across separators
+    pass the Luhn check one time in ten); e-mails are not searched in script and style files."""
+    out: set[str] = set()
+    size = len(text)
+    for m in _NUM_RUN.finditer(text):
+        s, e = m.span()
+        if (s and text[s - 1] in _ALNUM) or (e < size and text[e] in _ALNUM) or not _may_be_shape(m.group()):
+            continue
+        out.update(f"{KINDS_ZH[h.kind]} {h.masked}（按形态识别 / by shape）"
+                   for h in shape_hits(m.group(), contacts, emails=False, luhn=False))
+    if "@" in text and not name.lower().endswith(_CODE_SUFFIXES):
+        out.update(f"{KINDS_ZH[h.kind]} {h.masked}（按形态识别 / by shape）"
+                   for h in shape_hits(text, contacts, numbers=False))
+    return out
+
+
 _SCANNER: _Scanner | None = None
 
 
@@ -413,6 +457,7 @@ def _scan_files(root: str, rels: list[str]) -> list[Leak]:
             text = _decode(part)
             leaks.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
             leaks.update(Leak(name, kind) for kind in _structural(name, text))
+            leaks.update(Leak(name, kind) for kind in shape_leaks(text, _SCANNER.needles.contacts, name))
     return sorted(leaks)
 
 
@@ -440,9 +485,24 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     return sorted(out)
 
 
+def declared_public_shapes(registry) -> PublicContacts:
+    """What the shape scan lets through: the contacts `config.privacy` declares public (and its
+    organisational e-mail domains), the office e-mails a department's rules.md publishes
+    (`OFFICE_CONTACTS`), and the random numbers a draw's seed sources published (dice, lottery)."""
+    declared = public_contacts(registry)
+    keys = set(declared.values)
+    for text in registry.rules.values():  # redact keeps every e-mail of rules.md (OFFICE_CONTACTS)
+        folded = text.translate(FOLD)
+        keys.update(contact_key(folded[h.start:h.end]) for h in shape_hits(folded, declared, numbers=False))
+    for d in registry.draws.values():
+        for v in (d.sources.sources if d.sources is not None else ()):
+            keys.update(contact_key(v.value[h.start:h.end]) for h in shape_hits(v.value.translate(FOLD), emails=False))
+    return PublicContacts(declared.domains, frozenset(keys))
+
+
 def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False) -> Needles:
     pub = pub if pub is not None else redact(registry)
-    return build_needles(collect_values(registry, all_targets), public_strings(pub))
+    return build_needles(collect_values(registry, all_targets), public_strings(pub), declared_public_shapes(registry))
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,

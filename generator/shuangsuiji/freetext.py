@@ -41,6 +41,8 @@ _LANDLINE_RE = re.compile(r"(?<![0-9])(?:\(0[1-9][0-9]{1,2}\)|（0[1-9][0-9]{1,2
 # A bare 8-digit local number, but not a date (20170901), an amount or a count (… 元/号/户).
 _LOCAL_RE = re.compile(r"(?<![0-9.¥￥])[2-8][0-9]{7}(?![0-9.]|\s*[元万亿年月日号次户人个件家米吨条])")
 _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "json", "html", "htm",
+                            "xml", "pdf", "woff", "woff2", "ttf", "map", "txt", "csv", "xlsx", "zip", "gz"})
 _DATE8_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
 
 KINDS_ZH = {"id_number": "身份证号码", "id_typo": "身份证号码（校验位不符，可能是输错的身份证号码）",
@@ -50,9 +52,11 @@ KINDS_EN = {"id_typo": "ID number with a wrong check character (likely mistyped)
 ERROR_KINDS = ("id_number", "id_typo", "bank_card")
 
 # Issuer prefixes (IIN/BIN) of the cards issued in China, kept small: UnionPay 62, Visa 4,
-# Mastercard 51–55 and 2221–2720, Amex 34/37, JCB 35, and the Chinese banks' older BINs
-# (ICBC 9558, ABC 9559, BOC 6013, CMB 690755, CEB/CIB 955xx).
-_CARD_PREFIXES = ("62", "4", "51", "52", "53", "54", "55", "34", "37", "35", "955", "6013", "690755")
+# Mastercard 51–55 and 2221–2720, JCB 35, and the Chinese banks' older BINs (ICBC 9558,
+# ABC 9559, BOC 6013, CMB 690755, CEB/CIB 955xx). Amex (34/37) cards have 15 digits, the
+# length of a 注册号, which in Shandong also starts with 37: they are left to the Luhn check.
+_CARD_PREFIXES = ("62", "4", "51", "52", "53", "54", "55", "35", "955", "6013", "690755")
+_SEP_SPLIT = re.compile(r"[ \-‐‑–—]")
 
 
 def card_issuer(d: str) -> bool:
@@ -73,9 +77,19 @@ def id_shape(s: str) -> str | None:
     return None
 
 
-def card_shape(d: str) -> bool:
-    """A bank card: 16–19 digits with an issuer prefix or passing Luhn, not a USCC."""
-    return 16 <= len(d) <= 19 and (card_issuer(d) or luhn_ok(d)) and check_uscc(d) is not None
+def _card_grouped(raw: str) -> bool:
+    """Written as a card is: in one piece, in fours (6222 0212 3456 7890 123), or BIN and account
+    (622202 1234567890123); not numbers run together (371311-2026-001 2026年)."""
+    lens = [len(g) for g in _SEP_SPLIT.split(raw)]
+    return len(lens) == 1 or (set(lens[:-1]) == {4} and lens[-1] <= 4) or (len(lens) == 2 and lens[0] == 6)
+
+
+def card_shape(raw: str, luhn: bool = True) -> bool:
+    """A bank card: 16–19 digits, not a USCC, with an issuer prefix and written as a card is, or
+    (with `luhn`, as before issuer prefixes were known) passing the Luhn check however it is written."""
+    d = _digits(raw)
+    return (16 <= len(d) <= 19 and check_uscc(d) is not None
+            and ((card_issuer(d) and _card_grouped(raw)) or (luhn and luhn_ok(d))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,38 +239,62 @@ class NameIndex:
                 i += 1
 
 
+class _Spans:
+    """Non-overlapping hits collected in order of precedence (an earlier kind wins an overlap)."""
+
+    def __init__(self, folded: str, contacts: PublicContacts):
+        self.folded, self.contacts = folded, contacts
+        self.taken: list[tuple[int, int]] = []
+        self.hits: list[Hit] = []
+
+    def add(self, kind: str, start: int, end: int, masked: str) -> None:
+        if any(start < e and s < end for s, e in self.taken) or self.contacts.exempt(kind, self.folded[start:end]):
+            return
+        self.taken.append((start, end))
+        self.hits.append(Hit(kind, start, end, masked))
+
+
+def _shapes(spans: _Spans, numbers: bool = True, emails: bool = True, luhn: bool = True) -> None:
+    """The kinds recognised by shape alone, also searched in the built site (`audit`): ID numbers,
+    bank cards, mobiles, personal e-mails. `luhn`: a card may be recognised by its check digit alone."""
+    folded, add = spans.folded, spans.add
+    for m in _ID_RE.finditer(folded) if numbers else ():
+        if kind := id_shape(m.group().upper()):
+            add(kind, m.start(), m.end(), mask_id_number(m.group().upper()))
+    for m in _CARD_RE.finditer(folded) if numbers else ():
+        if card_shape(m.group(), luhn):
+            add("bank_card", m.start(), m.end(), mask_card(_digits(m.group())))
+    for m in _MOBILE_RE.finditer(folded) if numbers else ():
+        add("mobile", m.start(), m.end(), mask_mobile(m.group()))
+    if emails and "@" in folded:
+        for m in _EMAIL_RE.finditer(folded):
+            if m.group().rpartition(".")[2].lower() not in _FILE_SUFFIXES:  # icon@2x.png is a file
+                add("email", m.start(), m.end(), mask_email(m.group()))
+
+
+def shape_hits(folded: str, contacts: PublicContacts = NO_CONTACTS, numbers: bool = True,
+               emails: bool = True, luhn: bool = True) -> list[Hit]:
+    """ID numbers, bank cards, mobiles (`numbers`) and personal e-mails (`emails`) in a folded text."""
+    spans = _Spans(folded, contacts)
+    _shapes(spans, numbers, emails, luhn)
+    return spans.hits
+
+
 def find_hits(text: str, names: NameIndex | None = None, contacts: PublicContacts = NO_CONTACTS) -> list[Hit]:
     """Every personal-data span of `text`, non-overlapping, in order (earlier kinds win overlaps);
     what `contacts` declares public is not a hit."""
-    folded = text.translate(FOLD)
-    taken: list[tuple[int, int]] = []
-    hits: list[Hit] = []
-
-    def add(kind: str, start: int, end: int, masked: str) -> None:
-        if any(start < e and s < end for s, e in taken) or contacts.exempt(kind, folded[start:end]):
-            return
-        taken.append((start, end))
-        hits.append(Hit(kind, start, end, masked))
-
-    for m in _ID_RE.finditer(folded):
-        if kind := id_shape(m.group().upper()):
-            add(kind, m.start(), m.end(), mask_id_number(m.group().upper()))
-    for m in _CARD_RE.finditer(folded):
-        d = _digits(m.group())
-        if card_shape(d):
-            add("bank_card", m.start(), m.end(), mask_card(d))
-    for m in _MOBILE_RE.finditer(folded):
-        add("mobile", m.start(), m.end(), mask_mobile(m.group()))
+    spans = _Spans(text.translate(FOLD), contacts)
+    _shapes(spans)
+    folded, add = spans.folded, spans.add
     for m in _LANDLINE_RE.finditer(folded):
         add("landline", m.start(), m.end(), mask_phone(m.group()))
     for m in _LOCAL_RE.finditer(folded):
         if not _DATE8_RE.fullmatch(m.group()):
             add("landline", m.start(), m.end(), mask_phone(m.group()))
-    for m in _EMAIL_RE.finditer(folded):
-        add("email", m.start(), m.end(), mask_email(m.group()))
     if names:
         for s, e in names.find(text):
             add("name", s, e, mask_name(text[s:e]))
+    hits = spans.hits
     hits.sort(key=lambda h: h.start)
     return hits
 
