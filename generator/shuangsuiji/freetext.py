@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, get_args
 
 from pydantic import BaseModel
 
-from shuangsuiji.codes import check_uscc, is_valid_id_number, luhn_ok, region_name, valid_birth_date
+from shuangsuiji.codes import check_uscc, is_valid_id_number, luhn_ok, region_name, uscc_kind, valid_birth_date
 from shuangsuiji.errors import Problem
 from shuangsuiji.models.base import Visibility, check_text, scanned, visibility_of
 from shuangsuiji import codes
@@ -66,13 +66,15 @@ def card_issuer(d: str) -> bool:
 
 def id_shape(s: str) -> str | None:
     """'id_number' for a valid GB 11643 number (as before: any region, check character right),
-    'id_typo' for one with a known province, a real birth date and a wrong check character,
-    None otherwise (a USCC made only of digits is never an ID number)."""
-    if len(s) != 18 or check_uscc(s) is None:
+    'id_typo' for one with a known province, a real birth date and a wrong check character
+    that is not a USCC (right check character, and positions 1–2 a GB 32100 authority and type),
+    None otherwise."""
+    if len(s) != 18:
         return None
     if is_valid_id_number(s):
         return "id_number"
-    if s[:17].isdigit() and s[17] in "0123456789X" and codes.is_province(s[:2]) and valid_birth_date(s[6:14]):
+    if (s[:17].isdigit() and s[17] in "0123456789X" and codes.is_province(s[:2]) and valid_birth_date(s[6:14])
+            and not (check_uscc(s) is None and uscc_kind(s) is not None)):
         return "id_typo"
     return None
 

@@ -494,7 +494,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
             by_target.setdefault(p.target, []).append(p)
 
     facts = stats.facts(registry)  # published results only; the public tables leave out the credit class
-    st = stats.compute(registry, fact_list=facts)
+    st = stats.compute(registry, fact_list=facts, labels=rd.text)  # names of groups are public text too
     return PublicRegistry(
         _TOKEN,
         config=rec(registry.config),
@@ -519,7 +519,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         credit_events=public_credit_events(registry),
         approvals=tuple(rec(a) for d in sorted(registry.approvals) for a in registry.approvals[d].approvals),
         stats=st.public(),
-        warnings=tuple(early_warnings(facts, labels={k: stats.label(registry, *k) for k in {
+        warnings=tuple(early_warnings(facts, labels={k: rd.text(stats.label(registry, *k)) for k in {
             (dim, f.profile.key(dim)) for f in facts for dim in DIMS}})),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
     )
