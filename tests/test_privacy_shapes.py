@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import csv
 import gzip
-import importlib
 import io
 import json
-import pkgutil
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,11 +19,10 @@ from typing import get_args
 
 import openpyxl
 import pytest
-import yaml
 from pydantic import BaseModel
 
-import shuangsuiji.models
-from privacy_fixture import FIRM, SOLE, edit_yaml, make_canary_registry
+from shuangsuiji.models.target import Target
+from privacy_fixture import FIRM, SOLE, edit_yaml, make_canary_registry, model_fields
 from registry_fixture import write_yaml
 from shuangsuiji.audit import _expand, shape_leaks
 from shuangsuiji.cli import main
@@ -33,23 +30,19 @@ from shuangsuiji.codes import is_valid_id_number, luhn_ok, make_id_number
 from shuangsuiji.freetext import is_scanned, mask_card, mask_id_number, mask_mobile
 from shuangsuiji.layout import match
 from shuangsuiji.load import load_registry
-from shuangsuiji.models.base import Record, Visibility, visibility_of
+from shuangsuiji.models.base import Visibility, visibility_of
 from shuangsuiji.redact import redact
 from shuangsuiji.validate import validate
 
 
+def published(model, name) -> bool:
+    """A public or withheld field whose strings are scanned (`freetext.is_scanned`)."""
+    return visibility_of(model, name) in (Visibility.PUBLIC, Visibility.WITHHELD) and is_scanned(model, name)
+
+
 def published_scanned_fields() -> set[tuple[str, str]]:
-    """(model, field) of every public or withheld field whose strings are scanned, from the models."""
-    out = set()
-    for m in pkgutil.iter_modules(shuangsuiji.models.__path__):
-        mod = importlib.import_module(f"shuangsuiji.models.{m.name}")
-        for obj in vars(mod).values():
-            if isinstance(obj, type) and issubclass(obj, Record) and obj is not Record:
-                for name in obj.model_fields:
-                    if (visibility_of(obj, name) in (Visibility.PUBLIC, Visibility.WITHHELD)
-                            and is_scanned(obj, name)):
-                        out.add((obj.__name__, name))
-    return out
+    """(model, field) of every published scanned field, from the models."""
+    return model_fields(published)
 
 
 def _nested(annotation) -> type[BaseModel] | None:
@@ -88,8 +81,7 @@ class Planter:
             if sub is not None:
                 for x in v if isinstance(v, list) else [v] if isinstance(v, dict) else []:
                     self.plant(x, sub)
-            elif (visibility_of(model, name) in (Visibility.PUBLIC, Visibility.WITHHELD)
-                  and is_scanned(model, name)):
+            elif published(model, name):
                 if isinstance(v, list):
                     data[name] = [f"{x} {self.payload(model.__name__, name)}" for x in v]
                 else:
@@ -129,7 +121,7 @@ def _plant_registry(root: Path, blocking: bool) -> Planter:
         rows = list(csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"))))
         for row in rows:
             if row["id"] in (SOLE, FIRM):
-                planter.plant(row, shuangsuiji.models.target.Target)
+                planter.plant(row, Target)
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
