@@ -23,7 +23,13 @@ counts. A private value that is also a public value (an operator's
 name that is the name of a 个体工商户, an inspector who shares a name with a person)
 is exempt: the audit cannot tell the two apart and the public one is legitimately shown.
 
-What is reported is the file and the kind of value (`Target.phone`), never the value.
+A second net does not depend on the registry's values at all (`shape_leaks`): every decoded
+output text is searched for the shapes of ID numbers, bank cards, mobiles and personal e-mails,
+so a value the redaction missed (a field wrongly declared pii-free, a template printing a raw
+record) fails the build; only contacts the registry declares public are exempt.
+
+What is reported is the file and the kind of value (`Target.phone`, or a shape with its masked
+form), never the value.
 """
 
 from __future__ import annotations
@@ -417,6 +423,9 @@ def _may_be_shape(run: str) -> bool:
     return len(run) in _SHAPE_LENGTHS and (run[0] != "9" or run.startswith("955"))
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _CODE_SUFFIXES = (".js", ".mjs", ".css", ".map")  # the theme's code: its licence headers name their authors
+# An asset named like an address (icon@2x.png) is a file, not an e-mail.
+_FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "json", "html", "htm",
+                            "xml", "pdf", "woff", "woff2", "ttf", "txt", "csv", "xlsx", "gz"})
 
 
 def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "") -> set[str]:
@@ -436,7 +445,8 @@ def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "
                    for h in shape_hits(m.group(), contacts, emails=False, luhn=False))
     if "@" in text and not name.lower().endswith(_CODE_SUFFIXES):
         out.update(f"{KINDS_ZH[h.kind]} {h.masked}（按形态识别 / by shape）"
-                   for h in shape_hits(text, contacts, numbers=False))
+                   for h in shape_hits(text, contacts, numbers=False)
+                   if text[h.start:h.end].rpartition(".")[2].lower() not in _FILE_SUFFIXES)
     return out
 
 

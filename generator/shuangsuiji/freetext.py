@@ -41,8 +41,6 @@ _LANDLINE_RE = re.compile(r"(?<![0-9])(?:\(0[1-9][0-9]{1,2}\)|（0[1-9][0-9]{1,2
 # A bare 8-digit local number, but not a date (20170901), an amount or a count (… 元/号/户).
 _LOCAL_RE = re.compile(r"(?<![0-9.¥￥])[2-8][0-9]{7}(?![0-9.]|\s*[元万亿年月日号次户人个件家米吨条])")
 _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "json", "html", "htm",
-                            "xml", "pdf", "woff", "woff2", "ttf", "map", "txt", "csv", "xlsx", "zip", "gz"})
 _DATE8_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
 
 KINDS_ZH = {"id_number": "身份证号码", "id_typo": "身份证号码（校验位不符，可能是输错的身份证号码）",
@@ -270,8 +268,7 @@ def _shapes(spans: _Spans, numbers: bool = True, emails: bool = True, luhn: bool
         add("mobile", m.start(), m.end(), mask_mobile(m.group()))
     if emails and "@" in folded:
         for m in _EMAIL_RE.finditer(folded):
-            if m.group().rpartition(".")[2].lower() not in _FILE_SUFFIXES:  # icon@2x.png is a file
-                add("email", m.start(), m.end(), mask_email(m.group()))
+            add("email", m.start(), m.end(), mask_email(m.group()))
 
 
 def shape_hits(folded: str, contacts: PublicContacts = NO_CONTACTS, numbers: bool = True,
