@@ -262,3 +262,26 @@ def test_shape_scan_spares_codes_and_declared_contacts():
     assert len(shape_leaks(office)) == 2
     declared = PublicContacts(("linyi.gov.cn",), frozenset({contact_key("138-0539-1234")}))
     assert shape_leaks(office, declared) == set()
+
+
+def test_shapes_in_free_text():
+    """What the recogniser takes and leaves, including everything it took before shapes."""
+    from shuangsuiji.freetext import find_hits
+
+    def kinds(text):
+        return [h.kind for h in find_hits(text)]
+
+    valid = make_id_number("99130219900101123")  # unknown province, right check character: as before
+    typo = make_id_number("37130219900101123")[:17]
+    typo += "0" if not is_valid_id_number(typo + "0") else "1"
+    no_province = "99" + typo[2:]
+    bad_date = typo[:6] + "19901301" + typo[14:]
+    luhn_nine = next(f"91234567890123{x}{y}" for x in "0123456789" for y in "0123456789"
+                     if luhn_ok(f"91234567890123{x}{y}"))  # no issuer prefix, passes Luhn: as before
+    assert kinds(f"号码{valid}") == ["id_number"]
+    assert kinds(f"号码{typo}") == ["id_typo"]
+    assert kinds(f"号码{no_province}，{bad_date}") == []
+    assert kinds(f"卡 {luhn_nine}") == ["bank_card"]
+    assert kinds("卡 6222 0212 3456 7890 123，卡 622202 1234567890123") == ["bank_card", "bank_card"]
+    assert kinds("SCJG-621102-2026-001 2026年，91371302MA3C00001X，371300200012345，20170901") == []
+    assert kinds("＋８６ １３８－１２３４－５６７８，+86 13812345678") == ["mobile", "mobile"]
