@@ -46,7 +46,7 @@ _DATE8_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3
 KINDS_ZH = {"id_number": "身份证号码", "id_typo": "身份证号码（校验位不符，可能是输错的身份证号码）",
             "bank_card": "银行卡号", "mobile": "手机号码", "landline": "固定电话", "email": "电子邮箱",
             "name": "自然人姓名"}
-KINDS_EN = {"id_typo": "ID number with a wrong check character (likely mistyped)"}
+KINDS_EN = {"id_number": "ID number", "id_typo": "ID number with a wrong check character (likely mistyped)"}
 ERROR_KINDS = ("id_number", "id_typo", "bank_card")
 
 # Issuer prefixes (IIN/BIN) of the cards issued in China, kept small: UnionPay 62, Visa 4,
@@ -440,13 +440,15 @@ def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None)
     """`line`: the hit is in that line of a text file (rules.md), at its character `start`."""
     zh_kind = KINDS_ZH[h.kind]
     en_kind = KINDS_EN.get(h.kind, h.kind.replace("_", " "))
+    zh_what = KINDS_ZH["id_number" if h.kind == "id_typo" else h.kind]  # what to remove, without the diagnosis
     return Problem(
         f"freetext.{h.kind}",
         f"公开文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），"
         + ("发布前必须删除" if h.kind in ERROR_KINDS else "公开时将被遮蔽"),
-        f"published text holds a {en_kind} '{h.masked}' at character {h.start + 1}; "
+        f"published text holds {'an' if en_kind[0] in 'aeiouAEIOU' else 'a'} {en_kind} '{h.masked}' "
+        f"at character {h.start + 1}; "
         + ("remove it before publishing" if h.kind in ERROR_KINDS else "it is masked when published"),
-        f"从该文本中删去{zh_kind}；需要记录的个人信息请填入对应的非公开字段"
+        f"从该文本中删去{zh_what}；需要记录的个人信息请填入对应的非公开字段"
         "（单位公开的办公电话、邮箱可在 config.yaml 的 privacy 中声明）",
         "remove it from the text; personal data belongs in the private fields "
         "(an office's public phone or e-mail can be declared under privacy in config.yaml)",
