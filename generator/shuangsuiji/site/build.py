@@ -158,8 +158,10 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
-                                      "检查该字段的公开级别与模板；原网站保持不变",
-                                      "check the field's visibility and the templates; the old site is kept",
+                                      "检查该字段的公开级别与模板；单位公开的联系方式可在 config.yaml 的 privacy 中声明；"
+                                      "原网站保持不变",
+                                      "check the field's visibility and the templates; an office's public contact can be "
+                                      "declared under privacy in config.yaml; the old site is kept",
                                       file=leak.file) for leak in leaks))
         lap("audit")
         for p in tmp.rglob("*"):
