@@ -163,3 +163,26 @@ def test_bad_owner_is_a_user_error(repo):
 def test_committed_codeowners_match_the_example_registry():
     run = ssj(REPO, "codeowners", "--check")
     assert run.returncode == 0, run.stderr
+
+
+def test_review_chain_is_the_coordinators(repo):
+    """A department may record its own 提交, not the office's review or 公布 (judged against the base)."""
+    p = repo / "registries/scjgj/items.yaml"
+    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    doc["review"][0]["date"] = "2017-04-23"  # its own submission step: fine
+    write_yaml(p, doc)
+    changed = _changed(repo)
+    own = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+              "--as", "scjgj")
+    assert own.returncode == 0 and _ownership(own) == [], own.stdout
+    doc["review"][-1]["date"] = "2017-05-31"  # moving the publication date: the coordinator's step
+    write_yaml(p, doc)
+    changed = _changed(repo)
+    moved = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+                "--as", "scjgj")
+    assert moved.returncode == 1
+    assert [(q["code"], q["file"], q["field"]) for q in _ownership(moved)] == [
+        ("ownership.review-step", "registries/scjgj/items.yaml", "review")]
+    coord = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+                "--as", "szbn")
+    assert coord.returncode == 0 and _ownership(coord) == [], coord.stdout

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from shuangsuiji.core.errors import Problem, fail, problem
 from shuangsuiji.core.yamlio import LoadError, parse_yaml
 from shuangsuiji.registry.immutability import base_name, read_at_base, work_tree
+from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.models.department import Department, DepartmentsFile
 
@@ -111,6 +112,7 @@ def check_ownership(reg: Registry, changed: list[str], as_dept: str, base: str |
     for rel in sorted(set(changed)):
         owner = owner_of(departments, rel)
         if owner is not None and owner.id == me.id:
+            out.extend(_review_steps_kept(reg, rel, base, coord))
             continue
         if owner is None:
             zh = f"此文件是共享数据，由{coord}维护，{me.name}（{me.id}）不能修改"
@@ -124,6 +126,34 @@ def check_ownership(reg: Registry, changed: list[str], as_dept: str, base: str |
             fix_en = f"take this change out of the submission; ask {owner.id} to submit it, or the coordinating office"
         out.append(problem("ownership.not-owner", zh, en, fix_zh, fix_en, file=rel))
     return out
+
+
+def _review(data: bytes | None, rel: str) -> list:
+    try:
+        doc = parse_yaml(data.decode("utf-8-sig"), rel) if data is not None else None
+    except (LoadError, UnicodeDecodeError):
+        return []
+    review = doc.get("review") if isinstance(doc, dict) else None
+    return review if isinstance(review, list) else []
+
+
+def _review_steps_kept(reg: Registry, rel: str, base: str | None, coord: str) -> list[Problem]:
+    """A department records only its own 提交; the coordinating office's review and 公布 steps are judged at the base.
+
+    Otherwise a department could mark its own list as reviewed and published."""
+    rf = match(rel)
+    if rf is None or rf.kind.name != "items" or not (reg.root / rel).is_file():
+        return []
+    old = [s for s in _review(read_at_base(reg.root, rel, base), rel) if not (isinstance(s, dict) and s.get("step") == "提交")]
+    new = [s for s in _review((reg.root / rel).read_bytes(), rel) if not (isinstance(s, dict) and s.get("step") == "提交")]
+    if old == new:
+        return []
+    return [problem("ownership.review-step", f"审核、审查和公布环节只能由{coord}记录，提交部门只能记录“提交”环节",
+                    "only the coordinating office records the review, legal-review and publication steps; "
+                    "a department records its own submission (提交) only",
+                    f"把对这些环节的修改撤出本次提交，由{coord}在审核后记录", "take the change to those steps out "
+                    "of the submission; the coordinating office records them after its review",
+                    file=rel, field="review")]
 
 
 # --- CODEOWNERS ---------------------------------------------------------------------------
