@@ -314,14 +314,16 @@ def current_name(dept: Department) -> str:
 # --- config ---------------------------------------------------------------------------------
 
 def registry_config() -> RegistryConfig:
+    """The plan's deadlines in its own words, and this year's (all levels): keys from the milestone vocabulary."""
     d = date.fromisoformat
     deadlines = [
-        Deadline(key="2017-liaison", what="报送《市直有关部门单位“双随机、一公开”工作联络表》（附件5）", due=d("2017-04-20")),
+        Deadline(key="2017-liaison", what="报送《市直有关部门单位“双随机、一公开”工作联络表》（附件5）", due=d("2017-04-20"),
+                 level="市级"),
         Deadline(key="2017-submit", what="报送随机抽查事项清单、检查对象名录库、执法检查人员名录库和实施细则（加盖公章）",
-                 due=d("2017-04-25")),
-        Deadline(key="2017-publish-city", what="公布市级随机抽查事项清单，各部门单位公布本部门清单并报市职能办备案",
-                 due=d("2017-05-31")),
-        Deadline(key="2017-publish-county", what="各县区公布本级随机抽查事项清单并报告工作推进情况",
+                 due=d("2017-04-25"), level="市级"),
+        Deadline(key="2017-publish", what="公布市级随机抽查事项清单，各部门单位公布本部门清单并报市职能办备案",
+                 due=d("2017-05-31"), level="市级"),
+        Deadline(key="2017-publish", what="各县区公布本级随机抽查事项清单并报告工作推进情况",
                  due=d("2017-05-31"), level="县级"),
         Deadline(key=f"{PLAN_YEAR}-plan", what=f"公布{PLAN_YEAR}年度抽查计划", due=d(f"{PLAN_YEAR}-03-31")),
         Deadline(key=f"{PLAN_YEAR}-lists", what=f"完成{PLAN_YEAR}年度随机抽查事项清单动态调整", due=d(f"{PLAN_YEAR}-06-30")),
@@ -360,7 +362,21 @@ def item_list(p: DeptPlan, all_depts: dict[str, Department], quota: int, county_
     if p.area is None and p.id not in C.UNPUBLISHED and p.source != "scjgj" and len(items) > 2:
         changes.append(ListChange(date=date(2018, 3, 15), summary=f"根据法律法规修订情况，调整第{len(items)}项的抽查频次和检查表格",
                                   basis="动态调整"))
+    yearly = _yearly_review(p, review, county_index)
+    if yearly:
+        changes.append(ListChange(date=yearly, summary=f"{PLAN_YEAR}年度清单动态调整：核对抽查依据，更新检查表格",
+                                  basis="动态调整"))
     return ItemList(department=p.id, review=review, changes=changes, items=items)
+
+
+def _yearly_review(p: DeptPlan, review: list[ReviewStep], county_index: int) -> date | None:
+    """This year's review of a published list: most by 6/30, one late (C.LATE_REVIEW), one not done
+    (C.NO_REVIEW), the county lists still under review none."""
+    if not review or review[-1].step != "公布" or p.id in (C.NO_REVIEW, *C.MERGERS):
+        return None
+    if p.id == C.LATE_REVIEW:
+        return date(PLAN_YEAR, 7, 21)
+    return date(PLAN_YEAR, 4, 1) + timedelta(days=(7 * county_index + 3 * len(p.id)) % 80)
 
 
 def _review(p: DeptPlan, src: dict, county_index: int) -> list[ReviewStep]:
@@ -894,8 +910,8 @@ def generate(out: Path, scale: Scale, jobs: int | None = None) -> dict[str, int]
         if depts[p.id].active and lst.published_on():
             written.append(write_record(out, f"{p.id}/plans/{PLAN_YEAR}.yaml", annual_plan(p, lst, depts[p.id], rng)))
     rng = random.Random(f"{SEED}/liaison")
-    for d in dfile.departments:
-        if d.annex1 and d.active:
+    for d in sorted((d for d in dfile.departments if d.annex1), key=lambda d: not d.active):
+        if d.id != C.NO_LIAISON:
             written.append(write_record(out, f"{d.id}/liaison.yaml", liaison_file(d, rng)))
     shards = write_targets(out, scale, jobs)
     written += [p.relative_to(out).as_posix() for p in write_schemas(out)]

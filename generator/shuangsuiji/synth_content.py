@@ -631,6 +631,9 @@ UNPUBLISHED = ("lsj",)  # its list is still with the legal office: the chain sto
 COVERAGE_GAP = {"wjj": ("收费许可证年审", "《中华人民共和国价格法》",
                         "国家已取消收费许可证制度，相关检查待清理后调整")}
 LATE_LIAISON = "rfb"  # the one department whose liaison table came in after 4/20
+NO_LIAISON = "syjj"  # merged away in 2019; its 2017 liaison table is not on file
+LATE_REVIEW = "wjw"  # this year's review of its item list finished after 6/30
+NO_REVIEW = "ajj"  # this year's review of its item list not done
 
 # Which department sends each department's items to the county level (county regulators reuse scjgj's list).
 COUNTY_ITEMS_FROM = "scjgj"
