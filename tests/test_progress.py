@@ -99,11 +99,12 @@ def test_example_dashboard_is_believable(tmp_path, capsys):
     for dp in city + county:
         keys = [c.key for c in dp.checks]
         assert len(keys) == len(set(keys)), dp.dept
-    complete = []
+    complete, checked = [], 0
     for dp in city:
         d = REGISTRY / dp.dept
         if not (d / "items.yaml").exists() or any(e.event != "更名" for e in reg.departments[dp.dept].history):
             continue  # established or merged away since 2017: the plan's milestones are not all theirs
+        checked += 1
         items = _load(d / "items.yaml")
         review = {s["step"]: date.fromisoformat(s["date"]) for s in items["review"]}
         liaison = _load(d / "liaison.yaml") if (d / "liaison.yaml").exists() else None
@@ -120,7 +121,7 @@ def test_example_dashboard_is_believable(tmp_path, capsys):
             assert overdue == [] or overdue == ["2026-tasks"], (dp.dept, overdue)
         else:
             assert overdue, dp.dept
-    assert "swj" in complete and len(complete) >= 8
+    assert "swj" in complete and checked - 6 <= len(complete) < checked  # most on time, a few late or missing
     swj = next(dp for dp in city if dp.dept == "swj")
     assert all(c.status(as_of) in (ON, PEND) for c in swj.checks) and swj.results_on_time == swj.results_published
 

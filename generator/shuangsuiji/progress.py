@@ -218,7 +218,12 @@ def dashboard(reg: Registry, facts: list[Fact], as_of: date) -> tuple[list[DeptP
     for level in ("市级", "县级"):
         ms = milestones(reg, level)
         depts = [d for d in reg.departments.values() if d.level == level and not d.coordinator]
-        out.append([_progress(reg, d, ms, facts, as_of) for d in _ordered(depts)])
+        rows = [_progress(reg, d, ms, facts, as_of) for d in _ordered(depts)]
+        idle = {c.key for i, c in enumerate(rows[0].checks) if not any(dp.checks[i].applies for dp in rows)} \
+            if rows else set()  # a milestone older than every department of the level: no column
+        for dp in rows:
+            dp.checks = [c for c in dp.checks if c.key not in idle]
+        out.append(rows)
     return out[0], out[1]
 
 

@@ -244,16 +244,16 @@ class DeptPlan:
     """A department that holds an item list in the generated registry."""
 
     id: str
-    source: str  # key of C.ITEM_LISTS
+    source: str  # key of C.ALL_LISTS
     area: Area | None  # None for city level
     full_name: str
 
 
 def dept_plans(scale: Scale) -> list[DeptPlan]:
-    """Departments with item lists: the curated ones and the county market regulators; scale
-    registries add a copy of every curated department in every area."""
+    """Departments with item lists: the curated ones, the short lists of the rest of Annex 1, and the
+    county market regulators; scale registries add a copy of every curated department in every area."""
     full = {i: f for i, _, f in C.ANNEX1 + C.NEW_DEPARTMENTS}
-    out = [DeptPlan(d, d, None, full[d]) for d in C.ITEM_LISTS]
+    out = [DeptPlan(d, d, None, full[d]) for d in C.ALL_LISTS]
     counties = [a for a in areas(scale) if a.kind != "功能区"]
     for a in counties:
         out.append(DeptPlan(_county_id(a.code), C.COUNTY_ITEMS_FROM, a, f"{a.full}市场监督管理局"))
@@ -267,7 +267,7 @@ def dept_plans(scale: Scale) -> list[DeptPlan]:
 
 def item_quotas(scale: Scale, plans: list[DeptPlan]) -> dict[str, int]:
     """Items per list: the curated list, and at scale extra variants spread evenly up to `scale.items`."""
-    quota = {p.id: len(C.ITEM_LISTS[p.source]["items"]) for p in plans}
+    quota = {p.id: len(C.ALL_LISTS[p.source]["items"]) for p in plans}
     extra = max(0, scale.items - sum(quota.values()))
     for k, p in enumerate(plans):
         quota[p.id] += extra // len(plans) + (k < extra % len(plans))
@@ -339,7 +339,7 @@ def _item_prefix(dept_id: str) -> str:
 
 
 def item_list(p: DeptPlan, all_depts: dict[str, Department], quota: int, county_index: int) -> ItemList:
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     subject = p.full_name if p.area else all_depts[p.id].full_name
     level = "县级" if p.area else "市级"
     items = []
@@ -406,7 +406,7 @@ def matters_file(lst: ItemList, dept_id: str, source: str, area: Area | None) ->
 
 
 def dept_config(p: DeptPlan, lst: ItemList) -> DepartmentConfig:
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     if p.area is None:
         units = [Unit(id=u, name=n) for u, n in src["units"]]
     else:
@@ -423,7 +423,7 @@ def rules_md(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig) -> str:
         for b in it.basis:
             if b.law not in laws:
                 laws.append(b.law)
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     r = cfg.ratios
     pct = lambda x: f"{float(x) * 100:g}%"
     return C.RULES.format(full_name=p.full_name, laws="、".join(laws[:4]),
@@ -436,7 +436,7 @@ def rules_md(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig) -> str:
 # --- inspectors -------------------------------------------------------------------------------
 
 def inspectors_file(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig, count: int, rng: random.Random) -> InspectorsFile:
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     region = p.area.code if p.area else C.CITY[0]
     person_region = p.area.person_region if p.area else "371302"
     issuer = f"{p.area.prefix}人民政府" if p.area and p.area.kind != "功能区" else "临沂市人民政府"
@@ -473,6 +473,7 @@ def usable_inspectors(f: InspectorsFile, on: date) -> list[Inspector]:
 def liaison_file(dept: Department, rng: random.Random) -> LiaisonFile:
     late = dept.id == C.LATE_LIAISON
     submitted = date(2017, 4, 24) if late else date(2017, 4, rng.randint(18, 20))
+    # the curated lists name the office; the others draw one (ITEM_LISTS, not ALL_LISTS: earlier tables keep their people)
     office = C.ITEM_LISTS.get(dept.id, {}).get("office") or rng.choice(("办公室", "政策法规科", "法规科"))
     people = []
     for role, titles in C.LIAISON_TITLES:
@@ -865,10 +866,13 @@ def write_scale_tasks(root: Path, scale: Scale, plans: list[DeptPlan], lists: di
 # --- the whole registry -------------------------------------------------------------------------
 
 def _inspector_counts(plans: list[DeptPlan], total: int) -> dict[str, int]:
-    """Inspectors per department: the city's market regulator has the most, every list holder at least 4."""
-    weights = {p.id: (12 if p.id == "scjgj" else 3 if p.source == "scjgj" else 2) for p in plans if p.id != "gsj"}
+    """Inspectors per department: the city's market regulator has the most, every list holder at least 4;
+    the short lists' departments 4 each, beside the total (the curated ones keep their people)."""
+    weights = {p.id: (12 if p.id == "scjgj" else 3 if p.source == "scjgj" else 2) for p in plans
+               if p.id != "gsj" and p.source not in C.MINOR_LISTS}
     s = sum(weights.values())
-    return {d: max(4, round(total * w / s)) for d, w in weights.items()}
+    return {**{d: max(4, round(total * w / s)) for d, w in weights.items()},
+            **{p.id: 4 for p in plans if p.source in C.MINOR_LISTS}}
 
 
 def generate(out: Path, scale: Scale, jobs: int | None = None) -> dict[str, int]:
