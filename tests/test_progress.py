@@ -72,7 +72,7 @@ def test_every_verdict_of_known_departments(tmp_path):
                   f"{ON} 2024-03-20", f"{LATE} 2024-07-10", f"{PEND} 1/1 项任务未完成", PEND],
         "gsj": [f"{LATE} 2017-04-21", OVER, OVER, f"{NA} 2019-01-01已并入或撤销", f"{NA} 2019-01-01已并入或撤销",
                 f"{NA} 2019-01-01已并入或撤销", f"{NA} 2019-01-01已并入或撤销", f"{NA} 2019-01-01已并入或撤销"],
-        "hbj": [OVER, f"{ON} 2017-04-24", f"{LATE} 2017-06-05", f"{LATE} {hb_done}", f"{ON} 2024-03-20", OVER,
+        "hbj": [OVER, f"{ON} 2017-04-24", f"{LATE} 2017-06-05", f"{LATE} {hb_done} 1 条结果逾期公示", f"{ON} 2024-03-20", OVER,
                 f"{PEND} 1/1 项任务未完成", PEND],
         "tjj": [OVER, OVER, OVER, f"{OVER} 无本年度任务", OVER, OVER, f"{PEND} 无本年度任务", PEND],
         "xjj": [f"{NA} 2020-01-01设立"] * 3 + [f"{OVER} 无本年度任务", OVER, OVER, f"{PEND} 无本年度任务", PEND],

@@ -84,7 +84,7 @@ class Check:
     def cell(self, as_of: date) -> str:
         """The dashboard's text: verdict, then the date of the evidence or the reason."""
         st = self.status(as_of)
-        extra = self.done_on.isoformat() if self.done and self.done_on else self.note
+        extra = " ".join(x for x in (self.done_on.isoformat() if self.done and self.done_on else "", self.note) if x)
         return f"{st} {extra}".strip()
 
 
@@ -167,7 +167,8 @@ def _evidence(reg: Registry, dept: str, m: Milestone, facts: list[Fact], as_of: 
         return Check(m, note=f"{len(pending)}/{len(tasks)} 项任务未完成")
     mine = [f for f in facts if f.task in tasks]
     last = max((f.published_on for f in mine if f.published_on), default=None)
-    return Check(m, last, True, late=not all(f.on_time for f in mine))
+    late = sum(not f.on_time for f in mine)
+    return Check(m, last, True, late=bool(late), note=f"{late} 条结果逾期公示" if late else "")
 
 
 def _progress(reg: Registry, d: Department, ms: list[Milestone], facts: list[Fact], as_of: date) -> DeptProgress:
