@@ -130,7 +130,7 @@ def _lifetime(d: Department) -> tuple[date | None, date | None, str | None]:
     return start, end[0], end[1]
 
 
-def _evidence(reg: Registry, dept: str, m: Milestone, facts: list[Fact], as_of: date) -> Check:
+def _evidence(reg: Registry, dept: str, m: Milestone, facts: list[Fact], tasks: list[str], as_of: date) -> Check:
     """What the registry records for one department and milestone. A merged-away department's
     inspectors now stand in its successor's directory."""
     items = reg.item_lists.get(dept)
@@ -158,20 +158,22 @@ def _evidence(reg: Registry, dept: str, m: Milestone, facts: list[Fact], as_of: 
         changed = sorted(c.date for c in items.changes if c.date.year == m.year) if items else []
         return Check(m, changed[0] if changed else None, bool(changed))
     # tasks: every task of the year ended, none of its results still in draft or review
-    tasks = [tid for tid, t in reg.tasks.items() if reg.task_dept.get(tid) == dept and t.year == m.year]
+    tasks = [tid for tid in tasks if reg.tasks[tid].year == m.year]
     if not tasks:
         return Check(m, note="无本年度任务")
     pending = [tid for tid in tasks if reg.tasks[tid].period.end > as_of or tid not in reg.results
                or any(r.status not in (*PUBLISHED_STATUSES, "撤回") for r in reg.results[tid].results)]
     if pending:
         return Check(m, note=f"{len(pending)}/{len(tasks)} 项任务未完成")
-    mine = [f for f in facts if f.task in tasks]
+    mine = [f for f in facts if f.task in tasks]  # facts: the department's
     last = max((f.published_on for f in mine if f.published_on), default=None)
     late = sum(not f.on_time for f in mine)
     return Check(m, last, True, late=bool(late), note=f"{late} 条结果逾期公示" if late else "")
 
 
-def _progress(reg: Registry, d: Department, ms: list[Milestone], facts: list[Fact], as_of: date) -> DeptProgress:
+def _progress(reg: Registry, d: Department, ms: list[Milestone], facts: list[Fact], tasks: list[str],
+              as_of: date) -> DeptProgress:
+    """One department's row; `facts` and `tasks` are the department's own."""
     start, end, successor = _lifetime(d)
     heir = reg.departments.get(successor) if successor else None
     dp = DeptProgress(d.id, d.name, d.level, heir.name if heir else successor, end)
@@ -180,46 +182,56 @@ def _progress(reg: Registry, d: Department, ms: list[Milestone], facts: list[Fac
             why = f"{start}设立" if start and m.due < start else f"{end}已并入或撤销"
             dp.checks.append(Check(m, applies=False, note=why))
         else:
-            dp.checks.append(_evidence(reg, d.id, m, facts, as_of))
+            dp.checks.append(_evidence(reg, d.id, m, facts, tasks, as_of))
     mf, il = reg.matters.get(d.id), reg.item_lists.get(d.id)
     if mf:
         covered = {m for it in (il.items if il else ()) for m in it.matters}
         dp.matters_total = len(mf.matters)
         dp.matters_random = sum(1 for m in mf.matters if m.random and m.id in covered)
-    tasks = [t for tid, t in reg.tasks.items() if reg.task_dept.get(tid) == d.id]
     dp.tasks_total = len(tasks)
-    dp.tasks_done = sum(1 for t in tasks if t.period.end <= as_of)
-    mine = [f for f in facts if f.dept == d.id]
-    dp.results_published = len(mine)
-    dp.results_on_time = sum(f.on_time for f in mine)
+    dp.tasks_done = sum(1 for tid in tasks if reg.tasks[tid].period.end <= as_of)
+    dp.results_published = len(facts)
+    dp.results_on_time = sum(f.on_time for f in facts)
     return dp
 
 
 def _ordered(depts: list[Department]) -> list[Department]:
-    """By id, each department merged away placed right after its successor."""
+    """By id, each department merged away placed right after its successor (chains followed)."""
     ids = {d.id for d in depts}
     heirs: dict[str, list[Department]] = {}
-    for d in depts:
+    for d in sorted(depts, key=lambda d: d.id):
         succ = _lifetime(d)[2]
         if succ in ids and succ != d.id:
             heirs.setdefault(succ, []).append(d)
     merged = {d.id for ds in heirs.values() for d in ds}
     out: list[Department] = []
+
+    def place(d: Department) -> None:
+        if d not in out:
+            out.append(d)
+            for h in heirs.get(d.id, ()):
+                place(h)
+
     for d in sorted(depts, key=lambda d: d.id):
         if d.id not in merged:
-            out.append(d)
-            out += sorted(heirs.get(d.id, ()), key=lambda d: d.id)
+            place(d)
     return out
 
 
 def dashboard(reg: Registry, facts: list[Fact], as_of: date) -> tuple[list[DeptProgress], list[DeptProgress]]:
     """(city-level departments, county-level departments): every department that inspects (not the
     coordinating office), merged-away ones under their successor."""
+    by_dept: dict[str, list[Fact]] = {}
+    for f in facts:
+        by_dept.setdefault(f.dept, []).append(f)
+    tasks: dict[str, list[str]] = {}
+    for tid in reg.tasks:
+        tasks.setdefault(reg.task_dept.get(tid, ""), []).append(tid)
     out = []
     for level in ("市级", "县级"):
         ms = milestones(reg, level)
         depts = [d for d in reg.departments.values() if d.level == level and not d.coordinator]
-        rows = [_progress(reg, d, ms, facts, as_of) for d in _ordered(depts)]
+        rows = [_progress(reg, d, ms, by_dept.get(d.id, []), tasks.get(d.id, []), as_of) for d in _ordered(depts)]
         idle = {c.key for i, c in enumerate(rows[0].checks) if not any(dp.checks[i].applies for dp in rows)} \
             if rows else set()  # a milestone older than every department of the level: no column
         for dp in rows:
