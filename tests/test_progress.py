@@ -10,10 +10,11 @@ import yaml
 from openpyxl import load_workbook
 
 from analysis_fixture import _dump, make_registry
-from shuangsuiji import progress, stats
+from shuangsuiji.analysis import progress
+from shuangsuiji.analysis import stats
 from shuangsuiji.cli import main
-from shuangsuiji.load import load_registry
-from shuangsuiji.workdays import add_working_days
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.core.workdays import add_working_days
 
 REGISTRY = Path(__file__).resolve().parents[1] / "registries"
 AS_OF = date(2024, 12, 31)

@@ -1,0 +1,48 @@
+"""Registry-wide settings (`registries/config.yaml`): deadlines and publication rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Day
+
+from shuangsuiji.registry.models.base import Level, Record, public
+
+# The milestones the registry holds evidence for (see analysis/progress.py); a deadline's key is
+# `<year>-<milestone>`, e.g. 2017-liaison, 2026-plan. zh label, en gloss.
+MILESTONES = {
+    "liaison": ("报送工作联络表（附件5）", "liaison table filed"),
+    "submit": ("报送清单、两库、实施细则", "item list and directories submitted"),
+    "publish": ("公布随机抽查事项清单", "item list published"),
+    "rules": ("公布实施细则", "implementing rules published"),
+    "plan": ("报备年度抽查计划", "annual plan filed"),
+    "lists": ("清单动态调整", "item list reviewed"),
+    "tasks": ("完成年度抽查任务并按时公示结果", "year's tasks done, results published on time"),
+}
+_KEY = re.compile(r"^(\d{4})-([a-z]+)$")
+
+
+def milestone_key(key: str) -> tuple[int, str] | None:
+    """(year, milestone) of a deadline key, or None when it is not in the vocabulary."""
+    m = _KEY.match(key)
+    return (int(m[1]), m[2]) if m and m[2] in MILESTONES else None
+
+
+class Deadline(Record):
+    key: str = public("节点编号", description="年份-节点，如 2017-liaison；节点：" + "、".join(MILESTONES))
+    what: str = public("工作内容")
+    due: Day = public("截止日期")
+    level: Level | None = public("适用层级（不填则市级、县级均适用）", default=None)
+
+
+class SiteConfig(Record):
+    title: str = public("网站名称", default="临沂市“双随机、一公开”监管信息公示")
+    authority: str = public("主办单位", default="临沂市推进政府职能转变领导小组办公室")
+    base_url: str = public("网站地址", default="https://example.gov.cn/ssj/")
+
+
+class RegistryConfig(Record):
+    site: SiteConfig = public("网站", default_factory=SiteConfig)
+    city: str = public("城市区划代码", default="371300", pattern=r"^\d{6}$")
+    publish_within_working_days: int = public("结果公示时限（工作日）", default=20, ge=1)
+    abnormal_list_within_working_days: int = public("列入经营异常名录时限（工作日）", default=10, ge=1)
+    deadlines: list[Deadline] = public("工作节点", default_factory=list)
