@@ -29,7 +29,7 @@ from shuangsuiji.site.render.engine import Writer, make_env, prune_cache, render
 from shuangsuiji.site.render.pages import MAKERS, Site
 from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
-from shuangsuiji.registry.validate import validate
+from shuangsuiji.registry.validate import Context, validate
 from shuangsuiji.core.write import staged, swap_in
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
@@ -90,8 +90,10 @@ def analysis_pages(pub) -> list:
 
 
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
-          build_time: str | None = None) -> BuildStats:
-    """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input."""
+          build_time: str | None = None, base: str | None = None) -> BuildStats:
+    """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input.
+
+    `base` is the revision whose committed draws must be unchanged (the previous main on a push)."""
     registry = registry.resolve()
     if not (registry / "departments.yaml").exists():
         fail("build.no-registry", f"找不到登记册：{registry} 中没有 departments.yaml",
@@ -110,7 +112,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
 
     reg, problems = load_registry(registry, jobs=jobs)
     lap("load")
-    problems += validate(reg)
+    problems += validate(reg, Context(base))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise UserError(*resolve_lines(registry, errors))
