@@ -117,6 +117,27 @@ def test_parallel_scan_same_result(tmp_path, reg):
     assert audit_files(site, needles, jobs=1) == audit_files(site, needles, jobs=2) != []
 
 
+def test_cached_audit_rescans_what_changed(tmp_path, reg):
+    """A rebuild's audit skips files found clean before, but not a changed file, nor any file once
+    the private values change (the cache is keyed by the needle set)."""
+    from dataclasses import replace
+    from shuangsuiji.privacy.audit import audit_files, needles_for
+    site, cache = _clean_site(tmp_path / "site", reg), tmp_path / "cache"
+    needles = needles_for(reg)
+    assert audit_files(site, needles, jobs=1, cache=cache) == []
+    assert len(list(cache.glob("*.clean"))) == 1
+    (site / "t.html").write_text(f"<td>{CANARY['sole.phone']}</td>", encoding="utf-8")  # a changed file
+    assert ("t.html", "Target.phone") in [(x.file, x.kind) for x in audit_files(site, needles, jobs=1, cache=cache)]
+    (site / "t.html").write_text("<p>无</p>", encoding="utf-8")
+    assert audit_files(site, needles, jobs=1, cache=cache) == []
+    # an unchanged file holding a value that becomes private: found, though the file was clean before
+    (site / "u.html").write_text("<p>仍为公开的值金雀银杏</p>", encoding="utf-8")
+    assert audit_files(site, needles, jobs=1, cache=cache) == []
+    private = replace(needles, text={**needles.text, "仍为公开的值金雀银杏": "Target.phone"})
+    assert [(x.file, x.kind) for x in audit_files(site, private, jobs=1, cache=cache)] == [("u.html", "Target.phone")]
+    assert len(list(cache.glob("*.clean"))) == 1  # only the current needle set's verdicts are kept
+
+
 @pytest.mark.slow
 def test_built_site_has_no_private_value(tmp_path, capsys):
     """End to end: build the canary registry's site, audit it, and look for each canary independently."""

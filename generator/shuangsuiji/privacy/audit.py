@@ -30,14 +30,21 @@ record) fails the build; only contacts the registry declares public are exempt.
 
 What is reported is the file and the kind of value (`Target.phone`, or a shape with its masked
 form), never the value.
+
+A rebuild audits only what changed: with a cache folder, the keys of the files found clean
+(BLAKE2b of path and bytes) are kept under the digest of the needle set and this audit's code
+(`needles_digest`); a file whose key is there is not scanned again. Any change in the private
+values, the public exemptions or the code gives another digest and so a full audit.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import html
 import io
+import json
 import os
 import re
 import zipfile
@@ -50,6 +57,7 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
+from shuangsuiji.registry import freetext
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
                                   name_index, public_contacts, shape_hits)
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
@@ -451,24 +459,43 @@ def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "
 
 
 _SCANNER: _Scanner | None = None
+_CLEAN: frozenset[bytes] = frozenset()  # keys of files a previous audit with the same needles found clean
+_KEY_BYTES = 20
 
 
-def _init(needles: Needles) -> None:
-    global _SCANNER
+def _init(needles: Needles, clean: frozenset[bytes] = frozenset()) -> None:
+    global _SCANNER, _CLEAN
     _SCANNER = _Scanner(needles)
+    _CLEAN = clean
 
 
-def _scan_files(root: str, rels: list[str]) -> list[Leak]:
+def file_key(rel: str, data: bytes) -> bytes:
+    """What an audit's verdict on a file depends on besides the needles: its path (suffix rules) and bytes."""
+    return hashlib.blake2b(rel.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
+
+
+def _scan_files(root: str, rels: list[str]) -> tuple[list[Leak], list[bytes]]:
+    """The leaks in `rels`, and the keys of the files found clean (scanned now or before)."""
     leaks: set[Leak] = set()
+    clean: list[bytes] = []
     for rel in rels:
         with open(os.path.join(root, rel), "rb") as f:
             data = f.read()
+        key = file_key(rel, data)
+        if key in _CLEAN:
+            clean.append(key)
+            continue
+        found: set[Leak] = set()
         for name, part in _expand(rel, data):
             text = _decode(part)
-            leaks.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
-            leaks.update(Leak(name, kind) for kind in _structural(name, text))
-            leaks.update(Leak(name, kind) for kind in shape_leaks(text, _SCANNER.needles.contacts, name))
-    return sorted(leaks)
+            found.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
+            found.update(Leak(name, kind) for kind in _structural(name, text))
+            found.update(Leak(name, kind) for kind in shape_leaks(text, _SCANNER.needles.contacts, name))
+        if found:
+            leaks |= found
+        else:
+            clean.append(key)
+    return sorted(leaks), clean
 
 
 def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
@@ -477,21 +504,60 @@ def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
                   and (rel := p.relative_to(site_dir).as_posix()).split("/", 1)[0] not in skip)
 
 
-def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = ()) -> list[Leak]:
-    """Scan every file under site_dir; in parallel processes for big sites."""
+def needles_digest(needles: Needles) -> str:
+    """The needle set and the code that searches for it: a cached verdict holds only under the same digest."""
+    h = hashlib.sha256()
+    for source in (__file__, freetext.__file__):
+        h.update(Path(source).read_bytes())
+    for name in ("text", "digits", "raw", "months"):
+        h.update(json.dumps(sorted(getattr(needles, name).items()), ensure_ascii=False).encode("utf-8"))
+    h.update(json.dumps([list(needles.contacts.domains), sorted(needles.contacts.values)]).encode("utf-8"))
+    return h.hexdigest()
+
+
+def _read_clean(cache: Path | None, digest: str) -> frozenset[bytes]:
+    f = cache / f"{digest}.clean" if cache else None
+    if f is None or not f.is_file():
+        return frozenset()
+    data = f.read_bytes()
+    return frozenset(data[i:i + _KEY_BYTES] for i in range(0, len(data) - _KEY_BYTES + 1, _KEY_BYTES))
+
+
+def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
+    """Keep this build's clean keys only (the cache stays the size of one site), under its digest only."""
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f".{digest}.{os.getpid()}.tmp"
+    tmp.write_bytes(b"".join(sorted(keys)))
+    os.replace(tmp, cache / f"{digest}.clean")
+    for old in cache.glob("*.clean"):
+        if old.name != f"{digest}.clean":
+            old.unlink()
+
+
+def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
+                cache: Path | None = None) -> list[Leak]:
+    """Scan every file under site_dir, in parallel processes for big sites; with a `cache` folder,
+    only the files not found clean before by an audit with the same needles and code."""
     rels = site_files(site_dir, skip)
+    digest = needles_digest(needles) if cache else ""
+    clean = _read_clean(cache, digest)
     sizes = sum((site_dir / r).stat().st_size for r in rels)
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or sizes < 64 << 20:
-        _init(needles)
-        return _scan_files(str(site_dir), rels)
-    # Interleave by size so both workers get a similar share of bytes.
-    rels_by_size = sorted(rels, key=lambda r: -(site_dir / r).stat().st_size)
-    chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
-    out: set[Leak] = set()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles,)) as pool:
-        for leaks in pool.map(_scan_files, [str(site_dir)] * len(chunks), chunks):
-            out.update(leaks)
+        _init(needles, clean)
+        found, keys = _scan_files(str(site_dir), rels)
+        out, ok = set(found), set(keys)
+    else:
+        # Interleave by size so both workers get a similar share of bytes.
+        rels_by_size = sorted(rels, key=lambda r: -(site_dir / r).stat().st_size)
+        chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
+        out, ok = set(), set()
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles, clean)) as pool:
+            for found, keys in pool.map(_scan_files, [str(site_dir)] * len(chunks), chunks):
+                out.update(found)
+                ok.update(keys)
+    if cache:
+        _write_clean(cache, digest, ok)
     return sorted(out)
 
 
@@ -516,6 +582,6 @@ def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool =
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-               jobs: int | None = None) -> list[Leak]:
+               jobs: int | None = None, cache: Path | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs)
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs, cache=cache)

@@ -154,7 +154,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
 
         stats.index = build_index(tmp, cache / "index")
         lap("index")
-        leaks = audit_site(tmp, reg, pub, jobs=jobs)
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit")
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
