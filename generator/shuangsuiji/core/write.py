@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 @contextmanager
@@ -28,13 +30,51 @@ def staged(out: Path) -> Iterator[Path]:
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Replace `out` by the finished `staging` tree: two renames, then the old tree is removed."""
+    """Replace `out` by the finished `staging` tree: two renames; the old tree is then removed by a
+    detached process (a city's old tree is hundreds of thousands of unlinks, which must not hold up
+    the publication), together with any old tree an interrupted removal left."""
     out = out.resolve()
     os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a web server must read it
-    old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
         os.rename(out, old / "site")
     os.rename(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    olds = sorted(str(p) for p in out.parent.glob(f".{out.name}-old-*"))
+    if olds:
+        subprocess.Popen([sys.executable, "-c", "import shutil, sys\nfor d in sys.argv[1:]: shutil.rmtree(d, True)",
+                          *olds], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+
+
+def link_cached(cached: Path, dest: Path, make: Callable[[], bytes]) -> bool:
+    """Put the output named `cached` (a digest of its inputs) at `dest` as a hard link, making and
+    caching it first when absent; True when it was reused. An unchanged output then costs a link,
+    not its making nor a copy (a copy only where the file system has no hard links)."""
+    reused = cached.exists()
+    if not reused:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(make())
+        os.replace(tmp, cached)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(cached, dest)
+    except OSError:  # another file system, or no hard links
+        shutil.copyfile(cached, dest)
+    return reused
+
+
+def prune_cache(cache: Path, used: set[str]) -> int:
+    """Drop cached outputs (`<key[:2]>/<key>.<ext>`) no output of this build used: the cache stays
+    the size of one site."""
+    removed = 0
+    if not cache.is_dir():
+        return 0
+    for sub in sorted(cache.iterdir()):
+        if not sub.is_dir():
+            continue
+        for f in sorted(sub.iterdir()):
+            if f.name.split(".", 1)[0] not in used:
+                f.unlink()
+                removed += 1
+    return removed

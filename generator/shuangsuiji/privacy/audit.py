@@ -498,10 +498,28 @@ def _scan_files(root: str, rels: list[str]) -> tuple[list[Leak], list[bytes]]:
     return sorted(leaks), clean
 
 
+def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """Every file under site_dir, relative and sorted, with its size; `skip`: top-level names left
+    out (a mirror's .git). One walk with `scandir`, whose entries carry what `stat` would ask again."""
+    out: dict[str, int] = {}
+    stack = [("", str(site_dir))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as it:
+            for e in it:
+                rel = prefix + e.name
+                if not prefix and e.name in skip:
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", e.path))
+                elif e.is_file():
+                    out[rel] = e.stat().st_size
+    return dict(sorted(out.items()))
+
+
 def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
     """Every file under site_dir, relative, sorted; `skip`: top-level names left out (a mirror's .git)."""
-    return sorted(rel for p in site_dir.rglob("*") if p.is_file()
-                  and (rel := p.relative_to(site_dir).as_posix()).split("/", 1)[0] not in skip)
+    return list(site_sizes(site_dir, skip))
 
 
 def needles_digest(needles: Needles) -> str:
@@ -535,21 +553,22 @@ def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
 
 
 def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
-                cache: Path | None = None) -> list[Leak]:
+                cache: Path | None = None, sizes: dict[str, int] | None = None) -> list[Leak]:
     """Scan every file under site_dir, in parallel processes for big sites; with a `cache` folder,
-    only the files not found clean before by an audit with the same needles and code."""
-    rels = site_files(site_dir, skip)
+    only the files not found clean before by an audit with the same needles and code. `sizes`:
+    the `site_sizes` of site_dir when the caller has it already."""
+    sizes = site_sizes(site_dir, skip) if sizes is None else sizes
+    rels = list(sizes)
     digest = needles_digest(needles) if cache else ""
     clean = _read_clean(cache, digest)
-    sizes = sum((site_dir / r).stat().st_size for r in rels)
     jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or sizes < 64 << 20:
+    if jobs < 2 or sum(sizes.values()) < 64 << 20:
         _init(needles, clean)
         found, keys = _scan_files(str(site_dir), rels)
         out, ok = set(found), set(keys)
     else:
         # Interleave by size so both workers get a similar share of bytes.
-        rels_by_size = sorted(rels, key=lambda r: -(site_dir / r).stat().st_size)
+        rels_by_size = sorted(rels, key=lambda r: -sizes[r])
         chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
         out, ok = set(), set()
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles, clean)) as pool:
@@ -582,6 +601,6 @@ def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool =
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-               jobs: int | None = None, cache: Path | None = None) -> list[Leak]:
+               jobs: int | None = None, cache: Path | None = None, sizes: dict[str, int] | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs, cache=cache)
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs, cache=cache, sizes=sizes)

@@ -17,7 +17,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import audit_site
+from shuangsuiji.privacy.audit import audit_site, site_sizes
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site.history import collect
 from shuangsuiji.site.index import build_index
@@ -25,12 +25,12 @@ from shuangsuiji.core.errors import UserError, fail, problem
 from shuangsuiji.registry.load import load_registry, resolve_lines
 from shuangsuiji.site.opendata import write_open_data
 from shuangsuiji.privacy.redact import redact, require_public
-from shuangsuiji.site.render.engine import Writer, make_env, prune_cache, render_sections, templates_digest
+from shuangsuiji.site.render.engine import Writer, make_env, render_sections, templates_digest
 from shuangsuiji.site.render.pages import MAKERS, Site
 from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.registry.validate import Context, validate
-from shuangsuiji.core.write import staged, swap_in
+from shuangsuiji.core.write import prune_cache, staged, swap_in
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
@@ -129,7 +129,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("mkdocs")
         data_files = _files(tmp, write_open_data(pub, tmp))
         lap("opendata")
-        feed_files = _files(tmp, write_feeds(pub, tmp, site_url))
+        feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
         lap("feeds")
         history = None
         repo_root = next((p for p in (registry, *registry.parents) if (p / ".git").exists()), None)
@@ -154,7 +154,9 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
 
         stats.index = build_index(tmp, cache / "index")
         lap("index")
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit")
+        sizes = site_sizes(tmp)
+        stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
@@ -164,10 +166,6 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
                                       "declared under privacy in config.yaml; the old site is kept",
                                       file=leak.file) for leak in leaks))
         lap("audit")
-        for p in tmp.rglob("*"):
-            if p.is_file():
-                stats.files += 1
-                stats.site_bytes += p.stat().st_size
         swap_in(tmp, out)
         lap("write")
     prune_cache(cache / "pages", used)

@@ -6,10 +6,16 @@ change (never a commit hash, never the site's address). A correction and a withd
 are entries of their own; a withdrawal entry says that a result was withdrawn, never
 what it said. Times are Asia/Shanghai; newest first; two builds give the same bytes
 (the channel's build/updated time is the newest entry's, not the clock's).
+
+With a cache folder, a feed's three files are named by the digest of everything they are made
+of (its entries, titles, the site's address, this module's code): a feed whose entries did not
+change is hard-linked from the cache, not made again.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import multiprocessing
 import re
@@ -25,6 +31,7 @@ from feedgen.feed import FeedGenerator
 from shuangsuiji.registry.models.base import OUTCOMES
 from shuangsuiji.privacy.redact import PublicRegistry, require_public
 from shuangsuiji.analysis.warning import feed_entries
+from shuangsuiji.core.write import link_cached, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -205,33 +212,66 @@ def _json_feed(pub: PublicRegistry, feed: Feed, site: str, name: str) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # C encoder
 
 
-def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str) -> list[Path]:
+def _feed_bytes(pub: PublicRegistry, feed: Feed, site: str) -> dict[str, bytes]:
     name = f"{feed.title} · {pub.config.site.title}"
     fg = _feedgen(pub, feed, site, name)
-    written = []
+    out = {}
     for ext in FORMATS:
         if ext == "json":
-            data = _json_feed(pub, feed, site, name)
+            out[ext] = _json_feed(pub, feed, site, name)
         else:
             fg.link([{"href": site, "rel": "alternate"}, {"href": f"{site}feeds/{feed.key}.{ext}", "rel": "self"}],
                     replace=True)
-            data = fg.rss_str(pretty=True) if ext == "xml" else fg.atom_str(pretty=True)
-        path = base / f"{feed.key}.{ext}"
-        atomic_write_bytes(path, data)
-        written.append(path)
-    return written
+            out[ext] = fg.rss_str(pretty=True) if ext == "xml" else fg.atom_str(pretty=True)
+    return out
 
 
-_FORKED: tuple = ()  # (pub, feeds, base, site) for worker processes, inherited by fork
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-def _write_range(bounds: tuple[int, int]) -> list[Path]:
-    pub, fs, base, site = _FORKED
-    return [p for feed in fs[bounds[0]:bounds[1]] for p in _write_one(pub, feed, base, site)]
+def _feed_key(pub: PublicRegistry, feed: Feed, site: str) -> str:
+    """The digest of all a feed's bytes depend on."""
+    inputs = [_CODE, site, pub.config.site.title, pub.config.site.authority, _tag(pub, ""), feed.key, feed.title,
+              [dataclasses.astuple(e) for e in feed.entries]]
+    return hashlib.sha256(json.dumps(inputs, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
 
 
-def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2) -> list[Path]:
+def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str, cache: Path | None) -> tuple[list[Path], str]:
+    """The feed's files, and its cache key ("" without a cache)."""
+    paths = [base / f"{feed.key}.{ext}" for ext in FORMATS]
+    if cache is None:
+        for path, data in zip(paths, _feed_bytes(pub, feed, site).values()):
+            atomic_write_bytes(path, data)
+        return paths, ""
+    key = _feed_key(pub, feed, site)
+    made: dict[str, bytes] = {}
+
+    def make(ext: str) -> bytes:  # the three formats are made together, at most once
+        if not made:
+            made.update(_feed_bytes(pub, feed, site))
+        return made[ext]
+
+    for ext, path in zip(FORMATS, paths):
+        link_cached(cache / key[:2] / f"{key}.{ext}", path, lambda: make(ext))
+    return paths, key
+
+
+_FORKED: tuple = ()  # (pub, feeds, base, site, cache) for worker processes, inherited by fork
+
+
+def _write_range(bounds: tuple[int, int]) -> tuple[list[Path], list[str]]:
+    pub, fs, base, site, cache = _FORKED
+    paths, keys = [], []
+    for feed in fs[bounds[0]:bounds[1]]:
+        written, key = _write_one(pub, feed, base, site, cache)
+        paths += written
+        keys.append(key)
+    return paths, keys
+
+
+def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, cache: Path | None = None) -> list[Path]:
     """Write every feed under `out/feeds/` (+ `feeds/index.json` listing them); returns the paths written.
+    With a `cache` folder, unchanged feeds are linked from it (and what no feed uses is dropped).
 
     A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
     `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
@@ -242,15 +282,18 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2) ->
     fs = feeds(pub)
     step = max(1, -(-len(fs) // (jobs * 8)))
     ranges = [(i, i + step) for i in range(0, len(fs), step)]
-    _FORKED = (pub, fs, base, site)
+    _FORKED = (pub, fs, base, site, cache)
     try:
         if jobs > 1 and len(fs) > PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                written = [p for part in pool.map(_write_range, ranges) for p in part]
+                parts = list(pool.map(_write_range, ranges))
         else:
-            written = [p for r in ranges for p in _write_range(r)]
+            parts = [_write_range(r) for r in ranges]
     finally:
         _FORKED = ()
+    written = [p for paths, _ in parts for p in paths]
+    if cache is not None:
+        prune_cache(cache, {k for _, keys in parts for k in keys})
     catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries), "rss": f"feeds/{f.key}.xml",
                 "atom": f"feeds/{f.key}.atom", "json": f"feeds/{f.key}.json"} for f in fs]
     index = base / "index.json"

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -20,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import jinja2
 from markupsafe import Markup, escape
 
+from shuangsuiji.core.write import link_cached
 from shuangsuiji.site.render.shell import LANG, Shell
 
 CHUNK = 400  # pages per pool task
@@ -100,19 +99,10 @@ class Writer:
             self.rendered += 1
             return ""
         key = self.key(page)
-        cached = self.cache / key[:2] / f"{key}.html"
-        if cached.exists():
+        if link_cached(self.cache / key[:2] / f"{key}.html", dest, lambda: self.render(page)):
             self.reused += 1
         else:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(f".{key}.{os.getpid()}.tmp")
-            tmp.write_bytes(self.render(page))
-            os.replace(tmp, cached)
             self.rendered += 1
-        try:
-            os.link(cached, dest)
-        except OSError:  # another file system, or no hard links: copy
-            shutil.copyfile(cached, dest)
         return key
 
 
@@ -174,18 +164,3 @@ def render_sections(pub: Any, writer: Writer, makers: dict[str, Maker], sections
         _STATE.clear()
     used.discard("")
     return stats, used
-
-
-def prune_cache(cache: Path, used: set[str]) -> int:
-    """Drop cached pages no page of this build used (the cache stays the size of one site)."""
-    removed = 0
-    if not cache.is_dir():
-        return 0
-    for sub in sorted(cache.iterdir()):
-        if not sub.is_dir():
-            continue
-        for f in sorted(sub.iterdir()):
-            if f.suffix == ".html" and f.stem not in used:
-                f.unlink()
-                removed += 1
-    return removed
