@@ -13,6 +13,7 @@ import pytest
 
 from shuangsuiji.site.build import STAGES, build
 from shuangsuiji.core.errors import UserError
+from shuangsuiji.site.render import engine
 from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.core.workdays import add_working_days
 from site_build_fixture import EVIL, TASK, copy_registry, make_registry
@@ -115,10 +116,13 @@ def test_sitemap_files_hold_at_most_the_limit(tmp_path):
     assert (tmp_path / "sitemap-3.xml").read_text().count("<url>") == 1
 
 
-def test_two_builds_are_identical(site, registry, tmp_path):
-    out, _ = site
+def test_two_builds_are_identical(site, registry, tmp_path, monkeypatch):
+    """The second build renders in forked workers (the first, below the pool threshold, did not)."""
+    out, stats = site
+    assert stats.pages < engine.POOL_THRESHOLD
+    monkeypatch.setattr(engine, "POOL_THRESHOLD", 0)
     again = tmp_path / "site"
-    build(registry, again, jobs=1, cache=tmp_path / "cache", build_time=STAMP)
+    build(registry, again, jobs=2, cache=tmp_path / "cache", build_time=STAMP)
     assert _tree(again) == _tree(out)
 
 
