@@ -108,18 +108,6 @@ def test_search_page_in_chromium(built):
         assert errors == []
 
 
-@pytest.fixture(scope="module")
-def site_build(tmp_path_factory):
-    """The site `ssj build` makes of the tiny synthetic registry (SITE-A's pages, our index and feeds)."""
-    build = pytest.importorskip("shuangsuiji.site.build")
-    from shuangsuiji.synth.example import SCALES, generate
-
-    base = tmp_path_factory.mktemp("built")
-    generate(base / "registry", SCALES["tiny"], jobs=2)
-    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache")
-    return base / "site"
-
-
 def _company_to_find(site: Path) -> tuple[str, str, str, str]:
     """(id, name, a two-character part of the name found in no other company name, region) of a company page."""
     import re
@@ -139,8 +127,9 @@ def _company_to_find(site: Path) -> tuple[str, str, str, str]:
 
 
 @pytest.mark.browser
-def test_search_on_built_site(site_build):
-    site = site_build
+def test_search_on_built_site(example_site):
+    """The site `ssj build` makes of the tiny synthetic registry (our pages, index and feeds)."""
+    site = example_site.out
     tid, name, part, region = _company_to_find(site)
     with serve(site) as base, browser() as b:
         page = b.new_page()
