@@ -17,6 +17,7 @@ from shuangsuiji.core.errors import Problem, problem
 from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.models.draw import RECORD_CURRENT_KEYS
+from shuangsuiji.registry.revisions import RegistryRepo
 from shuangsuiji.core.yamlio import LoadError, parse_yaml
 
 APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
@@ -24,38 +25,9 @@ APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
 
 def base_commit(root: Path, rev: str | None) -> str | None:
     """The commit the draw files are compared with (`--base`, else HEAD), or None outside git."""
-    import git
-
-    try:
-        return git.Repo(root, search_parent_directories=True).commit(rev or "HEAD").hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
-        return None
-
-
-def _committed_draw_files(root: Path, rev: str | None) -> tuple[dict[str, bytes], str] | None:
-    """{registry-relative path: bytes} of every draw-folder file at the base revision."""
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-        commit = repo.commit(rev or "HEAD")
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
-        return None  # not in git, or no commit yet: nothing is committed
-    rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
-    try:
-        tree = commit.tree if rel == "." else commit.tree / rel
-    except KeyError:
-        return None
-    out = {}
-    for dept in tree.trees:
-        try:
-            draws = dept / "draws"
-        except KeyError:
-            continue
-        for blob in draws.traverse():
-            if blob.type == "blob":
-                out[f"{dept.name}/draws/{blob.path.split('/draws/', 1)[1]}"] = blob.data_stream.read()
-    return out, (rev or "HEAD")
+    found = RegistryRepo.find(root)
+    commit = found.commit(rev or "HEAD") if found else None
+    return commit.hexsha if commit else None
 
 
 def _items(data: bytes, rel: str, key: str) -> list[Any] | None:
@@ -88,10 +60,11 @@ def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
 
 
 def committed_draws_unchanged(reg: Registry, base: str | None) -> Iterator[Problem]:
-    found = _committed_draw_files(reg.root, base)
-    if found is None:
-        return
-    committed, rev = found
+    repo = RegistryRepo.find(reg.root)
+    committed = repo.draw_files_at(base or "HEAD") if repo else None
+    if committed is None:
+        return  # not in git, or no commit yet: nothing is committed
+    rev = base or "HEAD"
     for rel, old in sorted(committed.items()):
         path = reg.root / rel
         if not path.is_file():
