@@ -364,7 +364,7 @@ class PublicRegistry:
     draws: Mapping[str, Public]  # by task id
     credit_events: tuple[Public, ...]
     approvals: tuple[Public, ...]
-    stats: Any  # stats.Stats.public(): aggregates of published results, never by credit class
+    stats: stats.PublicStats  # aggregates of published results, never by credit class
     warnings: tuple  # warning.Test per region/industry tested (counts and test statistics only)
     _by_target: Mapping[str, tuple[Public, ...]] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
