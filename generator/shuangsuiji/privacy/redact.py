@@ -16,7 +16,7 @@ import re
 from dataclasses import InitVar, dataclass, field, fields, is_dataclass
 from datetime import date as Day
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from pydantic import BaseModel
 
