@@ -49,7 +49,6 @@ import os
 import re
 import zipfile
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
@@ -57,9 +56,10 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.registry import freetext
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
-                                  name_index, public_contacts, shape_hits)
+                                           name_index, public_contacts, shape_hits)
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
 
@@ -458,15 +458,8 @@ def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "
     return out
 
 
-_SCANNER: _Scanner | None = None
-_CLEAN: frozenset[bytes] = frozenset()  # keys of files a previous audit with the same needles found clean
+PARALLEL_BYTES = 64 << 20  # below this a site is scanned in one process (forking costs more)
 _KEY_BYTES = 20
-
-
-def _init(needles: Needles, clean: frozenset[bytes] = frozenset()) -> None:
-    global _SCANNER, _CLEAN
-    _SCANNER = _Scanner(needles)
-    _CLEAN = clean
 
 
 def file_key(rel: str, data: bytes) -> bytes:
@@ -474,23 +467,24 @@ def file_key(rel: str, data: bytes) -> bytes:
     return hashlib.blake2b(rel.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
 
 
-def _scan_files(root: str, rels: list[str]) -> tuple[list[Leak], list[bytes]]:
-    """The leaks in `rels`, and the keys of the files found clean (scanned now or before)."""
+def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
+    """The leaks in `rels`, and the keys of the files found clean (scanned now, or before: `clean`)."""
+    root, scanner, known = shared()["root"], shared()["scanner"], shared()["clean"]
     leaks: set[Leak] = set()
     clean: list[bytes] = []
     for rel in rels:
         with open(os.path.join(root, rel), "rb") as f:
             data = f.read()
         key = file_key(rel, data)
-        if key in _CLEAN:
+        if key in known:
             clean.append(key)
             continue
         found: set[Leak] = set()
         for name, part in _expand(rel, data):
             text = _decode(part)
-            found.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
+            found.update(Leak(name, kind) for _, _, kind in scanner.scan_text(text))
             found.update(Leak(name, kind) for kind in _structural(name, text))
-            found.update(Leak(name, kind) for kind in shape_leaks(text, _SCANNER.needles.contacts, name))
+            found.update(Leak(name, kind) for kind in shape_leaks(text, scanner.needles.contacts, name))
         if found:
             leaks |= found
         else:
@@ -558,23 +552,19 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     only the files not found clean before by an audit with the same needles and code. `sizes`:
     the `site_sizes` of site_dir when the caller has it already."""
     sizes = site_sizes(site_dir, skip) if sizes is None else sizes
-    rels = list(sizes)
     digest = needles_digest(needles) if cache else ""
-    clean = _read_clean(cache, digest)
     jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or sum(sizes.values()) < 64 << 20:
-        _init(needles, clean)
-        found, keys = _scan_files(str(site_dir), rels)
-        out, ok = set(found), set(keys)
-    else:
-        # Interleave by size so both workers get a similar share of bytes.
-        rels_by_size = sorted(rels, key=lambda r: -sizes[r])
-        chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
-        out, ok = set(), set()
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles, clean)) as pool:
-            for found, keys in pool.map(_scan_files, [str(site_dir)] * len(chunks), chunks):
-                out.update(found)
-                ok.update(keys)
+    if jobs < 2 or sum(sizes.values()) < PARALLEL_BYTES:
+        jobs, chunks = 1, [list(sizes)]
+    else:  # interleave by size so both workers get a similar share of bytes
+        by_size = sorted(sizes, key=lambda r: -sizes[r])
+        chunks = [by_size[i::jobs * 8] for i in range(jobs * 8)]
+    out: set[Leak] = set()
+    ok: set[bytes] = set()
+    for leaks, keys in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=_Scanner(needles),
+                                clean=_read_clean(cache, digest)):
+        out.update(leaks)
+        ok.update(keys)
     if cache:
         _write_clean(cache, digest, ok)
     return sorted(out)

@@ -17,9 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +29,7 @@ from feedgen.feed import FeedGenerator
 from shuangsuiji.registry.models.base import OUTCOMES
 from shuangsuiji.privacy.redact import PublicRegistry, require_public
 from shuangsuiji.analysis.warning import feed_entries
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import link_cached, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
@@ -256,11 +255,8 @@ def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str, cache: Pa
     return paths, key
 
 
-_FORKED: tuple = ()  # (pub, feeds, base, site, cache) for worker processes, inherited by fork
-
-
 def _write_range(bounds: tuple[int, int]) -> tuple[list[Path], list[str]]:
-    pub, fs, base, site, cache = _FORKED
+    pub, fs, base, site, cache = shared()["feeds"]
     paths, keys = [], []
     for feed in fs[bounds[0]:bounds[1]]:
         written, key = _write_one(pub, feed, base, site, cache)
@@ -275,22 +271,14 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
 
     A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
     `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
-    global _FORKED
     require_public(pub)
     site = site_url.rstrip("/") + "/"
     base = Path(out) / "feeds"
     fs = feeds(pub)
     step = max(1, -(-len(fs) // (jobs * 8)))
     ranges = [(i, i + step) for i in range(0, len(fs), step)]
-    _FORKED = (pub, fs, base, site, cache)
-    try:
-        if jobs > 1 and len(fs) > PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = list(pool.map(_write_range, ranges))
-        else:
-            parts = [_write_range(r) for r in ranges]
-    finally:
-        _FORKED = ()
+    workers = jobs if len(fs) > PARALLEL_MIN else 1
+    parts = list(fork_map(_write_range, ranges, workers, feeds=(pub, fs, base, site, cache)))
     written = [p for paths, _ in parts for p in paths]
     if cache is not None:
         prune_cache(cache, {k for _, keys in parts for k in keys})
