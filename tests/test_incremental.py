@@ -1,0 +1,120 @@
+"""A rebuild that reuses the previous build's caches (pages, feeds, search shards, leak audit,
+history) publishes the same bytes as a cold build of the same registry: after a results edit,
+an item-list change, a withdrawal and a change of a private value, each committed to git.
+
+Real builds of a copy of the shared small registry (with a real draw), in one git repository;
+the build time is fixed, so the two sites must be equal file for file, byte for byte. The one
+exception is inside the search shards: Pagefind itself is not byte-reproducible (two runs over
+the same pages name some filter files differently), so a shard is compared by what it was built
+from, the digest of its pages that `pagefind/shards.json` records, compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shuangsuiji.site.build import build
+from site_build_fixture import STAMP, copy_registry
+
+pytestmark = pytest.mark.slow
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every file's hash; a search shard's files as one entry, its folder (see the module docstring)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if rel.count("/") >= 2 and rel.startswith("pagefind/"):
+            out.setdefault("/".join(rel.split("/")[:2]) + "/", "a shard")
+        elif p.is_file():
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _commit(repo: Path, message: str, n: int) -> None:
+    when = f"2026-06-{10 + n:02d}T10:00:00+08:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "测试",
+           "GIT_AUTHOR_EMAIL": "ssj@example.gov.cn", "GIT_COMMITTER_NAME": "测试",
+           "GIT_COMMITTER_EMAIL": "ssj@example.gov.cn"}
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", message], cwd=repo, check=True, env=env)
+
+
+def _edit_results(reg: Path, edit) -> None:
+    """Apply `edit` to the results of jtj's task (a JSON document after its schema comment)."""
+    f = reg / "jtj" / "results" / "JTJ-2026-001.yaml"
+    head, body = f.read_text(encoding="utf-8").split("\n", 1)
+    doc = json.loads(body)
+    edit(doc["results"])
+    f.write_text(head + "\n" + json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _results_edit(reg: Path) -> None:
+    def edit(results):
+        r = next(r for r in results if r["status"] == "已公示" and r["remarks"] is None)
+        r["remarks"] = "现场检查时台账已补齐"
+    _edit_results(reg, edit)
+
+
+def _item_list_change(reg: Path) -> None:
+    f = reg / "scjgj" / "items.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "name: 产品质量监督抽查\n" in text
+    f.write_text(text.replace("name: 产品质量监督抽查\n", "name: 产品质量监督抽查（含网络销售）\n"), encoding="utf-8")
+
+
+def _withdrawal(reg: Path) -> None:
+    def edit(results):
+        r = next(r for r in reversed(results) if r["status"] == "已公示")
+        r["status"] = "撤回"
+        r["revisions"].append({"date": "2026-06-20", "action": "撤回", "by": "临沂市交通运输局",
+                               "reason": "检查对象有误，撤回本条结果"})
+    _edit_results(reg, edit)
+
+
+def _private_value(reg: Path) -> None:
+    """An inspector's phone: never published, but a new value the leak audit must look for everywhere."""
+    f = reg / "scjgj" / "inspectors.yaml"
+    text = f.read_text(encoding="utf-8")
+    old = text.split("phone: '", 1)[1].split("'", 1)[0]
+    f.write_text(text.replace(f"phone: '{old}'", f"phone: '{old[:-1]}{(int(old[-1]) + 1) % 10}'", 1),
+                 encoding="utf-8")
+
+
+CHANGES = [_results_edit, _item_list_change, _withdrawal, _private_value]
+
+
+@pytest.fixture(scope="module")
+def warm(example_site, tmp_path_factory):
+    """A git repository holding a copy of the registry, its site built once with a cache kept for rebuilds."""
+    root = tmp_path_factory.mktemp("incr")
+    reg = copy_registry(example_site.registry, root / "repo" / "registries")
+    subprocess.run(["git", "init", "-q"], cwd=root / "repo", check=True)
+    _commit(root / "repo", "登记册", 0)
+    out, cache = root / "site", root / "cache"
+    build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    return reg, out, cache
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
+def test_incremental_build_equals_cold_build(warm, tmp_path, change):
+    reg, out, cache = warm
+    before = _tree(out)
+    change(reg)
+    _commit(reg.parent, change.__name__, CHANGES.index(change) + 1)
+    stats = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    cold = tmp_path / "cold"
+    build(reg, cold, jobs=2, cache=tmp_path / "cold-cache", build_time=STAMP)
+    incremental, fresh = _tree(out), _tree(cold)
+    assert sorted(incremental.keys() ^ fresh.keys()) == []
+    assert [k for k in incremental if incremental[k] != fresh[k]] == []
+    assert stats.reused > 0  # the rebuild did reuse the previous build's pages
+    changed = [k for k in incremental if before.get(k) != incremental[k]]
+    # a public change shows (if only in the history of the record it touched); a private one nowhere
+    assert bool(changed) == (change is not _private_value), changed
