@@ -96,6 +96,8 @@ def test_feed_set_and_catalog(pub, written):
             "result/no-problem.xml", "index.json"} <= names
     some = next(iter(pub.results_of_task("scjgj-2023-1")))
     assert f"target/{some.target}.xml" in names
+    # a company's feed is RSS only (what its page links); the others in three formats
+    assert not [n for n in names if n.startswith("target/") and not n.endswith(".xml")]
     catalog = json.loads((out / "feeds" / "index.json").read_text(encoding="utf-8"))
     assert {c["key"] for c in catalog} == {n.rsplit(".", 1)[0] for n in names if n != "index.json"}
     # a region feed holds only results about targets of that region

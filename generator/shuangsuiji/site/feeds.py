@@ -1,13 +1,14 @@
 """Stage — feeds: RSS 2.0 and Atom (feedgen) and JSON Feed 1.1 from the public registry.
 
 Feeds: everything, per department, per region (of the inspected target), per result
-category and per company. Entry ids are `tag:` URIs made of record ids, so they never
+category and per company. A company's feed is RSS only (the one its page links): a city has
+≈50,000 of them, and three formats of each were two thirds of the site's files. Entry ids are `tag:` URIs made of record ids, so they never
 change (never a commit hash, never the site's address). A correction and a withdrawal
 are entries of their own; a withdrawal entry says that a result was withdrawn, never
 what it said. Times are Asia/Shanghai; newest first; two builds give the same bytes
 (the channel's build/updated time is the newest entry's, not the clock's).
 
-With a cache folder, a feed's three files are named by the digest of everything they are made
+With a cache folder, a feed's files are named by the digest of everything they are made
 of (its entries, titles, the site's address, this module's code): a feed whose entries did not
 change is hard-linked from the cache, not made again.
 """
@@ -39,6 +40,7 @@ TAG_DATE = "2017"  # the year the 2017 plan started publishing: part of every en
 OUTCOME_SLUGS = dict(zip(OUTCOMES, ("no-problem", "corrected-on-order", "pending-follow-up", "no-such-business",
                                     "closed", "refused", "deregistered", "revoked", "cancelled", "moved-out")))
 FORMATS = ("xml", "atom", "json")  # RSS 2.0, Atom 1.0, JSON Feed 1.1
+FORMAT_KEYS = {"xml": "rss", "atom": "atom", "json": "json"}  # as feeds/index.json names them
 PARALLEL_MIN = 2000  # feeds below which forking workers costs more than it saves
 MAX_ENTRIES = 200  # newest entries per feed: a reader needs what is new; open data holds everything
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -211,11 +213,16 @@ def _json_feed(pub: PublicRegistry, feed: Feed, site: str, name: str) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # C encoder
 
 
+def formats(feed: Feed) -> tuple[str, ...]:
+    """A company's feed in RSS only; every other feed in all three formats."""
+    return FORMATS[:1] if feed.key.startswith("target/") else FORMATS
+
+
 def _feed_bytes(pub: PublicRegistry, feed: Feed, site: str) -> dict[str, bytes]:
     name = f"{feed.title} · {pub.config.site.title}"
     fg = _feedgen(pub, feed, site, name)
     out = {}
-    for ext in FORMATS:
+    for ext in formats(feed):
         if ext == "json":
             out[ext] = _json_feed(pub, feed, site, name)
         else:
@@ -237,7 +244,7 @@ def _feed_key(pub: PublicRegistry, feed: Feed, site: str) -> str:
 
 def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str, cache: Path | None) -> tuple[list[Path], str]:
     """The feed's files, and its cache key ("" without a cache)."""
-    paths = [base / f"{feed.key}.{ext}" for ext in FORMATS]
+    paths = [base / f"{feed.key}.{ext}" for ext in formats(feed)]
     if cache is None:
         for path, data in zip(paths, _feed_bytes(pub, feed, site).values()):
             atomic_write_bytes(path, data)
@@ -245,12 +252,12 @@ def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str, cache: Pa
     key = _feed_key(pub, feed, site)
     made: dict[str, bytes] = {}
 
-    def make(ext: str) -> bytes:  # the three formats are made together, at most once
+    def make(ext: str) -> bytes:  # the formats are made together, at most once
         if not made:
             made.update(_feed_bytes(pub, feed, site))
         return made[ext]
 
-    for ext, path in zip(FORMATS, paths):
+    for ext, path in zip(formats(feed), paths):
         link_cached(cache / key[:2] / f"{key}.{ext}", path, lambda: make(ext))
     return paths, key
 
@@ -282,8 +289,8 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     written = [p for paths, _ in parts for p in paths]
     if cache is not None:
         prune_cache(cache, {k for _, keys in parts for k in keys})
-    catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries), "rss": f"feeds/{f.key}.xml",
-                "atom": f"feeds/{f.key}.atom", "json": f"feeds/{f.key}.json"} for f in fs]
+    catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries),
+                **{FORMAT_KEYS[ext]: f"feeds/{f.key}.{ext}" for ext in formats(f)}} for f in fs]
     index = base / "index.json"
     atomic_write_bytes(index, (json.dumps(catalog, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     written.append(index)
