@@ -127,7 +127,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         stats.narrative = len(narrative)
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
-        data_files = _files(tmp, write_open_data(pub, tmp))
+        data_files = _files(tmp, write_open_data(pub, tmp, cache / "opendata"))
         lap("opendata")
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
         lap("feeds")

@@ -9,6 +9,7 @@ modification times and its zip entry times are the newest date in its rows).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -21,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
+from shuangsuiji.core.write import link_cached, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 EPOCH = date(2017, 1, 1)  # the date of a file with no dated row
@@ -185,18 +187,41 @@ def xlsx_bytes(title: str, header: list[str], rows: list[list[Any]], stamp: date
     return out.getvalue()
 
 
-def _write_table(base: Path, stem: str, table: Table, rows: list[dict], label: str) -> list[tuple[Path, str]]:
-    stamp = _newest(rows)
+def _table_bytes(table: Table, rows: list[dict], cells: list[list[Any]], label: str) -> dict[str, bytes]:
     header = [c.title for c in table.columns]
-    cells = [[_cell(c.get(r)) for c in table.columns] for r in rows]
-    return [
-        (_atomic(base / f"{stem}.csv", _csv_bytes(table, rows)), "csv"),
-        (_atomic(base / f"{stem}.json", _json_bytes([{c.name: _cell(c.get(r)) for c in table.columns}
-                                                     for r in rows])), "json"),
-        (_atomic(base / f"{stem}.xlsx", xlsx_bytes(label, header, cells, stamp)), "xlsx"),
-    ]
+    return {"csv": _csv_bytes(table, rows),
+            "json": _json_bytes([dict(zip((c.name for c in table.columns), row)) for row in cells]),
+            "xlsx": xlsx_bytes(label, header, cells, _newest(rows))}
 
 
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _write_table(base: Path, stem: str, table: Table, rows: list[dict], label: str,
+                 cache: Path | None, used: set[str]) -> list[tuple[Path, str]]:
+    """A table in CSV, JSON and XLSX. With a `cache` folder its files are linked from there by the
+    digest of its rows (one department and year): an unchanged table is not made again."""
+    paths = [(base / f"{stem}.{fmt}", fmt) for fmt in _FORMATS]
+    cells = [[_cell(c.get(r)) for c in table.columns] for r in rows]  # what all three formats show
+    if cache is None:
+        made = _table_bytes(table, rows, cells, label)
+        return [(_atomic(path, made[fmt]), fmt) for path, fmt in paths]
+    key = hashlib.sha256(json.dumps([_CODE, stem, label, [(c.name, c.title) for c in table.columns], cells,
+                                     _newest(rows)], ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+    used.add(key)
+    made: dict[str, bytes] = {}
+
+    def make(fmt: str) -> bytes:  # the three formats are made together, at most once
+        if not made:
+            made.update(_table_bytes(table, rows, cells, label))
+        return made[fmt]
+
+    for path, fmt in paths:
+        link_cached(cache / key[:2] / f"{key}.{fmt}", path, lambda: make(fmt))
+    return paths
+
+
+_FORMATS = ("csv", "json", "xlsx")
 _MEDIA = {"csv": "text/csv", "json": "application/json",
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -205,19 +230,21 @@ def _schema(table: Table) -> dict:
     return {"fields": [{"name": c.name, "title": c.title, "type": c.type} for c in table.columns]}
 
 
-def write_open_data(pub: PublicRegistry, out: Path) -> list[Path]:
-    """Write `data/…` (tables + datapackage.json) and `api/…` under `out`; returns the paths written."""
+def write_open_data(pub: PublicRegistry, out: Path, cache: Path | None = None) -> list[Path]:
+    """Write `data/…` (tables + datapackage.json) and `api/…` under `out`; returns the paths written.
+    With a `cache` folder, unchanged tables are linked from it (and what no table uses is dropped)."""
     require_public(pub)
     out = Path(out)
     data = out / "data"
     written: list[Path] = []
     resources: list[dict] = []
+    used: set[str] = set()
 
     def add(table: Table, dept: str, year: int | None, rows: list[dict]) -> None:
         label = f"{pub.dept_name(dept)}{f'{year}年度' if year else ''}{table.title}"
         stem_dir = data / dept / (str(year) if year else "")
         key = f"{dept}-{year}-{table.name}" if year else f"{dept}-{table.name}"
-        for path, fmt in _write_table(stem_dir, table.name, table, rows, label):
+        for path, fmt in _write_table(stem_dir, table.name, table, rows, label, cache, used):
             written.append(path)
             resources.append({"name": f"{key}-{fmt}".lower(), "title": label,
                               "path": path.relative_to(data).as_posix(), "format": fmt, "mediatype": _MEDIA[fmt],
@@ -237,6 +264,8 @@ def write_open_data(pub: PublicRegistry, out: Path) -> list[Path]:
                "resources": resources}
     written.append(_atomic(data / "datapackage.json", _json_bytes(package)))
     written.extend(_write_api(pub, out / "api", resources))
+    if cache is not None:
+        prune_cache(cache, used)
     return written
 
 
