@@ -48,8 +48,13 @@ def swap_in(staging: Path, out: Path) -> None:
 
 def link_cached(cached: Path, dest: Path, make: Callable[[], bytes]) -> bool:
     """Put the output named `cached` (a digest of its inputs) at `dest` as a hard link, making and
-    caching it first when absent; True when it was reused. An unchanged output then costs a link,
-    not its making nor a copy (a copy only where the file system has no hard links)."""
+    caching it first when absent; True when it was reused. An unchanged output then costs one
+    system call, not its making nor a copy (a copy only where the file system has no hard links)."""
+    try:
+        os.link(cached, dest)  # a rebuild's common case: cached, and its folder exists
+        return True
+    except OSError:
+        pass
     reused = cached.exists()
     if not reused:
         cached.parent.mkdir(parents=True, exist_ok=True)

@@ -93,8 +93,8 @@ class Writer:
 
     def write(self, page: Page) -> str:
         dest = self.out / page.file
-        dest.parent.mkdir(parents=True, exist_ok=True)
         if self.cache is None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(self.render(page))
             self.rendered += 1
             return ""
