@@ -22,7 +22,7 @@ from shuangsuiji.history import collect
 from shuangsuiji.index import build_index
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import load_registry, resolve_lines
-from shuangsuiji.opendata import write_open_data
+from shuangsuiji.opendata import catalog, write_open_data
 from shuangsuiji.redact import redact, require_public
 from shuangsuiji.render.engine import Writer, make_env, prune_cache, render_sections, templates_digest
 from shuangsuiji.render.pages import MAKERS, Site
@@ -34,6 +34,7 @@ from shuangsuiji.yamlio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[2]  # holds mkdocs.yml, content/ and site_config/
 SHANGHAI = timezone(timedelta(hours=8))
+STAMP_FORMAT = "%Y-%m-%d %H:%M"
 
 
 @dataclass
@@ -54,14 +55,14 @@ class BuildStats:
 
 
 def build_time_stamp() -> str:
-    """The explicit build time (Asia/Shanghai); SOURCE_DATE_EPOCH fixes it for reproducible builds."""
+    """The explicit build time (Asia/Shanghai, to the minute); SOURCE_DATE_EPOCH fixes it for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and not epoch.isdigit():
         fail("build.epoch", f"环境变量 SOURCE_DATE_EPOCH 应为整数秒，得到 {epoch!r}",
              f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}", "设为 Unix 时间戳或删除该变量",
              "set it to a Unix timestamp or unset it")
     now = datetime.fromtimestamp(int(epoch), SHANGHAI) if epoch else datetime.now(SHANGHAI)
-    return now.strftime("%Y-%m-%d %H:%M")
+    return now.strftime(STAMP_FORMAT)
 
 
 def _project_for(registry: Path) -> Path:
@@ -121,7 +122,9 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
         stats.narrative = len(narrative)
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
-        data_files = _files(tmp, write_open_data(pub, tmp))
+        built = datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=SHANGHAI)
+        write_open_data(pub, tmp, built)
+        data_page = catalog(tmp)
         lap("opendata")
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url))
         lap("feeds")
@@ -136,7 +139,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
             atomic_write_bytes(tmp / rel, data)
 
         templates = project / "site_config" / "templates"
-        site = Site(pub, stamp, history, data_files, feed_files, {p.url: p for p in fragments})
+        site = Site(pub, stamp, history, data_page, feed_files, {p.url: p for p in fragments})
         salt = f"{__version__}:{templates_digest(templates, shell)}:{site_url}"
         writer = Writer(make_env(templates), shell, tmp, site_url, salt, cache / "pages")
         sitemap = SitemapWriter(tmp, site_url)

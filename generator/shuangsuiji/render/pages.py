@@ -36,7 +36,7 @@ class Site:
     pub: Any
     build_time: str  # explicit build-time stamp (home page only)
     history: Any = None  # history.History when the registry is a git repository
-    data_files: list[dict] = field(default_factory=list)  # from opendata.write_open_data
+    data: dict = field(default_factory=dict)  # opendata.catalog: the data page's tables, zips and schemas
     feed_files: list[dict] = field(default_factory=list)  # from feeds.write_feeds
     fragments: dict[str, Any] = field(default_factory=dict)  # url → statspages.SitePage (统计分析, 预警, 失信名单)
 
@@ -424,7 +424,9 @@ def inspectors(site: Site, _key: str) -> Page:
 
 
 def data_page(site: Site, _key: str) -> Page:
-    return Page("data/", "data.html", {"files": site.data_files}, "数据下载")
+    return Page("data/", "data.html", {"data": site.data, "dept_names": {d["id"]: site.dept_name(d["id"])
+                                                                         for d in site.data.get("departments", ())}},
+                "数据下载")
 
 
 def feeds_page(site: Site, _key: str) -> Page:
