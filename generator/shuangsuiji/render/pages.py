@@ -430,7 +430,11 @@ def data_page(site: Site, _key: str) -> Page:
 
 
 def feeds_page(site: Site, _key: str) -> Page:
-    return Page("feeds/", "feeds.html", {"files": site.feed_files}, "订阅")
+    depts = sorted({f["path"].split("/")[2].rsplit(".", 1)[0] for f in site.feed_files
+                    if f["path"].startswith("feeds/changes/")})
+    changes = [{"name": "全部部门", "key": "changes"}] + [{"name": site.dept_name(d), "key": f"changes/{d}"}
+                                                        for d in depts]
+    return Page("feeds/", "feeds.html", {"files": site.feed_files, "changes": changes}, "订阅")
 
 
 def changelog(site: Site, _key: str) -> Page:
