@@ -95,6 +95,7 @@ ITEMS = Table("items", "随机抽查事项清单", (
     _c("level", "检查层级"), _c("initiator", "发起部门"), _c("partners", "配合部门"),
     _c("published", "清单公布日期", "date")), ("item_id",), (("department_id", "departments", "department_id"),))
 TABLES = (DEPARTMENTS, TASKS, RESULTS, DRAWN, ITEMS)
+TABLE_ORDER = tuple(t.name for t in TABLES)
 
 
 def _cell(v: Any) -> Any:
@@ -514,25 +515,24 @@ def human_size(n: int) -> str:
 
 
 def catalog(out: Path) -> dict:
-    """The data page's context from the written `datapackage.json`: tables by department and
-    year (each with its formats, sizes and row count), the per-year zips and the API files."""
+    """The data page's context from the written `datapackage.json`: each year's tables by
+    department (formats, sizes, row counts), the item lists, the per-year zips, the API schemas."""
     data = Path(out) / "data"
     package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
     tables: dict[tuple, dict] = {}
     for r in package["resources"]:
         s = r["ssj"]
-        t = tables.setdefault((s["department"] or "", s["year"] or 0, s["table"]), {
-            "title": r["title"], "table": s["table"], "rows": s["rows"], "files": []})
-        t["files"].append({"format": r["format"].upper(), "path": f"data/{r['path']}", "size": human_size(r["ssj"]["size"])})
-    depts: dict[str, dict] = {}
-    for (dept, year, _), t in sorted(tables.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2])):
-        d = depts.setdefault(dept, {"id": dept, "years": {}})
-        d["years"].setdefault(year, []).append(t)
-    bulk = [{"year": int(p.stem.removeprefix(BULK_PREFIX)), "path": f"data/{p.name}",
-             "size": human_size(p.stat().st_size)} for p in data.glob(f"{BULK_PREFIX}*.zip")]
+        t = tables.setdefault((-(s["year"] or 0), s["department"] or "", TABLE_ORDER.index(s["table"])), {
+            "title": r["title"], "table": s["table"], "department": s["department"], "rows": s["rows"], "files": []})
+        t["files"].append({"format": r["format"].upper(), "path": f"data/{r['path']}", "size": human_size(s["size"])})
+    years: dict[int, list[dict]] = {}
+    for (year, _, _), t in sorted(tables.items()):
+        years.setdefault(-year, []).append(t)
+    bulk = {int(p.stem.removeprefix(BULK_PREFIX)): {"path": f"data/{p.name}", "size": human_size(p.stat().st_size)}
+            for p in data.glob(f"{BULK_PREFIX}*.zip")}
     return {"package": {"path": "data/datapackage.json", "size": human_size((data / "datapackage.json").stat().st_size),
                         "created": package["created"], "publisher": package["contributors"][0]["title"],
                         "license": package["licenses"][0]},
-            "departments": [{"id": k, "years": sorted(v["years"].items(), reverse=True)} for k, v in depts.items()],
-            "bulk": sorted(bulk, key=lambda b: -b["year"]),
+            "years": [{"year": y, "bulk": bulk.get(y), "tables": ts} for y, ts in years.items() if y],
+            "undated": years.get(0, []),
             "schemas": [{"kind": k, "path": f"api/schema/{k}.schema.json"} for k in API_KINDS]}

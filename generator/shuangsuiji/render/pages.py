@@ -424,9 +424,7 @@ def inspectors(site: Site, _key: str) -> Page:
 
 
 def data_page(site: Site, _key: str) -> Page:
-    return Page("data/", "data.html", {"data": site.data, "dept_names": {d["id"]: site.dept_name(d["id"])
-                                                                         for d in site.data.get("departments", ())}},
-                "数据下载")
+    return Page("data/", "data.html", {"data": site.data}, "数据下载")
 
 
 def feeds_page(site: Site, _key: str) -> Page:
