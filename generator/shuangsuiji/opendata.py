@@ -295,7 +295,8 @@ def _write_table(base: Path, table: Table, rows: list[dict], label: str, cite: C
     header = [c.title for c in table.columns]
     names = [c.name for c in table.columns]
     cells = [[_xlsx_cell(c.get(r)) for c in table.columns] for r in rows]
-    doc = {"meta": {"title": label, **cite.to_json(), "datapackage": "datapackage.json"},
+    package = f"{cite.site.rstrip('/')}/data/datapackage.json"
+    doc = {"meta": {"title": label, **cite.to_json(), "datapackage": package},
            "data": [{c.name: _cell(c.get(r)) for c in table.columns} for r in rows]}
     return [
         (_atomic(base / f"{table.name}.csv", _csv_bytes(table, rows)), "csv"),
@@ -312,12 +313,8 @@ def _schema(table: Table, names: dict[str, str]) -> dict:
                                 for f, t, tf in table.refs]} if table.refs else {})}
 
 
-@dataclass(frozen=True)
-class Bundle:
-    """The resources of one year (or the year-less ones) for the per-year zip."""
-
-    year: int | None
-    resources: tuple[dict, ...]
+def _resource_name(dept: str | None, year: int | None, table: str, fmt: str) -> str:
+    return "-".join(str(x) for x in (dept, year, table, fmt) if x).lower()
 
 
 def write_open_data(pub: PublicRegistry, out: Path, built: datetime) -> list[Path]:
@@ -334,13 +331,13 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime) -> list[Pat
         who = pub.dept_name(dept) if dept else ""
         label = f"{who}{f'{year}年度' if year else ''}{table.title}"
         base = data / (dept or "") / (str(year) if year else "")
-        key = "-".join(str(x) for x in (dept, year, table.name) if x)
         for path, fmt in _write_table(base, table, rows, label, cite):
             written.append(path)
-            refs = {t: ("-".join(str(x) for x in ((None, None) if t == "departments" else (dept, year)) + (t, fmt)
-                                 if x)).lower() for _, t, _ in table.refs}
+            # a reference is to the same format's table of the same department and year (departments: the one)
+            refs = {t: _resource_name(*((None, None) if t == DEPARTMENTS.name else (dept, year)), t, fmt)
+                    for _, t, _ in table.refs}
             resources.append({
-                "name": f"{key}-{fmt}".lower(), "title": label, "description": table.description,
+                "name": _resource_name(dept, year, table.name, fmt), "title": label, "description": table.description,
                 "path": path.relative_to(data).as_posix(), "format": fmt, "mediatype": _MEDIA[fmt],
                 **({"encoding": "utf-8"} if fmt != "xlsx" else {}),
                 **({"dialect": _DIALECT[fmt]} if _DIALECT[fmt] else {}),
