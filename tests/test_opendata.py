@@ -58,7 +58,7 @@ def test_tables_read_back(registry, built):
     assert [v[9].date().isoformat() for v in values[2:]] == [r["inspected_on"] for r in rows]  # real dates
     newest = max(r["published_on"] for r in rows if r["published_on"])
     assert wb.properties.created.date().isoformat() == newest
-    assert wb.properties.modified == BUILT.replace(tzinfo=None)
+    assert wb.properties.modified == BUILT.astimezone(timezone.utc).replace(tzinfo=None)
     drawn = list(csv.DictReader(io.StringIO((base / "drawn.csv").read_text(encoding="utf-8-sig"))))
     assert [int(r["no"]) for r in drawn] == list(range(1, len(drawn) + 1)) and len(drawn) == 24
     assert drawn[0]["announcement"] == "临沂市工商行政管理局2023年度第001号抽查任务公告"

@@ -17,7 +17,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -257,7 +257,7 @@ def xlsx_bytes(title: str, header: list[str], rows: list[list[Any]], stamp: date
     if cite is not None:
         wb.properties.title = title
         wb.properties.creator = cite.publisher
-        wb.properties.modified = cite.built.replace(tzinfo=None)
+        wb.properties.modified = cite.built.astimezone(timezone.utc).replace(tzinfo=None)  # written as UTC (Z)
         wb.properties.description = (f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
                                      f"生成时间：{cite.built.isoformat()}；来源：{cite.site}")
         for k, v in cite.to_json().items():
