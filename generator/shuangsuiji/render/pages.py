@@ -370,7 +370,7 @@ def result(site: Site, tid: str) -> Page:
     for r in pub.results[tid]:
         rows.append({**r.to_json(), "ref": site.target_ref(r.target),
                      "late": bool(r.published_on and r.published_on > due)})
-    withdrawn = site.withdrawn_by_task.get(tid, [])
+    withdrawn = [{**w, "ref": site.target_ref(w["target"])} for w in site.withdrawn_by_task.get(tid, [])]
     plan = pub.plans.get(t.plan) if t.plan else None
     return Page(f"results/{tid}/", "result.html", {
         "task": t.to_json(), "no": no, "authority": site.authority(t.department),
