@@ -18,9 +18,9 @@ import jsonschema
 import openpyxl
 import pytest
 
-from shuangsuiji.build import build
-from shuangsuiji.load import load_registry
-from shuangsuiji.opendata import BULK_PREFIX, LICENSE, ZIP_TIME
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.site.build import build
+from shuangsuiji.site.opendata import BULK_PREFIX, LICENSE, ZIP_TIME
 
 pytestmark = pytest.mark.slow  # one build of the example and four frictionless runs: about a minute
 EXAMPLE = Path(__file__).resolve().parents[1] / "registries"
