@@ -30,7 +30,7 @@ STAMP, BUILT = "2026-06-30 12:00", "2026-06-30T12:00:00+08:00"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("example") / "site"
-    build(EXAMPLE, out, jobs=2, log=lambda s: None, build_time=STAMP)
+    build(EXAMPLE, out, jobs=2, build_time=STAMP)
     return out
 
 
