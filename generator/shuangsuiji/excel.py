@@ -17,7 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -29,11 +29,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shuangsuiji.errors import Problem, fail, problem
 from shuangsuiji.load import LIST_SEP
-from shuangsuiji.models.base import YearMonth, field_meta
+from shuangsuiji.models.base import (TARGET_ID_PATTERN, USCC, FORMAT_WORDS, IdNumber, IndustryCode, Ratio, RegionCode, RegNo, Slug,
+                                     YearMonth, field_meta)
 from shuangsuiji.models.inspector import Inspector, InspectorsFile
 from shuangsuiji.models.item import ChecklistRow, Item, ItemList, LegalBasis
 from shuangsuiji.models.liaison import Liaison, LiaisonFile
 from shuangsuiji.models.target import Target
+from shuangsuiji.normalize import (DATE_WORDS, LIST_SEPARATORS, RATIO_WORDS, BadValue, read_code, read_date,
+                                   read_ratio, read_year_month, split_list)
 from shuangsuiji.schema_errors import problems_from
 
 FORMAT_VERSION = "1"
@@ -43,8 +46,12 @@ INFO_SHEET = "基本信息"
 HELP_SHEET = "填表说明"
 FIRST_ROW = 3  # row 1: Chinese headers, row 2 (hidden): field names
 MAX_ROW = 1048576
-SEPARATORS = re.compile(r"[；;\n\r]+")
 _YEAR_MONTH = TypeAdapter(YearMonth).json_schema()["pattern"]
+_RATIO = TypeAdapter(Ratio).json_schema()["pattern"]
+# Several legal bases in one cell: "、" also separates the articles of one law, so it splits only before "《".
+_BASIS_SEPARATORS = re.compile(r"[；;\n\r]+|[、，,](?=\s*《)")
+_UPPER_CODES = (USCC, RegNo, IdNumber)  # codes whose letters are upper case
+_CODES = (Slug, RegionCode, IndustryCode)
 _BASIS_RE = re.compile(r"《(?P<law>[^《》]+)》(?P<articles>[^《》]*)")
 _EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 
@@ -55,7 +62,7 @@ _EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 class Column:
     name: str  # model field name (hidden row 2)
     header: str  # Chinese header (row 1)
-    shape: str  # text | int | date | year-month | bool | basis
+    shape: str  # text | int | date | year-month | bool | basis | ratio | code | upper-code
     many: bool
     choices: tuple[str, ...]
     required: bool
@@ -131,11 +138,29 @@ def _column(model: type[BaseModel], name: str, prop: dict, required: bool, heade
         shape = "date"
     elif inner.get("pattern") == _YEAR_MONTH:
         shape = "year-month"
+    elif inner.get("pattern") == _RATIO:
+        shape = "ratio"
     else:
-        shape = "text"
+        shape = _code_shape(model, name, inner)
     pattern = inner.get("pattern") if shape == "text" else None
     return Column(name, header or prop["title"], shape, many, tuple(inner.get("enum", ())), required, pattern,
                   prop.get("description", ""), visibility_label(model, name))
+
+
+def _code_shape(model: type[BaseModel], name: str, prop: dict) -> str:
+    """code / upper-code for identifier fields (typed with full-width characters, read as ASCII), else text."""
+    f = model.model_fields[name]
+    marks = [*f.metadata, *_annotated_metadata(f.annotation)]
+    if any(get_args(t)[-1] in marks for t in _UPPER_CODES) or prop.get("pattern") == TARGET_ID_PATTERN:
+        return "upper-code"
+    return "code" if any(get_args(t)[-1] in marks for t in _CODES) or prop.get("pattern") else "text"
+
+
+def _annotated_metadata(annotation: Any) -> list[Any]:
+    """Metadata of the Annotated types inside an annotation (through Optional and list)."""
+    if get_origin(annotation) is Annotated:
+        return list(get_args(annotation)[1:])
+    return [m for arg in get_args(annotation) for m in _annotated_metadata(arg)]
 
 
 def columns_of(model: type[BaseModel], first: tuple[str, ...] = (), headers: dict[str, str] | None = None,
@@ -192,17 +217,22 @@ _SHAPE_FORMAT = {"date": "yyyy-mm-dd", "int": "0"}
 
 
 def format_text(c: Column) -> str:
-    """What a person must type in the column, in Chinese."""
+    """What a person may type in the column, in Chinese words with an example (never a regular expression)."""
     if c.choices:
         text = "从下拉列表选择：" + "、".join(c.choices)
     else:
-        text = {"text": "文本", "int": "整数", "date": "日期（单元格为日期格式，或写 2026-04-25）",
-                "year-month": "年月，写 1980-05", "bool": "是 / 否",
+        text = {"text": "文本", "int": "整数", "code": "编号或代码（全角字母、数字会自动转为半角）",
+                "upper-code": "代码（全角字符自动转为半角，字母转为大写）",
+                "date": "日期：日期格式的单元格，或写 2026-04-05、2026/4/5、2026.4.5、2026年4月5日",
+                "year-month": "年月，如 1980-05、1980/5 或 1980年5月（日期格式的单元格只取年月）", "bool": "是 / 否",
+                "ratio": "比例：5%、0.05 或 1/20；不带 % 的数大于 1 时按百分数读（5 即 5%），1 即全部",
                 "basis": "《法律法规规章名称》条款，如《中华人民共和国食品安全法》第八十七条"}[c.shape]
-        if c.pattern:
-            text += f"，须符合格式 {c.pattern}"
+        if c.pattern in FORMAT_WORDS:
+            text += f"：{FORMAT_WORDS[c.pattern][0]}"
+    if c.name == "id" and c.shape == "upper-code":
+        text += "；留空时取统一社会信用代码（或注册号）"
     if c.many:
-        text += "；可填多个，用“；”或换行分隔"
+        text += "；可填多个，用“；”“、”“，”或换行分隔" if c.shape != "basis" else "；多个依据用“；”或换行分隔"
     return text
 
 
@@ -356,68 +386,94 @@ class _FixedTimeZip(zipfile.ZipFile):
 
 # --- reading a filled template ---------------------------------------------------------------
 
-class CellError(ValueError):
-    def __init__(self, zh: str, en: str, fix_zh: str = "", fix_en: str = ""):
-        super().__init__(en)
-        self.texts = (zh, en, fix_zh, fix_en)
-
-
 def _number_text(v: int | float) -> str:
     if isinstance(v, float) and not v.is_integer():
         return repr(v)
     if abs(v) >= 10 ** _EXCEL_DIGITS:
-        raise CellError(f"数字 {v:.0f} 超过 {_EXCEL_DIGITS} 位，Excel 已丢失精度",
+        raise BadValue(f"数字 {v:.0f} 超过 {_EXCEL_DIGITS} 位，Excel 已丢失精度",
                         f"number {v:.0f} has more than {_EXCEL_DIGITS} digits: Excel has lost precision",
                         "把该列设为文本格式后重新输入（或在前面加英文单引号 '）",
                         "format the column as text and type the value again (or prefix it with ')")
     return str(int(v))
 
 
-def _scalar(c: Column, v: Any) -> Any:
-    """One cell value (or one element of a multi-valued cell) as the model expects it."""
+Note = tuple[str, str]  # a normalisation, said in Chinese and English
+
+
+def _read_as(c: Column, v: Any, read) -> tuple[Any, list[Note]]:
+    """v read by one of the normalize readers, with a note when what is stored differs from what was typed."""
+    value = read(v)
+    typed = v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
+    stored = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(v, (dt.date, dt.datetime)) or typed.strip() == stored:
+        return value, []
+    return value, [(f"“{typed.strip()}”按{c.header}读作 {stored}", f"'{typed.strip()}' read as {stored}")]
+
+
+def _scalar(c: Column, v: Any) -> tuple[Any, list[Note]]:
+    """One cell value (or one element of a multi-valued cell) as the model expects it, with notes."""
+    if c.shape == "ratio" and not isinstance(v, (dt.date, dt.datetime)):
+        return _read_as(c, v, read_ratio)
+    if c.shape == "date" and isinstance(v, (str, dt.date)):
+        return _read_as(c, v, read_date)
+    if c.shape == "year-month" and isinstance(v, (str, dt.date)):
+        return _read_as(c, v, read_year_month)
+    if c.shape in ("code", "upper-code") and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return _read_as(c, v if isinstance(v, str) else _number_text(v),
+                        lambda x: read_code(x, upper=c.shape == "upper-code"))
     if isinstance(v, str):
         v = v.strip()
+        if c.shape == "int":
+            return _read_as(c, v, lambda x: read_code(x)) if v.isdigit() else (v, [])
         if c.shape == "bool" and v in ("是", "否"):
-            return v == "是"
+            return v == "是", []
         if c.shape == "basis":
             m = _BASIS_RE.fullmatch(v)
             if m:
-                return {"law": f"《{m['law'].strip()}》", "articles": m["articles"].strip() or None}
+                return {"law": f"《{m['law'].strip()}》", "articles": m["articles"].strip() or None}, []
             if "《" in v or "》" in v:
-                raise CellError(f"抽查依据 “{v}” 格式不对", f"legal basis '{v}' is malformed",
-                                "写成《法律法规规章名称》条款，多个依据用“；”分隔",
-                                "write 《law》articles, several separated by '；'")
-            return {"law": v}
-        return v
+                raise BadValue(f"抽查依据 “{v}” 格式不对", f"legal basis '{v}' is malformed",
+                               "写成《法律法规规章名称》条款，多个依据用“；”分隔",
+                               "write 《law》articles, several separated by '；'")
+            return {"law": v}, []
+        return v, []
     if isinstance(v, bool):
-        return v
+        return v, []
     if isinstance(v, dt.datetime) or isinstance(v, dt.date):
         day = v.date() if isinstance(v, dt.datetime) else v
-        if c.shape == "year-month":
-            return day.strftime("%Y-%m")
-        if c.shape == "date":
-            return day
-        raise CellError(f"这里应是{format_text(c)}，得到日期 {day.isoformat()}",
-                        f"expected {c.shape}, got the date {day.isoformat()}",
-                        "把单元格设为文本格式后重新输入", "format the cell as text and type the value again")
+        raise BadValue(f"这里应是{format_text(c)}，得到日期 {day.isoformat()}",
+                       f"expected {c.shape}, got the date {day.isoformat()}",
+                       "把单元格设为文本格式后重新输入", "format the cell as text and type the value again")
     if isinstance(v, (int, float)):
         if c.shape == "int":
-            return int(v) if float(v).is_integer() else v
+            return (int(v) if float(v).is_integer() else v), []
         if c.shape == "date":
-            raise CellError(f"这里应是日期，得到数字 {v}", f"a date is expected, got the number {v}",
-                            "把单元格设为日期格式，或写 2026-04-25", "format the cell as a date, or write 2026-04-25")
-        return _number_text(v)
-    return v
+            raise BadValue(f"这里应是{DATE_WORDS[0]}，得到数字 {v}", f"{DATE_WORDS[1]} is expected, got the number {v}",
+                           "把单元格设为日期格式，或写 2026-04-05", "format the cell as a date, or write 2026-04-05")
+        return _number_text(v), []
+    return v, []
 
 
-def cell_value(c: Column, v: Any) -> Any:
-    """A cell as model input; None for an empty cell. Raises CellError for what the model cannot judge."""
+def cell_value(c: Column, v: Any) -> tuple[Any, list[Note]]:
+    """A cell as model input (None for an empty cell) and the notes of its normalisation.
+
+    Raises BadValue for what the model cannot judge."""
     if v is None or (isinstance(v, str) and not v.strip()):
-        return None
+        return None, []
     if not c.many:
         return _scalar(c, v)
-    parts = SEPARATORS.split(v) if isinstance(v, str) else [v]
-    return [_scalar(c, p) for p in parts if not (isinstance(p, str) and not p.strip())]
+    separators = _BASIS_SEPARATORS if c.shape == "basis" else LIST_SEPARATORS
+    parts = split_list(v, separators) if isinstance(v, str) else [v]
+    notes: list[Note] = []
+    if isinstance(v, str) and len(parts) > 1 and re.search(r"[、，,]", "".join(separators.findall(v))):
+        notes.append((f"按“、”“，”分成 {len(parts)} 项：{'；'.join(parts)}",
+                      f"split at commas into {len(parts)} entries: {'; '.join(parts)}"))
+    values = []
+    for p in parts:
+        value, more = _scalar(c, p)
+        values.append(value)
+        notes += more
+    return values, notes
 
 
 @dataclass
@@ -425,6 +481,7 @@ class Row:
     sheet: Sheet
     number: int  # Excel row number, as the person sees it
     data: dict[str, Any]
+    bad: set[str] = field(default_factory=set)  # fields whose cells could not be read (already reported)
 
 
 @dataclass
@@ -438,7 +495,7 @@ class FilledBook:
 
 
 def cell_problem(src: str, sheet: Sheet, row: int, col: Column | None, zh: str, en: str, fix_zh: str = "",
-                 fix_en: str = "", code: str = "excel.cell") -> Problem:
+                 fix_en: str = "", code: str = "excel.cell", severity: str = "error") -> Problem:
     """A problem named by sheet, row and column header, as the person sees them in Excel."""
     if col is None:
         where_zh, where_en, column = f"工作表“{sheet.title}”第 {row} 行", f"sheet '{sheet.title}' row {row}", None
@@ -451,7 +508,7 @@ def cell_problem(src: str, sheet: Sheet, row: int, col: Column | None, zh: str, 
         where_zh = f"工作表“{sheet.title}”第 {row} 行“{col.header}”列（{letter} 列）"
         where_en = f"sheet '{sheet.title}' row {row} column '{col.header}' ({letter})"
     return problem(code, f"{where_zh}：{zh}", f"{where_en}: {en}", fix_zh, fix_en, file=src, line=row,
-                   column=column, field=col.name if col else None)
+                   column=column, field=col.name if col else None, severity=severity)
 
 
 def _open(path: Path, src: str):
@@ -491,19 +548,28 @@ def _read_table(ws, sheet: Sheet, src: str, prefill: dict[int, dict[str, str]]) 
         if any(v not in (None, "") and (not isinstance(v, str) or v.strip()) for v in values[len(sheet.columns):]):
             problems.append(cell_problem(src, sheet, number, None, "表格右侧多出了没有表头的内容",
                                          "cells right of the last column", "删除这些单元格", "delete those cells"))
-        data: dict[str, Any] = {}
         filled = prefill.get(number, {})
-        for c, v in zip(sheet.columns, values):
-            try:
-                value = cell_value(c, v)
-            except CellError as e:
-                problems.append(cell_problem(src, sheet, number, c, *e.texts))
-                continue
-            if value is not None:
-                data[c.name] = value
-        if {k: v for k, v in data.items() if filled.get(k) != v}:
-            out.append(Row(sheet, number, data))
+        row = _read_row(src, sheet, number, zip(sheet.columns, values), problems)
+        if row.bad or {k: v for k, v in row.data.items() if filled.get(k) != v}:
+            out.append(row)
     return out, problems
+
+
+def _read_row(src: str, sheet: Sheet, number: int, cells, problems: list[Problem]) -> Row:
+    """The cells of one row (column, value) as model input; bad cells and normalisations go to problems."""
+    row = Row(sheet, number, {})
+    for c, v in cells:
+        try:
+            value, notes = cell_value(c, v)
+        except BadValue as e:
+            problems.append(cell_problem(src, sheet, number, c, *e.texts))
+            row.bad.add(c.name)
+            continue
+        problems += [cell_problem(src, sheet, number, c, zh, en, code="excel.normalized", severity="note")
+                     for zh, en in notes]
+        if value is not None:
+            row.data[c.name] = value
+    return row
 
 
 def _read_info(ws, sheet: Sheet, src: str) -> tuple[dict[str, Any], list[Problem]]:
@@ -512,15 +578,10 @@ def _read_info(ws, sheet: Sheet, src: str) -> tuple[dict[str, Any], list[Problem
     if names[:len(sheet.columns)] != [c.name for c in sheet.columns]:
         _wrong_template(src, f"工作表“{sheet.title}”的字段与当前版本不符",
                         f"the fields of sheet '{sheet.title}' do not match this version")
-    data, problems = {}, []
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
     for number, c in enumerate(sheet.columns, start=1):
-        try:
-            value = cell_value(c, rows[number - 1][1])
-        except CellError as e:
-            problems.append(cell_problem(src, sheet, number, c, *e.texts))
-            continue
-        if value is not None:
-            data[c.name] = value
+        data.update(_read_row(src, sheet, number, [(c, rows[number - 1][1])], problems).data)
     return data, problems
 
 
@@ -566,9 +627,26 @@ def _validate_row(model: type[BaseModel], row: Row, src: str) -> tuple[BaseModel
         out = []
         for p in problems_from(e, model, src):
             name = p.field.split(".")[0].split("[")[0] if p.field else None
+            if name in row.bad:
+                continue  # its cell was reported unreadable
             col = next((c for c in row.sheet.columns if c.name == name), None)
             out.append(cell_problem(src, row.sheet, row.number, col, p.zh, p.en, p.fix_zh, p.fix_en, p.code))
         return None, out
+
+
+def _target_codes(row: Row, src: str) -> list[Problem]:
+    """A code typed once: an empty 对象编号 is the USCC (or 注册号), an empty USCC / 注册号 is the 对象编号."""
+    data, notes = row.data, []
+    code = data.get("uscc") or data.get("reg_no")
+    if "id" not in data and "id" not in row.bad and code:
+        data["id"] = code
+        notes.append(("id", f"对象编号留空，取 {code}", f"empty id: set to {code}"))
+    elif "id" in data and "uscc" not in data and "reg_no" not in data and not row.bad & {"uscc", "reg_no"}:
+        name = "uscc" if len(data["id"]) == 18 else "reg_no"
+        data[name] = data["id"]
+        notes.append((name, f"按对象编号填为 {data['id']}", f"set from the id: {data['id']}"))
+    return [cell_problem(src, row.sheet, row.number, row.sheet.column(name), zh, en, code="excel.normalized",
+                         severity="note") for name, zh, en in notes]
 
 
 def _duplicates(rows: list[tuple[Row, BaseModel]], key: str, src: str) -> list[Problem]:
@@ -617,6 +695,8 @@ def records_of(book: FilledBook, dept: str, src: str) -> Imported:
     for row in main_rows:
         for name in t.dept_default:
             row.data.setdefault(name, dept)
+        if t.main.model is Target:
+            problems += _target_codes(row, src)
         for fname, recs in children.get(row.data.get("id"), {}).items():
             row.data[fname] = recs
         rec, more = _validate_row(t.main.model, row, src)

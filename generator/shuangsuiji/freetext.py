@@ -38,6 +38,8 @@ _DATE8_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3
 
 KINDS_ZH = {"id_number": "身份证号码", "bank_card": "银行卡号", "mobile": "手机号码", "landline": "固定电话",
             "email": "电子邮箱", "name": "自然人姓名"}
+KINDS_EN = {"id_number": "an ID number", "bank_card": "a bank card number", "mobile": "a mobile number",
+            "landline": "a landline number", "email": "an e-mail address", "name": "a private person's name"}
 ERROR_KINDS = ("id_number", "bank_card")
 
 
@@ -318,7 +320,7 @@ def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None)
     return Problem(
         f"freetext.{h.kind}",
         f"自由文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），公开时将被遮蔽",
-        f"free text holds a {h.kind.replace('_', ' ')} '{h.masked}' at character {h.start + 1}; "
+        f"free text holds {KINDS_EN[h.kind]} '{h.masked}' at character {h.start + 1}; "
         f"it is masked when published",
         f"从该文本中删去{zh_kind}；需要记录的个人信息请填入对应的非公开字段",
         "remove it from the text; personal data belongs in the private fields",

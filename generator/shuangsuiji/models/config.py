@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date as Day
 
-from shuangsuiji.models.base import Record, public
+from shuangsuiji.models.base import DIVISION_PATTERN, Record, public
 
 
 class Deadline(Record):
@@ -22,7 +22,7 @@ class SiteConfig(Record):
 
 class RegistryConfig(Record):
     site: SiteConfig = public("网站", default_factory=SiteConfig)
-    city: str = public("城市区划代码", default="371300", pattern=r"^\d{6}$")
+    city: str = public("城市区划代码", default="371300", pattern=DIVISION_PATTERN)
     publish_within_working_days: int = public("结果公示时限（工作日）", default=20, ge=1)
     abnormal_list_within_working_days: int = public("列入经营异常名录时限（工作日）", default=10, ge=1)
     deadlines: list[Deadline] = public("工作节点", default_factory=list)
