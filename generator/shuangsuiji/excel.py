@@ -10,7 +10,6 @@ header, means nothing is written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -342,8 +341,29 @@ def _write_help(ws, t: Template) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def template_bytes(kind: str) -> bytes:
-    """The .xlsx template of one annex."""
+def _cell(c: Column, v: Any) -> Any:
+    """A record's value as a person would type it into the column: what the importer reads back as v."""
+    if v is None or v == []:
+        return None
+    if isinstance(v, list):
+        return "；".join(str(_cell(replace(c, many=False), x)) for x in v)
+    if isinstance(v, LegalBasis):
+        return v.law + (v.articles or "")
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dt.date):
+        return dt.datetime.combine(v, dt.time())
+    return v
+
+
+def _write_rows(ws, sheet: Sheet, records: list[dict[str, Any]]) -> None:
+    for r, rec in enumerate(records, start=FIRST_ROW):
+        for i, c in enumerate(sheet.columns, start=1):
+            ws.cell(r, i, _cell(c, rec.get(c.name)))
+
+
+def template_bytes(kind: str, records: list[BaseModel] | None = None, info: BaseModel | None = None) -> bytes:
+    """The .xlsx template of one annex; with `records` (and the file record `info`), filled with them."""
     t = TEMPLATES[kind]
     wb = Workbook()
     main = wb.active
@@ -351,12 +371,21 @@ def template_bytes(kind: str) -> bytes:
     lists_ws = wb.create_sheet(LISTS_SHEET)
     lists = _Lists(lists_ws)
     _write_table(main, t.main, lists)
-    for r, (name, value) in enumerate(t.prefill, start=FIRST_ROW):
-        main.cell(r, t.main.columns.index(t.main.column(name)) + 1, value)
-    for i, child in enumerate(t.children.values(), start=1):
-        _write_table(wb.create_sheet(child.title, i), child, lists)
+    if records is None:
+        for r, (name, value) in enumerate(t.prefill, start=FIRST_ROW):
+            main.cell(r, t.main.columns.index(t.main.column(name)) + 1, value)
+    else:
+        _write_rows(main, t.main, [dict(rec) for rec in records])
+    for i, (fname, child) in enumerate(t.children.items(), start=1):
+        ws = wb.create_sheet(child.title, i)
+        _write_table(ws, child, lists)
+        _write_rows(ws, child, [{child.parent_key.name: rec.id, **dict(row)}
+                                for rec in records or () for row in getattr(rec, fname)])
     if t.info:
-        _write_info(wb.create_sheet(t.info.title, 1 + len(t.children)), t.info, lists)
+        ws = wb.create_sheet(t.info.title, 1 + len(t.children))
+        _write_info(ws, t.info, lists)
+        for row, c in enumerate(t.info.columns, start=1):
+            ws.cell(row, 2, _cell(c, getattr(info, c.name, None)))
     _write_help(wb.create_sheet(HELP_SHEET, 1 + len(t.children) + bool(t.info)), t)
     meta = wb.create_sheet(META_SHEET)
     meta.append(["ssj-template", t.kind, FORMAT_VERSION])
@@ -708,43 +737,33 @@ def records_of(book: FilledBook, dept: str, src: str) -> Imported:
     return Imported(t, [rec for _, rec in good], book.info, problems)
 
 
-def targets_csv(targets: list[Target]) -> str:
-    """A target shard as `load` reads it: field-name header, list cells joined by ';', ISO dates."""
-    names = list(Target.model_fields)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
-    for t in targets:
-        row = []
-        for n in names:
-            v = getattr(t, n)
-            row.append("" if v is None else LIST_SEP.join(v) if isinstance(v, list)
-                       else v.isoformat() if isinstance(v, dt.date) else str(v))
-        w.writerow(row)
-    return buf.getvalue()
+def target_row(t: Target) -> list[str]:
+    """A target as a row of a CSV shard, as `load` reads it: list cells joined by ';', ISO dates."""
+    row = []
+    for n in Target.model_fields:
+        v = getattr(t, n)
+        row.append("" if v is None else LIST_SEP.join(v) if isinstance(v, list)
+                   else v.isoformat() if isinstance(v, dt.date) else str(v))
+    return row
 
 
-def container_of(imp: Imported, dept: str, keep: dict[str, Any], src: str,
-                 keep_src: str | None = None) -> tuple[BaseModel | None, list[Problem]]:
-    """The YAML file record: main rows, info values, department, and fields kept from the old file."""
+def container_of(imp: Imported, data: dict[str, Any], src: str, rel: str) -> tuple[BaseModel | None, list[Problem]]:
+    """The YAML file record from its merged data; problems of the sheet's values name their cells."""
     t = imp.template
-    data = {**keep, **imp.info, "department": dept, t.list_field: imp.records}
     try:
         return t.container.model_validate(data), []
     except ValidationError as e:
         out = []
-        for p in problems_from(e, t.container, src):
+        for p in problems_from(e, t.container, rel):
             top = p.field.split(".")[0].split("[")[0] if p.field else ""
-            if top in keep and keep_src:
-                out.append(replace(p, file=keep_src))
+            if top == t.list_field:
+                if not any(x.severity == "error" for x in imp.problems):  # else the rows in error explain it
+                    out.append(cell_problem(src, t.main, FIRST_ROW, None, "表中没有数据行", "the table has no rows",
+                                            "至少填写一行", "fill at least one row", "excel.no-rows"))
             elif t.info and top in {c.name for c in t.info.columns}:
                 c = t.info.column(top)
                 out.append(cell_problem(src, t.info, t.info.columns.index(c) + 1, c, p.zh, p.en,
                                         p.fix_zh, p.fix_en, p.code))
-            elif top == t.list_field:
-                if not imp.problems:  # else the rows in error explain why the list is short
-                    out.append(cell_problem(src, t.main, FIRST_ROW, None, "表中没有数据行", "the table has no rows",
-                                            "至少填写一行", "fill at least one row", "excel.no-rows"))
             else:
                 out.append(p)
         return None, out
