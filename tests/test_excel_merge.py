@@ -18,7 +18,9 @@ from shuangsuiji.cli import main
 from shuangsuiji.codes import make_reg_number
 from shuangsuiji.excel import FIRST_ROW, TEMPLATES
 from shuangsuiji.layout import match
-from shuangsuiji.load import read_file
+from shuangsuiji.load import load_registry, read_file
+from shuangsuiji.opendata import ITEMS, write_open_data
+from shuangsuiji.redact import redact
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "registries"
 DEPT = "scjgj"
@@ -305,3 +307,48 @@ def test_yaml_ratio_in_a_natural_form_names_its_stored_form(reg, capsys):
     [p] = res.problems
     assert "比例" in p.zh and "0.05" in p.zh and p.fix_zh == "改为 0.05" and p.fix_en == "write 0.05"
     assert not any(bit in p.zh + p.en for bit in REGEX_BITS)
+
+
+# --- the site's own download of an item list ------------------------------------------------------
+
+def _site_download(tmp_path: Path, root: Path) -> Path:
+    reg, problems = load_registry(root)
+    assert not [p for p in problems if p.severity == "error"]
+    write_open_data(redact(reg), tmp_path / "site")
+    return tmp_path / "site" / "data" / DEPT / "items.xlsx"
+
+
+def test_site_download_updates_the_items_it_holds(tmp_path, reg, capsys):
+    before = _record(reg, f"{DEPT}/items.yaml")
+    path = _site_download(tmp_path, reg)
+    capsys.readouterr()
+    assert _import(reg, path) == 0
+    assert "没有变化" in capsys.readouterr().out  # names of departments read back as their ids; nothing lost
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    heads = [c.value for c in ws[1]]
+    ws.cell(2, heads.index("抽查比例") + 1).value = "5%"
+    wb.save(path)
+    assert _import(reg, path) == 0
+    out = capsys.readouterr().out
+    assert "新增 0 条、修改 1 条、删除 0 条" in out and f"抽查比例: {before.items[0].ratio} → 0.05" in out
+    after = _record(reg, f"{DEPT}/items.yaml")
+    assert after.items[0] == before.items[0].model_copy(update={"ratio": "0.05"})
+    assert after.items[1:] == before.items[1:]  # columns the download lacks (检查表格, 主体类型…) are kept
+
+
+def test_site_download_with_field_name_headers_and_a_new_item(tmp_path, reg, capsys):
+    path = _site_download(tmp_path, reg)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    for cell, name in zip(ws[1], [c.name for c in ITEMS.columns]):  # open data may head columns by field name
+        cell.value = name
+    ws.append(["NEW-1", 50, "新事项"])
+    wb.save(path)
+    before = (reg / DEPT / "items.yaml").read_bytes()
+    capsys.readouterr()
+    assert _import(reg, path) == 1
+    err = capsys.readouterr().err
+    assert f"第 {ws.max_row} 行“item_id”列（A 列）" in err and "是新事项，但网站下载的事项清单缺少" in err
+    assert f"ssj template items --dept {DEPT}" in err
+    assert (reg / DEPT / "items.yaml").read_bytes() == before

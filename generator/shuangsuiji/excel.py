@@ -521,6 +521,7 @@ class FilledBook:
     rows: dict[str, list[Row]]  # sheet title → rows with data
     info: dict[str, Any]
     problems: list[Problem]
+    partial: tuple[str, ...] | None = None  # a table holding only these fields (the site's download)
 
 
 def cell_problem(src: str, sheet: Sheet, row: int, col: Column | None, zh: str, en: str, fix_zh: str = "",
@@ -614,13 +615,60 @@ def _read_info(ws, sheet: Sheet, src: str) -> tuple[dict[str, Any], list[Problem
     return data, problems
 
 
+# The site's item-list download (data/<dept>/items.xlsx) names its columns by the models' titles or by
+# its open-data field names; these are the ones that differ from the item fields.
+_SITE_ITEM_NAMES = {"item_id": "id", "配合部门": "partners"}
+_SITE_ONLY = ("清单公布日期", "published")  # list-level, not an item's value
+
+
+def _site_item_columns(header: tuple) -> dict[int, Column] | None:
+    """Positions of the item columns in a header row of the site's download; None if it is not one."""
+    sheet = TEMPLATES["items"].main
+    known = {**{c.header: c for c in sheet.columns}, **{c.name: c for c in sheet.columns},
+             **{Item.model_fields[c.name].title: c for c in sheet.columns},
+             **{k: sheet.column(v) for k, v in _SITE_ITEM_NAMES.items()}}
+    cols = {i: replace(known[str(h).strip()], header=str(h).strip()) for i, h in enumerate(header)
+            if h is not None and str(h).strip() in known}
+    return cols if any(c.name == "id" for c in cols.values()) and len(cols) >= 3 else None
+
+
+def _read_site_items(wb, src: str) -> FilledBook:
+    """The site's download of an item list: its columns update the items it holds (see merge.complete_partial)."""
+    t = TEMPLATES["items"]
+    rows = _values(wb.worksheets[0])
+    at = next(((n, cols) for n, r in enumerate(rows[:3]) if (cols := _site_item_columns(r))), None)
+    if at is None:
+        _wrong_template(src, f"缺少隐藏工作表“{META_SHEET}”，也不是网站下载的事项清单（第 1 行应有“事项编号”等列名）",
+                        f"hidden sheet '{META_SHEET}' is missing, and it is not the site's item-list download "
+                        "(row 1 should name columns such as 事项编号)")
+    head, cols = at
+    unknown = [str(h) for i, h in enumerate(rows[head]) if h is not None and i not in cols and str(h) not in _SITE_ONLY]
+    problems: list[Problem] = []
+    if unknown:
+        problems.append(cell_problem(src, t.main, head + 1, None, f"不认识的列 {'、'.join(unknown)}，已忽略",
+                                     f"unknown columns {', '.join(unknown)} are ignored", severity="note",
+                                     code="excel.unknown-column"))
+    # The download's own column order, so that messages name the letters the person sees.
+    sheet = replace(t.main, title=wb.worksheets[0].title, columns=tuple(
+        cols.get(i) or Column(f"_{i}", str(h), "text", False, (), False, None, "", "")
+        for i, h in enumerate(rows[head])))
+    out = []
+    for number, values in enumerate(rows[head + 1:], start=head + 2):
+        row = _read_row(src, sheet, number, [(c, values[i] if i < len(values) else None) for i, c in cols.items()],
+                        problems)
+        if row.data or row.bad:
+            out.append(row)
+    return FilledBook(t, {t.main.title: out, **{c.title: [] for c in t.children.values()}}, {}, problems,
+                      partial=tuple(c.name for c in cols.values()))
+
+
 def read_workbook(path: Path, src: str | None = None) -> FilledBook:
     """Read a filled template; bad cells are problems, a file that is no template raises UserError."""
     src = src or str(path)
     wb = _open(path, src)
     try:
         if META_SHEET not in wb.sheetnames:
-            _wrong_template(src, f"缺少隐藏工作表“{META_SHEET}”", f"hidden sheet '{META_SHEET}' is missing")
+            return _read_site_items(wb, src)
         meta = (_values(wb[META_SHEET]) or [()])[0]
         if len(meta) < 3 or meta[0] != "ssj-template" or meta[1] not in TEMPLATES:
             _wrong_template(src, "模板标记无效", "bad template marker")

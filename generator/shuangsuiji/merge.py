@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from shuangsuiji.errors import Problem, UserError, problem
-from shuangsuiji.excel import Imported, Template, container_of, target_row
+from shuangsuiji.excel import FilledBook, Imported, Template, cell_problem, container_of, target_row
 from shuangsuiji.layout import match
 from shuangsuiji.load import read_file
 from shuangsuiji.models.item import ListChange
@@ -120,6 +120,48 @@ def _existing(root: Path, rel: str) -> tuple[BaseModel | None, str | None]:
             "then import again", file=rel))
     first = read_text(path, rel).split("\n", 1)[0]
     return res.record, first[len(_SCHEMA_LINE):].strip() if first.startswith(_SCHEMA_LINE) else None
+
+
+def complete_partial(book: FilledBook, root: Path, dept: str, src: str) -> list[Problem]:
+    """Rows of the site's item-list download, completed from the items they update.
+
+    The download names departments by name and lacks some columns (主体类型, 公开方式, 检查表格…):
+    names become ids, and the missing values are the item's current ones. A new item cannot be
+    completed, so it is an error that says which template to use."""
+    t = book.template
+    depts = _existing(root, "departments.yaml")[0]
+    ids = {k: d.id for d in (depts.departments if depts else ()) for k in (d.id, d.name, d.full_name)}
+    current = _existing(root, f"{dept}/{t.kind}.yaml")[0]
+    items = {it.id: it.model_dump(mode="json", exclude_defaults=True) for it in getattr(current, t.list_field, ())}
+    missing = [c.header for c in t.main.columns if c.required and c.name not in book.partial]
+    problems, known = [], []
+    for row in book.rows[t.main.title]:
+        for name in ("initiator", "partners"):
+            names = row.data.get(name)
+            for n in [names] if isinstance(names, str) else names or ():
+                if n not in ids:
+                    problems.append(cell_problem(src, row.sheet, row.number, row.sheet.column(name),
+                                                 f"部门“{n}”不在 departments.yaml 中", f"department '{n}' is not in "
+                                                 "departments.yaml", "填写部门简称、全称或编号",
+                                                 "write the department's short name, full name or id"))
+                    row.bad.add(name)
+            if names is not None:
+                row.data[name] = [ids.get(n, n) for n in names] if isinstance(names, list) else ids.get(names, names)
+        old = items.get(row.data.get("id"))
+        if old is None:
+            problems.append(cell_problem(
+                src, row.sheet, row.number, row.sheet.column("id"),
+                f"事项“{row.data.get('id', '')}”是新事项，但网站下载的事项清单缺少{'、'.join(missing)}等列，无法新增",
+                f"item '{row.data.get('id', '')}' is new, but the site's download lacks columns such as "
+                f"{', '.join(missing)}", f"用 ssj template {t.kind} --dept {dept} 导出含现有数据的模板，在其中新增事项",
+                f"export the template with current data (ssj template {t.kind} --dept {dept}) and add the item there",
+                code="excel.site-download-new"))
+            continue
+        for name, value in old.items():
+            row.data.setdefault(name, value)
+        known.append(row)
+    book.rows[t.main.title] = known  # a new item is reported above, not again for each missing value
+    return problems
 
 
 def _change_summary(changes: list[Change], source: str) -> str:

@@ -10,7 +10,7 @@ from shuangsuiji.errors import Report, fail
 from shuangsuiji.excel import read_workbook, records_of
 from shuangsuiji.layout import match
 from shuangsuiji.load import read_file
-from shuangsuiji.merge import plan_targets, plan_yaml, render_plan
+from shuangsuiji.merge import complete_partial, plan_targets, plan_yaml, render_plan
 from shuangsuiji.models.base import check_slug
 from shuangsuiji.normalize import BadValue, read_date
 from shuangsuiji.yamlio import atomic_write_text
@@ -71,7 +71,10 @@ def run(args) -> int:
     _check_ids(args)
     today = _today(args)
     src = str(args.file)
-    imp = records_of(read_workbook(args.file, src), args.dept, src)
+    book = read_workbook(args.file, src)
+    if book.partial is not None:  # the site's item-list download: completed from the current items
+        book.problems += complete_partial(book, args.out, args.dept, src)
+    imp = records_of(book, args.dept, src)
     plan = None
     if not any(p.severity == "error" for p in imp.problems):
         if imp.template.kind == "targets":
