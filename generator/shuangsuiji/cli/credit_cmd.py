@@ -14,7 +14,7 @@ from datetime import date
 
 from shuangsuiji import credit
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
+from shuangsuiji.errors import fail, plural
 
 
 def _day(text: str) -> date:
@@ -67,7 +67,7 @@ def run(args) -> int:
     if args.write and updates:
         files = credit.write_flags(reg.root, updates)
         sys.stderr.write(f"已回写 {len(updates)} 个检查对象的信用标记（{len(files)} 个文件）/ "
-                         f"wrote flags of {len(updates)} targets into {len(files)} files\n")
+                         f"wrote flags of {plural(len(updates), 'target')} into {plural(len(files), 'file')}\n")
     elif not updates:
         sys.stderr.write("名录库的信用标记已是最新 / flags are up to date\n")
     return 0
