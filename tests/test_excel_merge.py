@@ -209,7 +209,7 @@ def test_legal_bases_split_only_between_laws(tmp_path, reg, capsys):
 
 
 @pytest.mark.parametrize("typed", ["2029-04-05", "2029/4/5", "2029.4.5", "2029年4月5日", "２０２９年４月５日",
-                                   dt.datetime(2029, 4, 5)])
+                                   "20290405", 20290405, "2029-4-5", dt.datetime(2029, 4, 5)])
 def test_date_forms(tmp_path, reg, capsys, typed):
     path = _export(tmp_path, reg, "inspectors", "--dept", DEPT)
     _set_row(path, FIRST_ROW, {"cert_expiry": typed})

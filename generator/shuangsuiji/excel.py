@@ -450,6 +450,8 @@ def _scalar(c: Column, v: Any) -> tuple[Any, list[Note]]:
         return _read_as(c, v, read_ratio)
     if c.shape == "date" and isinstance(v, (str, dt.date)):
         return _read_as(c, v, read_date)
+    if c.shape == "date" and isinstance(v, int) and 10_000_000 <= v <= 99_991_231:  # 20260405 typed as a number
+        return _read_as(c, str(v), read_date)
     if c.shape == "year-month" and isinstance(v, (str, dt.date)):
         return _read_as(c, v, read_year_month)
     if c.shape in ("code", "upper-code") and isinstance(v, (str, int, float)) and not isinstance(v, bool):

@@ -12,7 +12,7 @@ Reading rules (documented in the templates' instruction sheet):
   percentage (`5` is 5%), 1 or less is the ratio itself (`1` is everyone, as in the ratio
   table's D class). Stored as a decimal (`0.05`), or as a fraction (`1/3`) when no decimal
   is exact.
-- date: `2026-04-05`, `2026/4/5`, `2026.4.5`, `2026年4月5日`, or an Excel date cell.
+- date: `2026-04-05`, `2026/4/5`, `2026.4.5`, `2026年4月5日`, `20260405`, or an Excel date cell.
 - list cells: items separated by 、，,;； or new lines.
 - codes (ids, USCC, region and industry codes): full-width digits, letters, colons and
   spaces are read as their ASCII forms; USCC-like codes are upper-cased.
@@ -41,7 +41,7 @@ DATE_WORDS = ("日期，如 2026-04-05 或 2026年4月5日", "a date such as 202
 LIST_SEPARATORS = re.compile(r"[、，,;；\n\r]+")
 YEAR_MONTH_WORDS = ("年月，如 1980-05", "a year and month such as 1980-05")
 _YEAR_MONTH_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
-_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})")
 _RATIO_RE = re.compile(r"(\d+(?:\.\d+)?)(%?)|(\d+)/(\d+)")
 
 
@@ -109,8 +109,9 @@ def read_date(v: Any) -> dt.date:
     if m is None:
         raise BadValue(f"“{shown}”不是{DATE_WORDS[0]}", f"'{shown}' is not {DATE_WORDS[1]}",
                        "写成 2026-04-05，或把单元格设为日期格式", "write 2026-04-05, or format the cell as a date")
+    year, month, day = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
         raise BadValue(f"日期“{shown}”不存在（月份或日数超出范围）", f"the date '{shown}' does not exist",
                        "检查月份和日数，如 2026-04-30", "check the month and the day, e.g. 2026-04-30") from None

@@ -62,4 +62,7 @@ def run(args) -> int:
     filled = f"，含 {len(records)} 条现有记录 / with {plural(len(records), 'current record')}" \
         if records is not None else ""
     print(f"已生成 {t.title} 模板{filled}：{out} / template written: {out}")
+    if records == [] and args.kind == "targets" and not args.central:
+        print(f"部门 {args.dept} 的子库 {args.dept}/targets/ 没有检查对象；公共名录库的对象请加 --central 导出 / "
+              "the department's sub-library is empty; add --central for the central library")
     return 0
