@@ -63,7 +63,10 @@ def _set_row(path: Path, row: int, values: dict, sheet: int = 0) -> None:
     ws = wb.worksheets[sheet]
     names = [c.value for c in ws[2]]
     for name, value in values.items():
-        ws.cell(row, names.index(name) + 1).value = value
+        cell = ws.cell(row, names.index(name) + 1)
+        cell.value = value
+        if isinstance(value, int) and cell.is_date:  # a number pasted over a date cell: general format
+            cell.number_format = "General"
     wb.save(path)
 
 
