@@ -151,6 +151,8 @@ class Report:
         files = plural(self.files_checked, "file")
         if not self.problems:
             return f"通过：检查了 {self.files_checked} 个文件，没有发现问题。 / OK: {files} checked, no problems."
+        if n_note == len(self.problems):  # only readings of natural input: nothing to fix
+            return f"共 {n_note} 条说明（检查了 {self.files_checked} 个文件） / {plural(n_note, 'note')} in {files}"
         by_kind = Counter(p.code for p in self.problems)
         kinds = "\n".join(f"  {n:6d}  {code}" for code, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
         notes_zh, notes_en = (f"、{n_note} 条说明", f", {plural(n_note, 'note')}") if n_note else ("", "")

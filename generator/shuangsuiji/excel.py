@@ -51,6 +51,7 @@ _RATIO = TypeAdapter(Ratio).json_schema()["pattern"]
 _BASIS_SEPARATORS = re.compile(r"[；;\n\r]+|[、，,](?=\s*《)")
 _UPPER_CODES = (USCC, RegNo, IdNumber)  # codes whose letters are upper case
 _CODES = (Slug, RegionCode, IndustryCode)
+_CODE_NAMES = ("cert_no", "phone", "mobile", "office_phone")  # numbers people type with full-width digits
 _BASIS_RE = re.compile(r"《(?P<law>[^《》]+)》(?P<articles>[^《》]*)")
 _EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 
@@ -152,7 +153,9 @@ def _code_shape(model: type[BaseModel], name: str, prop: dict) -> str:
     marks = [*f.metadata, *_annotated_metadata(f.annotation)]
     if any(get_args(t)[-1] in marks for t in _UPPER_CODES) or prop.get("pattern") == TARGET_ID_PATTERN:
         return "upper-code"
-    return "code" if any(get_args(t)[-1] in marks for t in _CODES) or prop.get("pattern") else "text"
+    if any(get_args(t)[-1] in marks for t in _CODES) or prop.get("pattern") or name in _CODE_NAMES:
+        return "code"
+    return "text"
 
 
 def _annotated_metadata(annotation: Any) -> list[Any]:
@@ -769,7 +772,10 @@ def records_of(book: FilledBook, dept: str, src: str) -> Imported:
                 problems.append(cell_problem(src, sheet, row.number, sheet.parent_key,
                                              f"事项编号 “{parent or ''}” 在“{t.main.title}”中不存在",
                                              f"item id '{parent or ''}' is not in sheet '{t.main.title}'",
-                                             "填写“事项编号”列中已有的编号", "use an id of the item sheet"))
+                                             f"填写“{t.main.title}”中已有的事项编号；删去了该事项的，"
+                                             "把它在本表的行也删去",
+                                             "use an item id of the item sheet; if you deleted that item, delete "
+                                             "its rows here too"))
                 continue
             rec, more = _validate_row(sheet.model, row, src)
             problems += more
