@@ -15,12 +15,12 @@ import openpyxl
 import pytest
 
 from shuangsuiji.cli import main
-from shuangsuiji.codes import make_reg_number
-from shuangsuiji.excel import FIRST_ROW, TEMPLATES
-from shuangsuiji.layout import match
-from shuangsuiji.load import load_registry, read_file
-from shuangsuiji.opendata import ITEMS, write_open_data
-from shuangsuiji.redact import redact
+from shuangsuiji.core.codes import make_reg_number
+from shuangsuiji.registry.excel import FIRST_ROW, TEMPLATES
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import load_registry, read_file
+from shuangsuiji.site.opendata import ITEMS, write_open_data
+from shuangsuiji.privacy.redact import redact
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "registries"
 DEPT = "scjgj"

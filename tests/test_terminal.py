@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import Problem, Report, plural
-from shuangsuiji.terminal import shorten, table, width
+from shuangsuiji.core.errors import Problem, Report, plural
+from shuangsuiji.core.terminal import shorten, table, width
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "registries"
 

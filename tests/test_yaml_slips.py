@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shuangsuiji.cli import main
-from shuangsuiji.yamlio import LoadError, load_yaml
+from shuangsuiji.core.yamlio import LoadError, load_yaml
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "registries"
 ITEMS = EXAMPLE / "scjgj" / "items.yaml"

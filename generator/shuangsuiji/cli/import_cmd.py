@@ -1,4 +1,4 @@
-"""`ssj import FILE --dept D`: a filled Excel template into the registry, all or nothing."""
+"""`ssj import FILE --dept D`: a filled Excel template merged by id into the registry, all or nothing."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import Report, fail
-from shuangsuiji.excel import read_workbook, records_of
-from shuangsuiji.layout import match
-from shuangsuiji.load import read_file
-from shuangsuiji.merge import complete_partial, plan_targets, plan_yaml, render_plan
-from shuangsuiji.models.base import check_slug
-from shuangsuiji.normalize import BadValue, read_date
-from shuangsuiji.yamlio import atomic_write_text
+from shuangsuiji.cli.args import day
+from shuangsuiji.core.errors import Report, fail
+from shuangsuiji.registry.excel import read_workbook, records_of
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import read_file
+from shuangsuiji.registry.merge import complete_partial, plan_targets, plan_yaml, render_plan
+from shuangsuiji.registry.models.base import check_slug
+from shuangsuiji.core.yamlio import atomic_write_text
 
 
 def register(sub):
-    p = sub.add_parser("import", help="导入填好的 Excel 模板（按编号合并） / import a filled Excel template (merged by id)",
+    p = sub.add_parser("import",
                        description="校验每一行，全部无误才写入登记册（有错误时不写任何文件）。按编号合并：表中的记录新增或更新，"
                                    "表中没有的记录保留（加 --replace 才删除）；先列出新增、修改（逐字段）和删除。 / "
                                    "Checks every row and writes only if there is no error. Records are merged by id: "
@@ -29,7 +29,7 @@ def register(sub):
     p.add_argument("--replace", action="store_true",
                    help="删除登记册中有、表中没有的记录 / remove the records the sheet does not hold")
     p.add_argument("--dry-run", action="store_true", help="只列出变化，不写入 / show the changes, write nothing")
-    p.add_argument("--date", help="记入事项清单动态调整记录的日期（默认今天） / date of the item-list change record "
+    p.add_argument("--date", type=day, metavar="YYYY-MM-DD", help="记入事项清单动态调整记录的日期（默认今天） / date of the item-list change record "
                                   "(default: today)")
     p.add_argument("--shard", help="新增检查对象写入的分片名（targets/<shard>.csv，默认按区域代码） / "
                                    "shard for new targets (default: their region code)")
@@ -58,18 +58,9 @@ def _check_ids(args) -> None:
                  "使用 departments.yaml 中的部门编号（文件夹名）", "use a department id from departments.yaml")
 
 
-def _today(args) -> dt.date:
-    if args.date is None:
-        return dt.date.today()
-    try:
-        return read_date(args.date)
-    except BadValue as e:
-        fail("import.bad-date", *e.texts)
-
-
 def run(args) -> int:
     _check_ids(args)
-    today = _today(args)
+    today = args.date or dt.date.today()
     src = str(args.file)
     book = read_workbook(args.file, src)
     if book.partial is not None:  # the site's item-list download: completed from the current items

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shuangsuiji.errors import UserError, fail, plural
-from shuangsuiji.excel import TEMPLATES, template_bytes
-from shuangsuiji.layout import match
-from shuangsuiji.load import read_file
-from shuangsuiji.models.target import Target
-from shuangsuiji.yamlio import atomic_write_bytes
+from shuangsuiji.core.errors import UserError, fail, plural
+from shuangsuiji.registry.excel import TEMPLATES, template_bytes
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import read_file
+from shuangsuiji.registry.models.target import Target
+from shuangsuiji.core.yamlio import atomic_write_bytes
 
 
 def register(sub):
     kinds = "、".join(f"{k}（{t.title}）" for k, t in TEMPLATES.items())
-    p = sub.add_parser("template", help="生成 Excel 填报模板（可含部门现有数据） / write an Excel template of an annex",
+    p = sub.add_parser("template",
                        description=f"生成填报模板：{kinds}。加 --dept 时填入该部门现有记录，改好后用 ssj import 导回。 / "
                                    "Write the Excel template of an annex; with --dept, holding the department's "
                                    "current records, to edit and import back.")
