@@ -25,7 +25,8 @@ def register(sub):
                                    "every addition, changed field and removal is listed first.")
     p.add_argument("file", type=Path, metavar="FILE", help="填好的 .xlsx 模板 / the filled .xlsx template")
     p.add_argument("--dept", required=True, help="部门编号（文件夹名） / department id (its folder)")
-    p.add_argument("--out", type=Path, default=Path("registries"), help="登记册目录 / registry folder")
+    p.add_argument("--registry", "--out", dest="out", type=Path, default=Path("registries"), metavar="DIR",
+                   help="登记册目录（默认 registries） / registry folder")
     p.add_argument("--replace", action="store_true",
                    help="删除登记册中有、表中没有的记录 / remove the records the sheet does not hold")
     p.add_argument("--dry-run", action="store_true", help="只列出变化，不写入 / show the changes, write nothing")
