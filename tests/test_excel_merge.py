@@ -151,7 +151,8 @@ def test_unchanged_export_imports_as_no_change(tmp_path, reg, capsys):
         before = (reg / rel).read_bytes()
         capsys.readouterr()
         assert _import(reg, path) == 0
-        assert "没有变化" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "没有变化" in out and "说明 note" not in out  # what the export writes reads back as it is
         assert (reg / rel).read_bytes() == before
 
 
@@ -338,6 +339,11 @@ def test_site_download_updates_the_items_it_holds(tmp_path, reg, capsys):
     after = _record(reg, f"{DEPT}/items.yaml")
     assert after.items[0] == before.items[0].model_copy(update={"ratio": "0.05"})
     assert after.items[1:] == before.items[1:]  # columns the download lacks (检查表格, 主体类型…) are kept
+    # a cell emptied in the download empties the field (a column it lacks is kept)
+    ws.cell(2, heads.index("抽查比例") + 1).value = None
+    wb.save(path)
+    assert _import(reg, path) == 0
+    assert _record(reg, f"{DEPT}/items.yaml").items[0] == before.items[0].model_copy(update={"ratio": None})
 
 
 def test_site_download_with_field_name_headers_and_a_new_item(tmp_path, reg, capsys):

@@ -232,6 +232,8 @@ def format_text(c: Column) -> str:
                 "basis": "《法律法规规章名称》条款，如《中华人民共和国食品安全法》第八十七条"}[c.shape]
         if c.pattern in FORMAT_WORDS:
             text += f"：{FORMAT_WORDS[c.pattern][0]}"
+    if c.name in _CODE_NAMES:
+        text = "号码（全角数字自动转为半角，空格去掉）"
     if c.name == "id" and c.shape == "upper-code":
         text += "；留空时取统一社会信用代码（或注册号）"
     if c.many:

@@ -157,8 +157,7 @@ def complete_partial(book: FilledBook, root: Path, dept: str, src: str) -> list[
                 f"export the template with current data (ssj template {t.kind} --dept {dept}) and add the item there",
                 code="excel.site-download-new"))
             continue
-        for name, value in old.items():
-            row.data.setdefault(name, value)
+        row.data.update({name: value for name, value in old.items() if name not in book.partial})
         known.append(row)
     book.rows[t.main.title] = known  # a new item is reported above, not again for each missing value
     return problems
