@@ -361,3 +361,16 @@ def test_site_download_with_field_name_headers_and_a_new_item(tmp_path, reg, cap
     assert f"第 {ws.max_row} 行“item_id”列（A 列）" in err and "是新事项，但网站下载的事项清单缺少" in err
     assert f"ssj template items --dept {DEPT}" in err
     assert (reg / DEPT / "items.yaml").read_bytes() == before
+
+
+def test_checks_across_fields_come_with_the_field_errors(tmp_path, reg, capsys):
+    central = _export(tmp_path, reg, "targets", "--dept", DEPT, "--central")
+    row, other = _row_of(central, FIRST_ROW), _row_of(central, FIRST_ROW + 1)
+    # a wrong region and an id that is not the USCC: both in one report
+    rc, out = _import_target(tmp_path, reg, capsys, region="999999", uscc=other["uscc"])
+    assert rc == 1
+    assert "区域代码 999999" in out.err and "对象编号 id 应等于统一社会信用代码" in out.err
+    # a check that reads a failed field is not run on it: a bad USCC gives one error, not two
+    wrong = row["uscc"][:-1] + ("0" if row["uscc"][-1] != "0" else "1")  # a check character that is not its own
+    rc, out = _import_target(tmp_path, reg, capsys, uscc=wrong)
+    assert rc == 1 and "对象编号 id 应等于" not in out.err and "1 error," in out.err

@@ -25,6 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from shuangsuiji.core.errors import Problem, fail, problem
 from shuangsuiji.registry.load import LIST_SEP
@@ -720,7 +721,36 @@ def _validate_row(model: type[BaseModel], row: Row, src: str) -> tuple[BaseModel
                 continue  # its cell was reported unreadable
             col = next((c for c in row.sheet.columns if c.name == name), None)
             out.append(cell_problem(src, row.sheet, row.number, col, p.zh, p.en, p.fix_zh, p.fix_en, p.code))
+        if all(err["loc"] for err in e.errors()):  # else the checks across fields have run
+            failed = row.bad | {str(err["loc"][0]) for err in e.errors()}
+            out += [cell_problem(src, row.sheet, row.number, None, *texts, code="excel.record")
+                    for texts in _record_checks(model, row.data, failed)]
         return None, out
+
+
+def _record_checks(model: type[BaseModel], data: dict[str, Any], failed: set[str]) -> list[tuple[str, ...]]:
+    """The model's checks across fields, run on the fields that are valid, when others are not.
+
+    Pydantic runs them only once every field is valid, so a person would fix the fields and then
+    meet these; here they come in the same report. A check that needs a failed field is skipped."""
+    checks = [d.func for d in model.__pydantic_decorators__.model_validators.values() if d.info.mode == "after"]
+    record = model.model_construct(**{k: v for k, v in data.items() if k not in failed})
+    for name in failed:
+        record.__dict__.pop(name, None)  # reading it raises AttributeError: the check is skipped
+    out = []
+    for check in checks:
+        try:
+            check(record)
+        except PydanticCustomError as e:
+            ctx = e.context or {}
+            out.append((ctx.get("zh", e.message()), ctx.get("en", e.message()), ctx.get("fix_zh", ""),
+                        ctx.get("fix_en", "")))
+        except ValueError as e:
+            zh, _, en = str(e).partition(" / ")
+            out.append((zh, en or zh))
+        except (AttributeError, TypeError):
+            continue  # it reads a field that failed
+    return out
 
 
 def _target_codes(row: Row, src: str) -> list[Problem]:
