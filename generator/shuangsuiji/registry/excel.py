@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from shuangsuiji.core.errors import Problem, fail, problem
@@ -152,11 +152,16 @@ def _code_shape(model: type[BaseModel], name: str, prop: dict) -> str:
     """code / upper-code for identifier fields (typed with full-width characters, read as ASCII), else text."""
     f = model.model_fields[name]
     marks = [*f.metadata, *_annotated_metadata(f.annotation)]
-    if any(get_args(t)[-1] in marks for t in _UPPER_CODES) or prop.get("pattern") == TARGET_ID_PATTERN:
+    if any(_check_of(t) in marks for t in _UPPER_CODES) or prop.get("pattern") == TARGET_ID_PATTERN:
         return "upper-code"
-    if any(get_args(t)[-1] in marks for t in _CODES) or prop.get("pattern") or name in _CODE_NAMES:
+    if any(_check_of(t) in marks for t in _CODES) or prop.get("pattern") or name in _CODE_NAMES:
         return "code"
     return "text"
+
+
+def _check_of(annotated: Any) -> Any:
+    """The check (AfterValidator) that tells an identifier type from the others."""
+    return next(m for m in get_args(annotated)[1:] if isinstance(m, AfterValidator))
 
 
 def _annotated_metadata(annotation: Any) -> list[Any]:
