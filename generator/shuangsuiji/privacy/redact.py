@@ -61,7 +61,12 @@ class Withheld:
         return {"withheld": self.reason, "notice": str(self)}
 
 
+_JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _json(v: Any) -> Any:
+    if type(v) in _JSON_LEAVES:  # most values: skip the isinstance checks (Mapping is an ABC, slow to ask)
+        return v
     if isinstance(v, (Public, Withheld)):
         return v.to_json()
     if isinstance(v, tuple | list):
