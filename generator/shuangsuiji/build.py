@@ -20,7 +20,7 @@ from shuangsuiji.audit import audit_site
 from shuangsuiji.feeds import write_feeds
 from shuangsuiji.history import collect
 from shuangsuiji.index import build_index
-from shuangsuiji.nameindex import write_name_index
+from shuangsuiji.nameindex import companies, write_name_index
 from shuangsuiji.errors import UserError, fail, problem
 from shuangsuiji.load import load_registry, resolve_lines
 from shuangsuiji.opendata import write_open_data
@@ -148,7 +148,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None, l
         lap("render")
 
         stats.index = build_index(tmp, cache / "index")
-        write_name_index(pub, tmp)
+        write_name_index(tmp, companies(pub))
         lap("index")
         leaks = audit_site(tmp, reg, pub, jobs=jobs)
         if leaks:

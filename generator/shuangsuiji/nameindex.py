@@ -93,7 +93,7 @@ def _dumps(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def files(items: list[Company]) -> dict[str, bytes]:
+def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
     """Every file of the index, path (under `names/`) → bytes; deterministic for the same companies."""
     ranked = sorted(items, key=lambda c: (len(normalise(c.name)), normalise(c.name), c.id))
     regions = sorted({c.region for c in ranked})
@@ -103,7 +103,7 @@ def files(items: list[Company]) -> dict[str, bytes]:
         for g in dict.fromkeys(bigrams(normalise(c.name))):
             postings.setdefault(g, []).append(i)
     coded = {g: [ids[0]] + [b - a for a, b in zip(ids, ids[1:])] for g, ids in postings.items()}
-    heavy = sorted(g for g, ids in postings.items() if len(ids) > max(len(ranked) / HEAVY_SHARE, HEAVY_MIN))
+    heavy = sorted(g for g, ids in postings.items() if len(ids) > max(len(ranked) / HEAVY_SHARE, heavy_min))
     out: dict[str, bytes] = {f"h/{n}.json": _dumps(coded.pop(g)) for n, g in enumerate(heavy)}
     size = sum(len(g) * 3 + 6 + len(ids) * 3 for g, ids in coded.items())  # a rough JSON size
     gram_shards = _power_of_two(size / SHARD_BYTES)
@@ -134,9 +134,9 @@ def files(items: list[Company]) -> dict[str, bytes]:
     return {"index.json": _dumps(manifest), **{f"{base}/{rel}": data for rel, data in out.items()}}
 
 
-def write_name_index(pub, site_dir: Path) -> int:
-    """Write the index of the site's companies under `site_dir/names/`; returns the bytes written."""
-    written = files(companies(pub))
+def write_name_index(site_dir: Path, items: list[Company]) -> int:
+    """Write the index of `items` (`companies(pub)`) under `site_dir/names/`; returns the bytes written."""
+    written = files(items)
     for rel, data in written.items():
         atomic_write_bytes(Path(site_dir) / FOLDER / rel, data)
     return sum(map(len, written.values()))

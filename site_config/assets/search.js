@@ -267,7 +267,8 @@ async function main() {
   let run = 0;
   let pull = null;
   let total = 0;
-  let seen = 0; // Pagefind results looked at (some skipped: companies listed above)
+  let seen = 0; // Pagefind results looked at
+  let skipped = 0; // of which company pages listed above
   let lister = null;
   let listed = null; // normalised query: pages whose title holds it are in the company list
   const shown = new Set(); // company pages in the company list
@@ -343,22 +344,23 @@ async function main() {
       next = dateMerger(lists.map((r) => r.results), sort.value);
     }
     seen = 0;
+    skipped = 0;
     const skip = listed; // the company list of this search (set before: companies go first)
-    pull = async (n) => { // n pages, without the company pages listed above
+    pull = async (n) => { // up to n pages, without the company pages listed above (looks at 3n at most)
       const out = [];
-      while (out.length < n && seen < total) {
+      for (const stop = seen + 3 * n; out.length < n && seen < total && seen < stop;) {
         const part = await next(n - out.length);
         if (!part.length) break;
         seen += part.length;
         for (const d of part) {
           const company = /\/targets\/[0-9A-Z]+\/$/.test(d.url);
-          if (!(company && (shown.has(d.url) || (skip && normalise(d.meta.title || "").includes(skip))))) out.push(d);
+          if (company && (shown.has(d.url) || (skip && normalise(d.meta.title || "").includes(skip)))) skipped++;
+          else out.push(d);
         }
       }
       return out;
     };
     if (mine !== run) return;
-    status.textContent = `全文找到 ${total} 条结果 / ${total} results` + (lister ? "（上面已列出的企业不重复 / companies above not repeated）" : "");
     await showMore(mine);
   }
 
@@ -367,6 +369,8 @@ async function main() {
     if (mine !== run) return;
     render(results, data);
     more.hidden = seen >= total;
+    status.textContent = `全文找到 ${total} 条结果 / ${total} results`
+      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} companies listed above` : "");
   }
 
   async function search() {
@@ -379,6 +383,7 @@ async function main() {
     for (const [k, v] of Object.entries(filters)) p.set(k, v);
     if (sort.value) p.set("sort", sort.value);
     history.replaceState(null, "", `${location.pathname}${p.toString() ? "?" + p : ""}`);
+    status.textContent = "正在搜索… Searching…";
     await searchCompanies(mine, q, filters);
     if (mine !== run) return;
     await searchPages(mine, q, filters);
