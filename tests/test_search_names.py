@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from shuangsuiji import nameindex
 from shuangsuiji.load import load_registry
 from shuangsuiji.redact import redact
-from site_fixture import ROOT, browser, serve
+from site_fixture import ROOT, TOP_CODES, browser, serve, write_names_site
 
 EXAMPLE = ROOT / "registries"
 # the place and organisational form around a trade name (字号): 临沂市兰山区 … 有限公司
@@ -89,32 +87,10 @@ def test_companies_come_from_the_redaction_stage_only(example):
     assert any(c.latest and c.latest_on for c in example)
 
 
-def _site(tmp: Path, items, heavy_min: int) -> Path:
-    for rel, data in nameindex.files(items, heavy_min).items():
-        f = tmp / nameindex.FOLDER / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_bytes(data)
-    (tmp / "search").mkdir()
-    (tmp / "search" / "index.html").write_text(
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>搜索</title></head><body>'
-        '<div id="ssj-search" data-root="../"></div><script type="module" src="../search.js"></script></body></html>',
-        encoding="utf-8")
-    shutil.copyfile(ROOT / "site_config" / "assets" / "search.js", tmp / "search.js")
-    return tmp
-
-
-_RUN = """async (qs) => {
-    await new Promise((ok) => { const t = () => window.ssjSearch ? ok() : setTimeout(t, 20); t(); });
-    const out = [];
-    for (const q of qs) out.push(await window.ssjSearch.names.top(q, 3));
-    return out;
-}"""
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("heavy_min", [nameindex.HEAVY_MIN, 10])  # 10: the heavy-bigram path at example scale
 def test_part_of_a_trade_name_or_the_code_finds_the_company(example, tmp_path, heavy_min):
-    site = _site(tmp_path, example, heavy_min)
+    site = write_names_site(tmp_path, nameindex.files(example, heavy_min))
     parts = probes(example)
     found_by = {cid for _, cid in parts}
     assert len(found_by) >= 0.95 * len(example)  # nearly every company has such a part
@@ -124,8 +100,8 @@ def test_part_of_a_trade_name_or_the_code_finds_the_company(example, tmp_path, h
         page = b.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + "search/")
-        tops = page.evaluate(_RUN, [q for q, _ in parts + codes])
-        missing = page.evaluate(_RUN, ["未登记的企业名", "91371302MA3C4D5E6X", "兰"])
+        tops = page.evaluate(TOP_CODES, [[q for q, _ in parts + codes], 3])
+        missing = page.evaluate(TOP_CODES, [["未登记的企业名", "91371302MA3C4D5E6X", "兰"], 3])
     hits = [cid in top for (_, cid), top in zip(parts, tops)]
     recall = sum(hits) / len(hits)
     assert recall >= 0.99, [q for (q, _), h in zip(parts, hits) if not h][:20]
@@ -144,7 +120,7 @@ def test_ranking_exact_substring_and_short_names_first(tmp_path):
 
     items = [co(1, "兰山区通程茶叶店"), co(2, "临沂市兰山区通泰酒店有限公司"), co(3, "通泰商行"),
              co(4, "临沂泰和通泰物流有限公司"), co(5, "临沂通泰和物流有限公司"), co(6, "临沂市通福镇某某超市")]
-    site = _site(tmp_path, items, 10)
+    site = write_names_site(tmp_path, nameindex.files(items, 10))
     with serve(site) as base, browser() as b:
         page = b.new_page()
         page.goto(base + "search/")

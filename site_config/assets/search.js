@@ -298,7 +298,13 @@ async function main() {
     cSection.hidden = !q || others;
     if (cSection.hidden) return;
     cStatus.textContent = "正在查找企业… Looking up companies…";
-    const found = await names.find(q, filters[REGION] || "");
+    let found;
+    try {
+      found = await names.find(q, filters[REGION] || "");
+    } catch (e) {
+      cStatus.textContent = `企业名称索引无法读取 / the company name index cannot be read (${e.message})`;
+      return;
+    }
     if (mine !== run) return;
     if (!found) {
       cStatus.textContent = "企业名称请输入至少两个字 / type at least two characters of a company name";
