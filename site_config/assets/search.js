@@ -284,7 +284,7 @@ async function main() {
     const n = lister.count;
     const what = lister.code ? `代码为 ${q.toUpperCase()} 的企业` : `名称含「${q}」的企业`;
     cStatus.textContent = n === 0 ? `没有${what} / no company found`
-      : `${what}：${lister.approx ? "最多 " : ""}${n} 家 / ${lister.approx ? "at most " : ""}${n} companies`;
+      : `${what}：${lister.approx ? "最多 " : ""}${n} 家 / ${lister.approx ? "at most " : ""}${n} ${n === 1 ? "company" : "companies"}`;
     if (lister.near && !lister.approx) cStatus.textContent += `；另有 ${lister.near} 家名称含这些字但不相连 / ${lister.near} more with these characters apart`;
   }
 
@@ -376,7 +376,7 @@ async function main() {
     render(results, data);
     more.hidden = seen >= total;
     status.textContent = `全文找到 ${total} 条结果 / ${total} results`
-      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} companies listed above` : "");
+      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} of them listed above` : "");
   }
 
   async function search() {
