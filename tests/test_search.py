@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,14 @@ def test_search_on_built_site(site_build):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + "search/")
         assert tid and f"/targets/{tid}/" in _search(page, part)
+        # the company is listed once, under 企业; below it, pages holding the part as typed come first
+        assert page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))")[:1] == \
+            [f"/targets/{tid}/"]
+        pages = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert f"/targets/{tid}/" not in pages
+        holds = [part in re.sub(r"<[^>]+>|\s", "", (site / url.strip("/") / "index.html").read_text(encoding="utf-8"))
+                 for url in pages]
+        assert holds and holds[0] and holds == sorted(holds, reverse=True)
         _search(page, tid)
         assert page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))") == \
             [f"/targets/{tid}/"]

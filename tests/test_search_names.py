@@ -137,3 +137,19 @@ def test_ranking_exact_substring_and_short_names_first(tmp_path):
         three = page.evaluate(script, "通泰和")
         assert three["rows"] == [["临沂通泰和物流有限公司", False], ["临沂泰和通泰物流有限公司", True]]
         assert (three["count"], three["near"]) == (1, 1)
+
+
+@pytest.mark.browser
+def test_full_text_pages_holding_the_query_come_first(example, tmp_path):
+    """Pagefind's results are reordered per step: pages holding every term as typed first, stable otherwise."""
+    site = write_names_site(tmp_path, nameindex.files(example[:5]))
+    pages = [{"url": "a", "content": "兰山区通程茶叶店 通福镇 泰和路"}, {"url": "b", "content": "临沂市兰山区通泰酒店 2023"},
+             {"url": "c", "content": "通 泰"}, {"url": "d", "content": "通泰 抽查结果 2023"}, {"url": "e"}]
+    with serve(site) as base, browser() as b:
+        page = b.new_page()
+        page.goto(base + "search/")
+        page.wait_for_function("() => window.ssjSearch")
+        order = "(args) => window.ssjSearch.holdersFirst(...args).map((d) => d.url)"
+        assert page.evaluate(order, [pages, ["通泰"]]) == ["b", "d", "a", "c", "e"]
+        assert page.evaluate(order, [pages, ["通泰", "2023"]]) == ["b", "d", "a", "c", "e"]
+        assert page.evaluate(order, [pages, []]) == ["a", "b", "c", "d", "e"]

@@ -140,8 +140,15 @@ class NameIndex {
   }
 }
 
+// Pagefind matches Chinese character by character: within each step of results, the pages
+// holding every term as typed come first (通泰, before 通福镇 … 泰和); stable otherwise.
+function holdersFirst(data, terms) {
+  const holds = (d) => { const c = (d.content || "").normalize("NFKC").toLowerCase(); return terms.every((t) => c.includes(t)); };
+  return terms.length ? [...data].sort((a, b) => holds(b) - holds(a)) : data;
+}
+
 const names = new NameIndex(rootURL);
-window.ssjSearch = { names, normalise };
+window.ssjSearch = { names, normalise, holdersFirst };
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -270,6 +277,7 @@ async function main() {
   let seen = 0; // Pagefind results looked at
   let skipped = 0; // of which company pages listed above
   let lister = null;
+  let terms = []; // the query's terms, normalised
   let listed = null; // normalised query: pages whose title holds it are in the company list
   const shown = new Set(); // company pages in the company list
 
@@ -351,6 +359,7 @@ async function main() {
     }
     seen = 0;
     skipped = 0;
+    terms = q.split(/\s+/).map(normalise).filter(Boolean);
     const skip = listed; // the company list of this search (set before: companies go first)
     pull = async (n) => { // up to n pages, without the company pages listed above (looks at 3n at most)
       const out = [];
@@ -373,7 +382,7 @@ async function main() {
   async function showMore(mine) {
     const data = await pull(PAGE);
     if (mine !== run) return;
-    render(results, data);
+    render(results, sort.value ? data : holdersFirst(data, terms));
     more.hidden = seen >= total;
     status.textContent = `全文找到 ${total} 条结果 / ${total} results`
       + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} of them listed above` : "");
