@@ -36,8 +36,9 @@ from common import OUT, registry, run_ssj  # noqa: E402
 from site_fixture import TOP_CODES, browser, serve, write_names_site  # noqa: E402
 from test_search_names import trade_name  # noqa: E402
 
-from shuangsuiji import index, nameindex, synth  # noqa: E402
-from shuangsuiji.models.base import OUTCOMES  # noqa: E402
+from shuangsuiji.registry.models.base import OUTCOMES  # noqa: E402
+from shuangsuiji.site import index, nameindex  # noqa: E402
+from shuangsuiji.synth import example as synth  # noqa: E402
 
 
 def _company(site: Path) -> tuple[str, str]:

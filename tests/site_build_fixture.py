@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from shuangsuiji.cli import main as ssj
-from shuangsuiji.synth import SCALES, generate
+from shuangsuiji.synth.example import SCALES, generate
 
 TASK = "SCJGJ-2026-001"
 EVIL = "王<script>alert(1)</script>"  # a witness name that must stay text

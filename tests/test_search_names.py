@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from shuangsuiji import nameindex
-from shuangsuiji.load import load_registry
-from shuangsuiji.redact import redact
+from shuangsuiji.site import nameindex
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.privacy.redact import redact
 from site_fixture import ROOT, TOP_CODES, browser, serve, write_names_site
 
 EXAMPLE = ROOT / "registries"

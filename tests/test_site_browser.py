@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from shuangsuiji.build import build
+from shuangsuiji.site.build import build
 from site_build_fixture import TASK, make_registry
 from site_fixture import browser, serve
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def site(tmp_path_factory) -> Path:
     reg = make_registry(tmp_path_factory.mktemp("reg") / "registries")
     out = tmp_path_factory.mktemp("out") / "site"
-    build(reg, out, jobs=2, log=lambda s: None, build_time="2026-06-30 12:00")
+    build(reg, out, jobs=2, build_time="2026-06-30 12:00")
     return out
 
 
