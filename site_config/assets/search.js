@@ -385,7 +385,8 @@ async function main() {
     render(results, sort.value ? data : holdersFirst(data, terms));
     more.hidden = seen >= total;
     status.textContent = `全文找到 ${total} 条结果 / ${total} results`
-      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} of them listed above` : "");
+      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} of them listed above` : "")
+      + (!results.children.length && !more.hidden ? "；点“更多页面”继续查看其余页面 / “More pages” goes on" : "");
   }
 
   async function search() {
