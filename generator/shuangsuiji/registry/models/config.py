@@ -8,21 +8,31 @@ from shuangsuiji.registry.models.base import Record, public
 
 
 class Deadline(Record):
-    key: str = public("节点编号")
+    key: str = public("节点编号", pii_free=True)
     what: str = public("工作内容")
     due: Day = public("截止日期")
-    level: str = public("适用层级", default="市级")
+    level: str = public("适用层级", pii_free=True, default="市级")
 
 
 class SiteConfig(Record):
-    title: str = public("网站名称", default="临沂市“双随机、一公开”监管信息公示")
-    authority: str = public("主办单位", default="临沂市推进政府职能转变领导小组办公室")
-    base_url: str = public("网站地址", default="https://example.gov.cn/ssj/")
+    title: str = public("网站名称", pii_free=True, default="临沂市“双随机、一公开”监管信息公示")
+    authority: str = public("主办单位", pii_free=True, default="临沂市推进政府职能转变领导小组办公室")
+    base_url: str = public("网站地址", pii_free=True, default="https://example.gov.cn/ssj/")
+
+
+class PrivacyConfig(Record):
+    """What the registry declares public although it looks like personal data."""
+
+    org_email_domains: list[str] = public("单位邮箱域名（如 linyi.gov.cn；其地址不是个人邮箱）", pii_free=True,
+                                          default_factory=list)
+    public_contacts: list[str] = public("公开的单位联系方式（办公电话、办公邮箱，如 0539-8123456）", pii_free=True,
+                                        default_factory=list)
 
 
 class RegistryConfig(Record):
     site: SiteConfig = public("网站", default_factory=SiteConfig)
-    city: str = public("城市区划代码", default="371300", pattern=r"^\d{6}$")
+    city: str = public("城市区划代码", pii_free=True, default="371300", pattern=r"^\d{6}$")
     publish_within_working_days: int = public("结果公示时限（工作日）", default=20, ge=1)
     abnormal_list_within_working_days: int = public("列入经营异常名录时限（工作日）", default=10, ge=1)
     deadlines: list[Deadline] = public("工作节点", default_factory=list)
+    privacy: PrivacyConfig = public("个人信息识别的例外", default_factory=PrivacyConfig)
