@@ -90,7 +90,7 @@ class Planter:
 
 def _complete(root: Path) -> None:
     """Give the canary registry the records it lacks, so every model appears at least once."""
-    write_yaml(root / "config.yaml", {"deadlines": [{"key": "k1", "what": "公布计划", "due": "2026-03-31"}]})
+    write_yaml(root / "config.yaml", {"deadlines": [{"key": "2026-plan", "what": "公布计划", "due": "2026-03-31"}]})
     edit_yaml(root / "departments.yaml", lambda d: d["departments"][1].update(
         history=[{"date": "2019-01-01", "event": "更名", "name": "临沂市市场监督管理局", "basis": "机构改革"}]))
     edit_yaml(root / "scjgj/items.yaml", lambda d: (

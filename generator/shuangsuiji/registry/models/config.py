@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date as Day
 
-from shuangsuiji.registry.models.base import Record, public
+from shuangsuiji.registry.models.base import Level, Record, public
+
+# The milestones the registry holds evidence for (see analysis/progress.py); a deadline's key is
+# `<year>-<milestone>`, e.g. 2017-liaison, 2026-plan. zh label, en gloss.
+MILESTONES = {
+    "liaison": ("报送工作联络表（附件5）", "liaison table filed"),
+    "submit": ("报送清单、两库、实施细则", "item list and directories submitted"),
+    "publish": ("公布随机抽查事项清单", "item list published"),
+    "rules": ("公布实施细则", "implementing rules published"),
+    "plan": ("报备年度抽查计划", "annual plan filed"),
+    "lists": ("清单动态调整", "item list reviewed"),
+    "tasks": ("完成年度抽查任务并按时公示结果", "year's tasks done, results published on time"),
+}
+_KEY = re.compile(r"^(\d{4})-([a-z]+)$")
+
+
+def milestone_key(key: str) -> tuple[int, str] | None:
+    """(year, milestone) of a deadline key, or None when it is not in the vocabulary."""
+    m = _KEY.match(key)
+    return (int(m[1]), m[2]) if m and m[2] in MILESTONES else None
 
 
 class Deadline(Record):
-    key: str = public("节点编号", pii_free=True)
+    key: str = public("节点编号", pii_free=True, description="年份-节点，如 2017-liaison；节点：" + "、".join(MILESTONES))
     what: str = public("工作内容")
     due: Day = public("截止日期")
-    level: str = public("适用层级", pii_free=True, default="市级")
+    level: Level | None = public("适用层级（不填则市级、县级均适用）", default=None)
 
 
 class SiteConfig(Record):
