@@ -259,9 +259,13 @@ class Stats:
     total: Row
     internal: bool
 
-    def public(self) -> "Stats":
+    def public(self) -> "PublicStats":
         """The same figures without anything internal (the credit-class table)."""
-        return Stats({d: rows for d, rows in self.tables.items() if d in PUBLIC_DIMENSIONS}, self.total, False)
+        return PublicStats({d: rows for d, rows in self.tables.items() if d in PUBLIC_DIMENSIONS}, self.total, False)
+
+
+class PublicStats(Stats):
+    """The figures the site publishes (`Stats.public()`, on `PublicRegistry.stats`): no credit-class table."""
 
 
 def _task_keys(reg: Registry, dim: str, task_id: str, tp: _TaskProfile, task_facts: list[Fact]) -> set[str]:

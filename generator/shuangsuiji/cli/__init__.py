@@ -44,9 +44,19 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _command_of(argv: list[str]) -> str | None:
+    """The sub-command argv names; None when the top-level help comes first (`ssj -h validate`)."""
+    for a in argv:  # `ssj` has no option taking a value
+        if a in ("-h", "--help"):
+            return None
+        if not a.startswith("-"):
+            return a
+    return None
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """The parser for argv: the named sub-command's module adds its own; the others are listed by name and help."""
-    chosen = next((a for a in argv if not a.startswith("-")), None)  # `ssj` has no option taking a value
+    chosen = _command_of(argv)
     parser = _Parser(prog="ssj", description="双随机、一公开：登记册校验、可复核抽取与公开网站生成")
     parser.add_argument("--version", action="version", version=f"ssj {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -6,7 +6,6 @@ a failed rebuild prints its problems and keeps serving the last good site.
 
 from __future__ import annotations
 
-import functools
 import http.server
 import sys
 import threading

@@ -7,7 +7,6 @@ it cannot check. `source_checks` is shared with the auditor's verifier and `ssj 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, date as Day
 from typing import Any, Iterable

@@ -33,7 +33,7 @@ from shuangsuiji.registry.models.item import Item, ItemList, MattersFile
 from shuangsuiji.registry.models.liaison import LiaisonFile
 from shuangsuiji.registry.models.plan import AnnualPlan
 from shuangsuiji.registry.models.region import Region
-from shuangsuiji.registry.models.result import Result, ResultsFile
+from shuangsuiji.registry.models.result import ResultsFile
 from shuangsuiji.registry.models.target import Target
 from shuangsuiji.registry.models.task import Task
 from shuangsuiji.registry.schema_errors import field_path, parse_field_path, problems_from

@@ -11,9 +11,7 @@ what it said. Times are Asia/Shanghai; newest first; two builds give the same by
 from __future__ import annotations
 
 import json
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from feedgen.feed import FeedGenerator
 from shuangsuiji.registry.models.base import OUTCOMES
 from shuangsuiji.privacy.redact import PublicRegistry, require_public
 from shuangsuiji.analysis.warning import feed_entries
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -222,11 +221,8 @@ def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str) -> list[P
     return written
 
 
-_FORKED: tuple = ()  # (pub, feeds, base, site) for worker processes, inherited by fork
-
-
 def _write_range(bounds: tuple[int, int]) -> list[Path]:
-    pub, fs, base, site = _FORKED
+    pub, fs, base, site = shared()["feeds"]
     return [p for feed in fs[bounds[0]:bounds[1]] for p in _write_one(pub, feed, base, site)]
 
 
@@ -235,22 +231,14 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2) ->
 
     A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
     `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
-    global _FORKED
     require_public(pub)
     site = site_url.rstrip("/") + "/"
     base = Path(out) / "feeds"
     fs = feeds(pub)
     step = max(1, -(-len(fs) // (jobs * 8)))
     ranges = [(i, i + step) for i in range(0, len(fs), step)]
-    _FORKED = (pub, fs, base, site)
-    try:
-        if jobs > 1 and len(fs) > PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                written = [p for part in pool.map(_write_range, ranges) for p in part]
-        else:
-            written = [p for r in ranges for p in _write_range(r)]
-    finally:
-        _FORKED = ()
+    workers = jobs if len(fs) > PARALLEL_MIN else 1
+    written = [p for part in fork_map(_write_range, ranges, workers, feeds=(pub, fs, base, site)) for p in part]
     catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries), "rss": f"feeds/{f.key}.xml",
                 "atom": f"feeds/{f.key}.atom", "json": f"feeds/{f.key}.json"} for f in fs]
     index = base / "index.json"
