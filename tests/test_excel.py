@@ -105,8 +105,11 @@ def test_targets_round_trip(tmp_path, registry):
     out = tmp_path / "reg"
     assert main(["import", str(path), "--dept", "scjgj", "--out", str(out), "--shard", "shop"]) == 0
     assert sorted(_loaded(out).targets.values(), key=lambda x: x.id) == targets
-    assert main(["import", str(path), "--dept", "scjgj", "--out", str(out), "--central"]) == 0
-    assert (out / "targets" / "import.csv").read_bytes() == (out / "scjgj/targets/shop.csv").read_bytes()
+    # into the central library, without a shard name: each new target goes to its region's shard
+    central = tmp_path / "central"
+    assert main(["import", str(path), "--dept", "scjgj", "--out", str(central), "--central"]) == 0
+    assert {p.name for p in (central / "targets").glob("*.csv")} == {f"{x.region}.csv" for x in targets}
+    assert sorted(_loaded(central).targets.values(), key=lambda x: x.id) == targets
 
 
 def test_inspectors_round_trip(tmp_path, registry):

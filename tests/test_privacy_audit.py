@@ -76,7 +76,7 @@ FORCED = [
     ("f.html", lambda p: p.write_text(f"<p>{CANARY['remark.person']}</p>", encoding="utf-8"),
      "Result.persons"),
     ("g.xml", lambda p: p.write_text(f"<item>{CANARY['first.remarks']}</item>", encoding="utf-8"),
-     "Result.first.remarks"),
+     "ResultContent.remarks"),  # first is public, its remarks private: named after their model
     ("h.html", lambda p: p.write_text(f"<p>{CANARY['withdrawn.remarks']}</p>", encoding="utf-8"), "Result.remarks"),
     ("i.html", lambda p: p.write_text(f"<p>{CANARY['event.note']}</p>", encoding="utf-8"), "DrawEvent.note"),
     ("j.json", lambda p: p.write_text(json.dumps({"m": CANARY["liaison.mobile"]}), encoding="utf-8"),
