@@ -258,6 +258,10 @@ def test_shape_scan_spares_codes_and_declared_contacts():
              "a13812345678b 3f9c13812345678e SCJG-371311-2026-001 2026年 1234567 "
              "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 icon@2x.png")
     assert shape_leaks(clean) == set()
+    # all-digit USCCs of 社会组织 (5…) and 机关 (1…), as company pages of a city print them: codes
+    others = "（52371322709932868X） 52371328937138981X"
+    assert shape_leaks(others) == set()
+    assert shape_leaks(f"身份证 {make_id_number('37130219790303123')}")  # an ID number is still one
     office = "办公电话 13805391234 邮箱 ban@linyi.gov.cn"
     assert len(shape_leaks(office)) == 2
     declared = PublicContacts(("linyi.gov.cn",), frozenset({contact_key("138-0539-1234")}))

@@ -56,10 +56,11 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
+from shuangsuiji.core.codes import check_uscc, uscc_kind
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.registry import freetext
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
-                                           name_index, public_contacts, shape_hits)
+                                           id_shape, name_index, public_contacts, shape_hits)
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
 
@@ -428,7 +429,14 @@ def _may_be_shape(run: str) -> bool:
     registration numbers start with 9 and are everywhere on the site)."""
     if _SEPARATORS.search(run):
         return True
+    if len(run) == 18 and _is_uscc(run.upper()):  # 社会组织 (5…), 机关 (1…): their codes are all digits too
+        return False
     return len(run) in _SHAPE_LENGTHS and (run[0] != "9" or run.startswith("955"))
+
+
+def _is_uscc(code: str) -> bool:
+    """A well-formed USCC (check character right, a GB 32100 authority and type) that is not also an ID number."""
+    return check_uscc(code) is None and uscc_kind(code) is not None and id_shape(code) is None
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _CODE_SUFFIXES = (".js", ".mjs", ".css", ".map")  # the theme's code: its licence headers name their authors
 # An asset named like an address (icon@2x.png) is a file, not an e-mail.
