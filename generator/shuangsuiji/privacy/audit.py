@@ -375,6 +375,8 @@ def _decode(data: bytes) -> str:
     if "&" in text:
         wide = wide or "&#" in text
         text = html.unescape(text)
+    if "\u200b" in text:  # Pagefind's fragments split words (and codes at letter/digit bounds) with it
+        text = text.replace("\u200b", "")
     return fold(text) if wide else text
 
 
