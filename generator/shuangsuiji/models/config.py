@@ -15,8 +15,22 @@ class Deadline(Record):
 
 
 class SiteConfig(Record):
+    """What the shell of every page shows (政府网站发展指引: footer items, 找错 channel).
+
+    The defaults are the example's placeholders and say so (（示例）): a real site sets every one.
+    """
+
     title: str = public("网站名称", default="临沂市“双随机、一公开”监管信息公示")
     authority: str = public("主办单位", default="临沂市推进政府职能转变领导小组办公室")
+    organizer: str = public("承办单位", default="临沂市大数据局（示例）")
+    phone: str = public("联系电话（网站办公室）", default="0539-0000000（示例）")
+    email: str = public("电子邮箱（网站办公室）", default="ssj@example.gov.cn（示例）")
+    site_code: str = public("网站标识码", default="3713000000（示例）")
+    icp: str = public("ICP备案号", default="鲁ICP备00000000号（示例）")
+    police: str = public("公安机关备案号", default="鲁公网安备 37130202000000号（示例）")
+    error_report_url: str = public("我为政府网站找错 地址",
+                                   default="https://zfwzzc.www.gov.cn/check_web/errorInfo_querySiteInfo.action"
+                                           "?siteCode=3713000000")
     base_url: str = public("网站地址", default="https://example.gov.cn/ssj/")
 
 
