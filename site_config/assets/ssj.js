@@ -12,3 +12,15 @@
   });
   show();
 })();
+
+/* Opened from disk (file://), the browser will not load the search index: say so instead of a blank page. */
+(function () {
+  var box = document.getElementById("ssj-search");
+  if (!box || location.protocol !== "file:") return;
+  var p = document.createElement("p");
+  p.className = "ssj-file-notice admonition warning";
+  p.setAttribute("role", "status");
+  p.textContent = "从本地文件打开时，浏览器不允许加载搜索索引。请在项目目录运行 ssj serve，再打开 http://127.0.0.1:8000/search/ 。" +
+    " / Search cannot run from a file:// page: run `ssj serve` and open http://127.0.0.1:8000/search/.";
+  box.parentNode.insertBefore(p, box);
+})();
