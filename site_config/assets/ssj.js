@@ -24,3 +24,21 @@
     " / Search cannot run from a file:// page: run `ssj serve` and open http://127.0.0.1:8000/search/.";
   box.parentNode.insertBefore(p, box);
 })();
+
+/* The theme's sidebar scrolls when its list is taller than the window: let the keyboard reach it then. */
+(function () {
+  function mark() {
+    document.querySelectorAll(".md-sidebar__scrollwrap").forEach(function (el) {
+      if (el.scrollHeight > el.clientHeight + 1) {
+        el.tabIndex = 0;
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", "侧边导航 / side navigation");
+        el.setAttribute("role", "region");
+      } else {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  mark();
+  window.addEventListener("load", mark);
+  window.addEventListener("resize", mark);
+})();

@@ -63,7 +63,7 @@ def not_found_page(site_dir: Path) -> bytes | None:
     text = page.read_text(encoding="utf-8")
     m = _PREFIX.search(text)
     if m and m.group(1).startswith("/") and m.group(1) != "/":
-        text = text.replace(f'="{m.group(1)}', '="/')
+        text = text.replace(f'"{m.group(1)}', '"/')  # attributes and the theme's "base" setting
     return text.encode("utf-8")
 
 
@@ -83,7 +83,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the browser moved on
+                pass
 
     def log_message(self, fmt, *args):
         pass
