@@ -34,6 +34,16 @@ def make_registry(root: Path) -> Path:
     return root
 
 
+def build_site(tmp_path_factory) -> Path:
+    """The site of `make_registry`, built once per test module that asks for it."""
+    from shuangsuiji.build import build
+
+    reg = make_registry(tmp_path_factory.mktemp("reg") / "registries")
+    out = tmp_path_factory.mktemp("out") / "site"
+    build(reg, out, jobs=2, log=lambda s: None, build_time="2026-06-30 12:00")
+    return out
+
+
 def copy_registry(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst

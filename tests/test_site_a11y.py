@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shuangsuiji.build import build
 from shuangsuiji.cli.serve_cmd import make_server
-from site_build_fixture import TASK, make_registry
+from site_build_fixture import TASK, build_site
 from site_fixture import browser
 
 pytestmark = pytest.mark.browser
@@ -22,10 +21,7 @@ SITE = "临沂市“双随机、一公开”监管信息公示"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    reg = make_registry(tmp_path_factory.mktemp("reg") / "registries")
-    out = tmp_path_factory.mktemp("out") / "site"
-    build(reg, out, jobs=2, log=lambda s: None, build_time="2026-06-30 12:00")
-    return out
+    return build_site(tmp_path_factory)
 
 
 def kinds(site: Path) -> dict[str, str]:

@@ -12,8 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from shuangsuiji.build import build
-from site_build_fixture import TASK, make_registry
+from site_build_fixture import TASK, build_site
 from site_fixture import browser, serve
 
 pytestmark = pytest.mark.browser
@@ -22,10 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    reg = make_registry(tmp_path_factory.mktemp("reg") / "registries")
-    out = tmp_path_factory.mktemp("out") / "site"
-    build(reg, out, jobs=2, log=lambda s: None, build_time="2026-06-30 12:00")
-    return out
+    return build_site(tmp_path_factory)
 
 
 def _verify(page) -> str:
