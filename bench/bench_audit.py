@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from shuangsuiji.audit import Needles, audit_files, build_needles
-from shuangsuiji.codes import make_id_number
+from shuangsuiji.privacy.audit import Needles, audit_files, build_needles
+from shuangsuiji.core.codes import make_id_number
 
 HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
 SURNAMES = HAN[::10]  # 300 first characters, as real surnames are few

@@ -19,7 +19,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from analysis_fixture import make_registry  # noqa: E402
 
-from shuangsuiji import history  # noqa: E402
+from shuangsuiji.site import history  # noqa: E402
 
 
 def _commit(repo: git.Repo, msg: str) -> None:

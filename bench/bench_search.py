@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from common import OUT, registry, run_ssj  # noqa: E402
 from site_fixture import browser, serve  # noqa: E402
 
-from shuangsuiji import index  # noqa: E402
+from shuangsuiji.site import index  # noqa: E402
 
 
 def _company(site: Path) -> tuple[str, str]:

@@ -18,8 +18,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from shuangsuiji import credit, stats, warning
-from shuangsuiji.load import load_registry
+from shuangsuiji.analysis import credit
+from shuangsuiji.analysis import stats
+from shuangsuiji.analysis import warning
+from shuangsuiji.registry.load import load_registry
 
 
 def main() -> int:

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_draw import SOURCES, Clock, MemoryWatch, bare_loop, rss_mb, synth  # noqa: E402
 from shuangsuiji.draw import freeze, run  # noqa: E402
 from shuangsuiji.draw.canon import canonical_table  # noqa: E402
-from shuangsuiji.draw.folder import TABLES, build_record, frozen_from_bytes, record_bytes  # noqa: E402
+from shuangsuiji.draw.wiring.folder import TABLES, build_record, frozen_from_bytes, record_bytes  # noqa: E402
 from shuangsuiji.draw.verifier import compare, public_checks  # noqa: E402
-from shuangsuiji.models.draw import Ceremony, SourcesFile  # noqa: E402
+from shuangsuiji.registry.models.draw import Ceremony, SourcesFile  # noqa: E402
 
 SOURCES_FILE = SourcesFile(task="BENCH-2026-001", sources=[{"kind": k, "value": v} for k, v in SOURCES])
 CEREMONY = Ceremony(ran_by="bench", ran_at=datetime(2026, 3, 1, tzinfo=timezone.utc))

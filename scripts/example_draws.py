@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from shuangsuiji.cli import main as ssj
-from shuangsuiji.synth import write_record
-from shuangsuiji.models.draw import Ceremony, ConflictsFile, SourcesFile
-from shuangsuiji.models.task import Task
+from shuangsuiji.synth.example import write_record
+from shuangsuiji.registry.models.draw import Ceremony, ConflictsFile, SourcesFile
+from shuangsuiji.registry.models.task import Task
 
 # drand quicknet round 657413 (spec draw.md): produced 2023-09-15T11:00:03Z.
 SIG_657413 = ("b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be"
@@ -83,7 +83,7 @@ def draw_dir(root: Path, dept: str, task: str) -> Path:
 
 def first_target(root: Path, region: str) -> str:
     """A stable target of a region for a declared conflict: the first active one by id."""
-    from shuangsuiji.load import load_registry
+    from shuangsuiji.registry.load import load_registry
 
     reg, _ = load_registry(root)
     return min(t.id for t in reg.targets.values() if t.region == region and t.status == "存续"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from shuangsuiji.codes import make_uscc
+from shuangsuiji.core.codes import make_uscc
 
 REGIONS = [("371302", "兰山区", "市辖区"), ("371311", "罗庄区", "市辖区"), ("371321", "沂南县", "县")]
 INDUSTRIES = ["1311", "C", "5211", "62", "7211"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from registry_fixture import make_registry, target_row, write_targets, write_yaml
-from shuangsuiji.codes import make_uscc
+from shuangsuiji.core.codes import make_uscc
 
 TASK = "LY-SCJG-2026-001"
 DICE = "31415926535897932384"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
-import shuangsuiji.models
+import shuangsuiji.registry.models
 from registry_fixture import make_registry, target_row, write_targets, write_yaml
-from shuangsuiji.codes import luhn_ok, make_id_number
+from shuangsuiji.core.codes import luhn_ok, make_id_number
 from shuangsuiji.cli import main
-from shuangsuiji.models.base import Record, Visibility, visibility_of
+from shuangsuiji.registry.models.base import Record, Visibility, visibility_of
 
 
 def _card(prefix: str) -> str:
@@ -68,8 +68,8 @@ def _ssj(*args) -> None:
 def non_public_fields() -> set[tuple[str, str]]:
     """(model, field) of every private, masked or withheld field of every record model."""
     out = set()
-    for m in pkgutil.iter_modules(shuangsuiji.models.__path__):
-        mod = importlib.import_module(f"shuangsuiji.models.{m.name}")
+    for m in pkgutil.iter_modules(shuangsuiji.registry.models.__path__):
+        mod = importlib.import_module(f"shuangsuiji.registry.models.{m.name}")
         for obj in vars(mod).values():
             if isinstance(obj, type) and issubclass(obj, Record) and obj is not Record:
                 for name in obj.model_fields:

@@ -6,9 +6,9 @@ import csv
 import io
 from pathlib import Path
 
-from shuangsuiji.codes import make_id_number, make_uscc
-from shuangsuiji.schema import write_schemas
-from shuangsuiji.yamlio import dump_yaml
+from shuangsuiji.core.codes import make_id_number, make_uscc
+from shuangsuiji.registry.schema import write_schemas
+from shuangsuiji.core.yamlio import dump_yaml
 
 TARGET_HEADER = ["id", "name", "uscc", "reg_no", "type", "address", "legal_rep", "phone", "id_number", "industry",
                  "region", "status", "registered_by", "established", "credit_class", "flags", "tags", "last_inspected"]

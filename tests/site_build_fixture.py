@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from shuangsuiji.cli import main as ssj
-from shuangsuiji.synth import SCALES, generate
+from shuangsuiji.synth.example import SCALES, generate
 
 TASK = "SCJGJ-2026-001"
 EVIL = "王<script>alert(1)</script>"  # a witness name that must stay text
@@ -36,11 +36,11 @@ def make_registry(root: Path) -> Path:
 
 def build_site(tmp_path_factory) -> Path:
     """The site of `make_registry`, built once per test module that asks for it."""
-    from shuangsuiji.build import build
+    from shuangsuiji.site.build import build
 
     reg = make_registry(tmp_path_factory.mktemp("reg") / "registries")
     out = tmp_path_factory.mktemp("out") / "site"
-    build(reg, out, jobs=2, log=lambda s: None, build_time="2026-06-30 12:00")
+    build(reg, out, jobs=2, build_time="2026-06-30 12:00")
     return out
 
 

@@ -1,4 +1,4 @@
-"""Identifier checks and reference tables (shuangsuiji.codes)."""
+"""Identifier checks and reference tables (shuangsuiji.core.codes)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shuangsuiji import codes
-from shuangsuiji.codes import (
-    MOBILE_RE, USCC_ALPHABET, check_id_number, check_reg_number, check_uscc, industry_name,
+from shuangsuiji.core import codes
+from shuangsuiji.core.codes import (
+    USCC_ALPHABET, check_id_number, check_reg_number, check_uscc, industry_name,
     industry_section, is_industry, is_region, is_valid_id_number, luhn_ok, make_id_number,
     make_reg_number, make_uscc, region_name, uscc_check_char, uscc_kind,
 )
-from shuangsuiji.errors import Problem
+from shuangsuiji.core.errors import Problem
+from shuangsuiji.registry.freetext import find_hits
 
 # GB 32100-2015 weights written out, so the tests do not share the module's arithmetic.
 _W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -194,13 +195,16 @@ def test_id_number_single_digit_errors_are_caught(birth, seq, pos, shift):
 
 # ---------------------------------------------------------------- mobile, bank card
 
-def test_mobile_re():
-    assert MOBILE_RE.fullmatch("13812345678")
-    assert MOBILE_RE.fullmatch("19912345678")
-    for bad in ("12812345678", "1381234567", "138123456789", "138-1234-5678"):
-        assert not MOBILE_RE.fullmatch(bad), bad
+def test_mobile_numbers_in_text():
+    """The one mobile pattern (registry.freetext): whole numbers only, never inside a longer digit run."""
+    def mobiles(text: str) -> list[str]:
+        return [text[h.start:h.end] for h in find_hits(text) if h.kind == "mobile"]
+
+    assert mobiles("13812345678") == ["13812345678"] and mobiles("19912345678") == ["19912345678"]
+    for bad in ("12812345678", "1381234567", "138123456789"):
+        assert mobiles(bad) == [], bad
     text = "联系电话13812345678，身份证11010519491231002X，账号6222021234567890123，座机053988888888"
-    assert MOBILE_RE.findall(text) == ["13812345678"]
+    assert mobiles(text) == ["13812345678"]
 
 
 def test_luhn():

@@ -14,7 +14,7 @@ from shuangsuiji.draw import DrawInput, Recusal, Tickets, freeze, rank_dates, ru
 from shuangsuiji.draw.canon import canonical_json, canonical_table, enc, parse_ratio
 from shuangsuiji.draw.sources import (QUICKNET_GENESIS, check_drand_value, drand_randomness, round_at, round_time,
                                       verify_quicknet)
-from shuangsuiji.errors import UserError
+from shuangsuiji.core.errors import UserError
 
 EXAMPLE = Path(__file__).parent / "data" / "draw" / "worked_example.json"
 A = "371302|一般"

@@ -13,8 +13,8 @@ from draw_registry_fixture import (DICE, LOTTERY, SIG_657413, SPEC_C, SPEC_SEED,
                                    luozhuang, make_example_registry, task_yaml)
 from registry_fixture import target_row, write_targets, write_yaml
 from shuangsuiji.cli import main
-from shuangsuiji.draw.candidates import build_tables
-from shuangsuiji.load import load_registry
+from shuangsuiji.draw.wiring.candidates import build_tables
+from shuangsuiji.registry.load import load_registry
 
 EXAMPLE = Path(__file__).parent / "data" / "draw" / "worked_example.json"
 SPEC_MANIFEST = (
@@ -364,7 +364,7 @@ def test_overlaps_propose_a_joint_visit(capsys):
 
 
 def test_scope_by_province_or_prefecture_matches_only_its_counties():
-    from shuangsuiji.draw.candidates import _in_regions
+    from shuangsuiji.draw.wiring.candidates import _in_regions
 
     assert _in_regions("371302", ["371300"]) and _in_regions("371302", ["370000"])
     assert not _in_regions("371302", ["371000"])  # 威海市 is not a prefix of 临沂 codes

@@ -14,9 +14,9 @@ import pytest
 from registry_fixture import make_registry
 
 from shuangsuiji.cli import main
-from shuangsuiji.excel import FIRST_ROW, INFO_SHEET, TEMPLATES, template_bytes
-from shuangsuiji.load import load_registry
-from shuangsuiji.models.item import LegalBasis
+from shuangsuiji.registry.excel import FIRST_ROW, INFO_SHEET, TEMPLATES, template_bytes
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.models.item import LegalBasis
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "registries"
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from analysis_fixture import make_registry
-from shuangsuiji import feeds
-from shuangsuiji.load import load_registry
-from shuangsuiji.redact import redact
+from shuangsuiji.site import feeds
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.privacy.redact import redact
 
 # JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required members and their types.
 JSON_FEED_SCHEMA = {

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from analysis_fixture import make_registry
-from shuangsuiji import history
+from shuangsuiji.site import history
 
 PRIVATE_PHONE = "13912345678"
 PRIVATE_REP = "李大壮"

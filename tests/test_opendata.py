@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from analysis_fixture import make_registry
-from shuangsuiji import opendata
-from shuangsuiji.load import load_registry
-from shuangsuiji.redact import redact
+from shuangsuiji.site import opendata
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.privacy.redact import redact
 
 
 @pytest.fixture(scope="module")

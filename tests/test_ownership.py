@@ -17,8 +17,8 @@ import pytest
 import yaml
 from registry_fixture import make_registry, write_yaml
 
-from shuangsuiji.load import load_registry
-from shuangsuiji.ownership import check_ownership, codeowners
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.ownership import check_ownership, codeowners
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / ".github/workflows/validate.yml"

@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 
 from privacy_fixture import CANARY, SOLE, make_canary_registry
-from shuangsuiji.audit import audit_site
+from shuangsuiji.privacy.audit import audit_site
 from shuangsuiji.cli import main
-from shuangsuiji.load import load_registry
-from shuangsuiji.redact import redact
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.privacy.redact import redact
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_parallel_scan_same_result(tmp_path, reg):
     for name, write, _ in FORCED:
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         write(site / name)
-    from shuangsuiji.audit import audit_files, needles_for
+    from shuangsuiji.privacy.audit import audit_files, needles_for
     needles = needles_for(reg)
     assert audit_files(site, needles, jobs=1) == audit_files(site, needles, jobs=2) != []
 
@@ -121,7 +121,7 @@ def test_parallel_scan_same_result(tmp_path, reg):
 def test_built_site_has_no_private_value(tmp_path, capsys):
     """End to end: build the canary registry's site, audit it, and look for each canary independently."""
     from privacy_fixture import SOLE_NAME
-    from shuangsuiji.audit import _expand
+    from shuangsuiji.privacy.audit import _expand
 
     reg_dir = make_canary_registry(tmp_path / "registries", blocking_text=False)
     site = tmp_path / "site"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from privacy_fixture import edit_yaml, make_canary_registry
-from shuangsuiji.freetext import NameIndex, freetext_problems, mask_text
-from shuangsuiji.load import load_registry
-from shuangsuiji.redact import redact
+from shuangsuiji.registry.freetext import NameIndex, freetext_problems, mask_text
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.privacy.redact import redact
 
 NAMES = NameIndex(["高新", "金雀山", "孙雀语", "欧阳", "欧阳娜娜"], shields=["金雀山路"])
 

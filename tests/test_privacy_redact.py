@@ -10,11 +10,11 @@ import pytest
 
 from privacy_fixture import (CANARY, FIRM, RELEASED, SOLE, SOLE_NAME, edit_yaml, make_canary_registry,
                              non_public_fields)
-from shuangsuiji.audit import normalise
-from shuangsuiji.freetext import freetext_problems, mask_text
-from shuangsuiji.load import load_registry
-from shuangsuiji.redact import Public, PublicRegistry, Withheld, redact, require_public
-from shuangsuiji.validate import validate
+from shuangsuiji.privacy.audit import normalise
+from shuangsuiji.registry.freetext import freetext_problems, mask_text
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.privacy.redact import Public, PublicRegistry, Withheld, redact, require_public
+from shuangsuiji.registry.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +212,8 @@ def test_rules_keep_office_contacts_and_mask_personal_data(tmp_path):
 def test_credit_events_from_credit_rules_as_of_the_registry_date(tmp_path):
     """Published credit events are `credit.credit_events` as of the latest date the published
     results record (not the clock): legal basis and due dates included, withdrawn results left out."""
-    from shuangsuiji import credit
-    from shuangsuiji.redact import registry_date
+    from shuangsuiji.analysis import credit
+    from shuangsuiji.privacy.redact import registry_date
 
     root = make_canary_registry(tmp_path / "registries", blocking_text=False)
 

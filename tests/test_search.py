@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shuangsuiji import index
+from shuangsuiji.site import index
 from site_fixture import COMPANIES, browser, serve, write_site
 
 
@@ -111,12 +111,12 @@ def test_search_page_in_chromium(built):
 @pytest.fixture(scope="module")
 def site_build(tmp_path_factory):
     """The site `ssj build` makes of the tiny synthetic registry (SITE-A's pages, our index and feeds)."""
-    build = pytest.importorskip("shuangsuiji.build")
-    from shuangsuiji.synth import SCALES, generate
+    build = pytest.importorskip("shuangsuiji.site.build")
+    from shuangsuiji.synth.example import SCALES, generate
 
     base = tmp_path_factory.mktemp("built")
     generate(base / "registry", SCALES["tiny"], jobs=2)
-    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache", log=lambda s: None)
+    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache")
     return base / "site"
 
 

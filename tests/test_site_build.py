@@ -11,10 +11,10 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from shuangsuiji.build import build
-from shuangsuiji.errors import UserError
-from shuangsuiji.render.sitemap import SitemapWriter
-from shuangsuiji.workdays import add_working_days
+from shuangsuiji.site.build import STAGES, build
+from shuangsuiji.core.errors import UserError
+from shuangsuiji.site.render.sitemap import SitemapWriter
+from shuangsuiji.core.workdays import add_working_days
 from site_build_fixture import EVIL, TASK, copy_registry, make_registry
 
 STAMP = "2026-06-30 12:00"
@@ -32,8 +32,12 @@ def registry(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def site(registry, tmp_path_factory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("out") / "site"
-    stats = build(registry, out, jobs=2, log=lambda s: None, build_time=STAMP)
+    stats = build(registry, out, jobs=2, build_time=STAMP)
     return out, stats
+
+
+def test_the_build_runs_its_stages_in_order(site):
+    assert tuple(site[1].seconds) == STAGES
 
 
 def _tree(root: Path, skip: str = "pagefind/") -> dict[str, str]:
@@ -114,14 +118,14 @@ def test_sitemap_files_hold_at_most_the_limit(tmp_path):
 def test_two_builds_are_identical(site, registry, tmp_path):
     out, _ = site
     again = tmp_path / "site"
-    build(registry, again, jobs=1, cache=tmp_path / "cache", log=lambda s: None, build_time=STAMP)
+    build(registry, again, jobs=1, cache=tmp_path / "cache", build_time=STAMP)
     assert _tree(again) == _tree(out)
 
 
 def test_only_the_build_time_differs(site, registry, tmp_path):
     out, _ = site
     again = tmp_path / "site"
-    build(registry, again, jobs=1, cache=tmp_path / "cache", log=lambda s: None, build_time="2027-01-01 00:00")
+    build(registry, again, jobs=1, cache=tmp_path / "cache", build_time="2027-01-01 00:00")
     a, b = _tree(out), _tree(again)
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == ["index.html"]
@@ -130,12 +134,12 @@ def test_only_the_build_time_differs(site, registry, tmp_path):
 def test_failed_build_leaves_previous_site(registry, tmp_path):
     reg = copy_registry(registry, tmp_path / "reg")
     out = tmp_path / "site"
-    build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
+    build(reg, out, jobs=1, build_time=STAMP)
     before = _tree(out)
     task = reg / "scjgj" / "tasks" / f"{TASK}.yaml"
     task.write_text(task.read_text(encoding="utf-8") + "title: [unclosed\n", encoding="utf-8")
     with pytest.raises(UserError) as e:
-        build(reg, out, jobs=1, log=lambda s: None, build_time="2027-01-01 00:00")
+        build(reg, out, jobs=1, build_time="2027-01-01 00:00")
     assert any(p.file and p.file.endswith(f"{TASK}.yaml") for p in e.value.problems)
     assert _tree(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")]  # no half-built tree left
@@ -144,11 +148,11 @@ def test_failed_build_leaves_previous_site(registry, tmp_path):
 def test_rebuild_reuses_unchanged_pages(registry, tmp_path):
     reg = copy_registry(registry, tmp_path / "reg")
     out = tmp_path / "site"
-    first = build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
+    first = build(reg, out, jobs=1, build_time=STAMP)
     results = sorted((reg / "zjj" / "results").glob("*.yaml"))[0]
     text = results.read_text(encoding="utf-8")
     results.write_text(text.replace("published_on: '2026-", "published_on: '2026-", 1), encoding="utf-8")
-    second = build(reg, out, jobs=1, log=lambda s: None, build_time=STAMP)
+    second = build(reg, out, jobs=1, build_time=STAMP)
     assert first.rendered == first.pages and second.pages == first.pages
     assert second.rendered == 0 and second.reused == first.pages
 

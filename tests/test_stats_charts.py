@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from analysis_fixture import make_registry
-from shuangsuiji import stats, statspages
-from shuangsuiji.load import load_registry
+from shuangsuiji.analysis import stats
+from shuangsuiji.site import statspages
+from shuangsuiji.registry.load import load_registry
 from site_fixture import browser
 
 pytestmark = pytest.mark.browser

@@ -10,11 +10,11 @@ from fractions import Fraction
 import yaml
 
 from analysis_fixture import make_registry
-from shuangsuiji import credit
-from shuangsuiji.draw.candidates import build_candidates, class_ratios
-from shuangsuiji.load import load_registry
-from shuangsuiji.models.task import Task
-from shuangsuiji.workdays import add_working_days
+from shuangsuiji.analysis import credit
+from shuangsuiji.draw.wiring.candidates import build_candidates, class_ratios
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.models.task import Task
+from shuangsuiji.core.workdays import add_working_days
 
 
 def _next_task() -> Task:
@@ -85,7 +85,7 @@ def test_serious_list_after_three_years_and_page(tmp_path):
     serious = [e for e in later if e.kind == credit.SERIOUS]
     listed = {e.target: e.date for e in later if e.kind == credit.ABNORMAL}
     assert serious and all(e.date == listed[e.target].replace(year=listed[e.target].year + 3) for e in serious)
-    from shuangsuiji.statspages import serious_list_page
+    from shuangsuiji.site.statspages import serious_list_page
     page = serious_list_page(later, {t: reg.targets[t].name for t in listed})
     assert all(e.target in page.html for e in serious) and "第十三条" in page.html
     assert "credit_class" not in page.html and "风险" not in page.html

@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 from analysis_fixture import make_registry
-from shuangsuiji import stats, statspages
-from shuangsuiji.load import load_registry
+from shuangsuiji.analysis import stats
+from shuangsuiji.site import statspages
+from shuangsuiji.registry.load import load_registry
 
 PROBLEM = {"发现问题已责令改正", "发现问题待后续处理", "不配合检查情节严重"}
 

@@ -8,9 +8,10 @@ import yaml
 from openpyxl import load_workbook
 
 from analysis_fixture import make_registry
-from shuangsuiji import progress, stats
-from shuangsuiji.duplicates import duplicates
-from shuangsuiji.load import load_registry
+from shuangsuiji.analysis import progress
+from shuangsuiji.analysis import stats
+from shuangsuiji.analysis.duplicates import duplicates
+from shuangsuiji.registry.load import load_registry
 
 AS_OF = date(2024, 12, 31)
 

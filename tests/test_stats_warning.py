@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from shuangsuiji.stats import Fact, Profile
-from shuangsuiji.warning import benjamini_hochberg, early_warnings, feed_entries, two_proportion_z
+from shuangsuiji.analysis.stats import Fact, Profile
+from shuangsuiji.analysis.warning import benjamini_hochberg, early_warnings, feed_entries, two_proportion_z
 
 N = 400  # results per region and period: a rise from 10 % to 20 % has power > 0.99 at this size
 

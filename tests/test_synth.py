@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shuangsuiji import codes, synth
-from shuangsuiji import synth_content as C
+from shuangsuiji.core import codes
+from shuangsuiji.synth import example as synth
+from shuangsuiji.synth import content as C
 from shuangsuiji.cli import main
-from shuangsuiji.load import load_registry
-from shuangsuiji.validate import validate
+from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.validate import validate
 
 REGISTRY = Path(__file__).resolve().parents[1] / "registries"
 

@@ -110,7 +110,7 @@ def test_codes_stay_strings_and_dates_only_where_expected(reg, capsys):
     # 0123 in a text field stays "0123"; a date-like text in a text field is text
     _edit(reg / "scjgj/liaison.yaml", "lead_office: 信用监管科", "lead_office: 0123")
     _edit(reg / "scjgj/liaison.yaml", "title: 科员", "title: 2026-04-25")
-    from shuangsuiji.load import load_registry
+    from shuangsuiji.registry.load import load_registry
     r, problems = load_registry(reg)
     assert problems == []
     assert r.liaisons["scjgj"].lead_office == "0123"
@@ -175,7 +175,7 @@ def test_stale_schema_is_reported(reg, capsys):
 
 
 def test_second_load_from_the_cache_is_the_same_registry(reg, capsys):
-    from shuangsuiji.load import load_registry
+    from shuangsuiji.registry.load import load_registry
 
     first, p1 = load_registry(reg)
     rows1 = list(first.targets.rows(*first.targets.NAMES))

@@ -1,7 +1,7 @@
 """shuangsuiji (双随机): 一单两库 registry, verifiable draws and the public site.
 
-The pipeline, one module (or package) per stage:
-load → validate → draw → redact → render → index → feeds → write.
+Layered sub-packages, lowest first: core ← registry ← draw ← analysis ← privacy ← site ←
+synth ← cli (ARCHITECTURE.md; tests/test_layers.py holds the imports to it).
 """
 
 __version__ = "0.1.0"

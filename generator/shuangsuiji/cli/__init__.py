@@ -2,6 +2,8 @@
 
 A sub-command module adds its parser and sets `func` to a callable taking the parsed
 arguments and returning the exit status. Bad input raises `UserError` (exit 2).
+Only the module of the sub-command being run is imported, so `ssj --help` stays fast;
+the one-line help of every sub-command is in `COMMANDS`.
 """
 
 from __future__ import annotations
@@ -11,28 +13,28 @@ import importlib
 import sys
 
 from shuangsuiji import __version__
-from shuangsuiji.errors import UserError
+from shuangsuiji.core.errors import UserError
 
-# Sub-command modules, in the order `ssj --help` lists them.
-COMMANDS = [
-    "shuangsuiji.cli.validate_cmd",
-    "shuangsuiji.cli.schema_cmd",
-    "shuangsuiji.cli.draw_cmd",
-    "shuangsuiji.cli.verify_cmd",
-    "shuangsuiji.cli.tasks_cmd",
-    "shuangsuiji.cli.synth_cmd",
-    "shuangsuiji.cli.stats_cmd",
-    "shuangsuiji.cli.credit_cmd",
-    "shuangsuiji.cli.progress_cmd",
-    "shuangsuiji.cli.report_cmd",
-    "shuangsuiji.cli.template_cmd",
-    "shuangsuiji.cli.import_cmd",
-    "shuangsuiji.cli.codeowners_cmd",
-    "shuangsuiji.cli.audit_cmd",
-    "shuangsuiji.cli.export_cmd",
-    "shuangsuiji.cli.build_cmd",
-    "shuangsuiji.cli.serve_cmd",
-]
+# Sub-commands in the order `ssj --help` lists them: (name, module in shuangsuiji.cli, one-line help).
+COMMANDS = (
+    ("validate", "validate_cmd", "校验登记册 / validate the registry"),
+    ("schema", "schema_cmd", "生成 JSON Schema / write the JSON Schemas into registries/schema/"),
+    ("draw", "draw_cmd", "可复核的双随机抽取 / verifiable double-random draw"),
+    ("verify", "verify_cmd", "复核抽取 / verify draws (PASS/FAIL)"),
+    ("tasks", "tasks_cmd", "抽查任务工具 / task tools"),
+    ("synth", "synth_cmd", "生成示例或压力测试登记册 / write the example or a scale registry"),
+    ("stats", "stats_cmd", "统计分析 / statistics"),
+    ("credit", "credit_cmd", "信用联动 / credit linkage"),
+    ("progress", "progress_cmd", "工作进度 / supervision dashboard"),
+    ("report", "report_cmd", "分析报告：重复检查、风险预警 / analysis reports"),
+    ("template", "template_cmd", "生成 Excel 填报模板 / write an Excel template of an annex"),
+    ("import", "import_cmd", "导入填好的 Excel 模板 / import a filled Excel template"),
+    ("codeowners", "codeowners_cmd", "由部门名单生成 CODEOWNERS / generate CODEOWNERS from departments.yaml"),
+    ("audit-leaks", "audit_cmd", "泄露审计 / scan the built site for private values"),
+    ("export-public", "export_cmd", "公开镜像仓库 / public git mirror of the registry"),
+    ("build", "build_cmd", "生成公开网站 / build the public site"),
+    ("serve", "serve_cmd", "本地预览网站 / preview the site locally"),
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,22 +44,28 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser for argv: the named sub-command's module adds its own; the others are listed by name and help."""
+    chosen = next((a for a in argv if not a.startswith("-")), None)  # `ssj` has no option taking a value
     parser = _Parser(prog="ssj", description="双随机、一公开：登记册校验、可复核抽取与公开网站生成")
     parser.add_argument("--version", action="version", version=f"ssj {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        importlib.import_module(name).register(sub)
+    for name, module, help in COMMANDS:
+        if name == chosen:
+            importlib.import_module(f"shuangsuiji.cli.{module}").register(sub)
+        else:
+            sub.add_parser(name, help=help)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     try:
+        args = parser.parse_args(argv)  # a bad value (a date) is a UserError, reported like any other
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return int(args.func(args) or 0)
     except UserError as e:
         for p in e.problems:

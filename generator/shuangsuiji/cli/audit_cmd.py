@@ -10,13 +10,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from shuangsuiji import audit
+from shuangsuiji.privacy import audit
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):
-    p = sub.add_parser("audit-leaks", help="泄露审计 / scan the built site for private values",
+    p = sub.add_parser("audit-leaks",
                        description="收集登记册中全部非公开与依法不予公开的值（原样与规范化形式），逐字节扫描网站输出"
                                    "（HTML、JSON、CSV、XLSX、订阅、站点地图、搜索索引解压后）。只报告文件与值的类别，"
                                    "不显示值本身。有任何命中则退出码为 1。")

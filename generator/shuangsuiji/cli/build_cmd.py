@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def register(sub):
-    p = sub.add_parser("build", help="生成公开网站 / build the public site",
+    p = sub.add_parser("build",
                        description="校验登记册、脱敏、生成网站（记录页面、说明页面、搜索索引、订阅、开放数据），"
                                    "完成后整体替换输出目录；出错时原网站保持不变。")
     p.add_argument("--registry", default="registries", help="登记册目录（默认 registries）/ registry folder")
@@ -19,7 +19,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from shuangsuiji.build import build
+    from shuangsuiji.site.build import build
 
     stats = build(Path(args.registry), Path(args.out), jobs=max(1, args.jobs),
                   cache=Path(args.cache) if args.cache else None)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import UserError, fail
-from shuangsuiji.layout import match
-from shuangsuiji.load import Registry, read_file
-from shuangsuiji.ownership import codeowners
-from shuangsuiji.yamlio import atomic_write_text
+from shuangsuiji.core.errors import UserError, fail
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import Registry, read_file
+from shuangsuiji.registry.ownership import codeowners
+from shuangsuiji.core.yamlio import atomic_write_text
 
 
 def register(sub):
-    p = sub.add_parser("codeowners", help="由部门名单生成 CODEOWNERS / generate CODEOWNERS from departments.yaml",
+    p = sub.add_parser("codeowners",
                        description="生成 .github/CODEOWNERS（GitHub）和 .gitea/CODEOWNERS（Gitea/Forgejo）。 / "
                                    "Generate the CODEOWNERS files of GitHub and Gitea/Forgejo.")
     p.add_argument("--registry", default="registries", type=Path, metavar="DIR",

@@ -12,20 +12,13 @@ import json
 import sys
 from datetime import date
 
-from shuangsuiji import credit
+from shuangsuiji.analysis import credit
+from shuangsuiji.cli.args import as_of_date
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail("usage.date", f"日期格式有误：{text}", f"bad date: {text}", "写成 YYYY-MM-DD", "use YYYY-MM-DD")
 
 
 def register(sub):
-    p = sub.add_parser("credit", help="信用联动 / credit linkage",
+    p = sub.add_parser("credit",
                        description="由抽查结果生成信用事件（列入经营异常名录、严重违法失信名单、移送司法机关），"
                                    "并把信用标记回写检查对象名录库（内部）。")
     s = p.add_subparsers(dest="credit_command", metavar="ACTION", required=True, parser_class=type(p))
@@ -33,7 +26,7 @@ def register(sub):
                           ("feedback", "信用标记回写报告（内部）/ flags to write back (internal)")):
         q = s.add_parser(name, help=help_zh)
         add_registry_arg(q)
-        q.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
+        q.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
                        help="截至日期（默认今天）/ as of this date (default today)")
         q.add_argument("--format", choices=["text", "json"], default="text", help="输出格式 / output format")
         if name == "feedback":

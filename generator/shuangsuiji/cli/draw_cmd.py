@@ -36,7 +36,7 @@ ACTIONS = [
 
 
 def register(sub):
-    p = sub.add_parser("draw", help="可复核的双随机抽取 / verifiable double-random draw")
+    p = sub.add_parser("draw")
     actions = p.add_subparsers(dest="draw_action", metavar="ACTION")
     for _name, add, action in ACTIONS:
         add(actions).set_defaults(func=action)

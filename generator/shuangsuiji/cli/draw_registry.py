@@ -6,22 +6,14 @@ Each is an `(name, add_parser, run)` triple that `draw_cmd.ACTIONS` lists beside
 from __future__ import annotations
 
 import argparse
-from datetime import date as Day
 from pathlib import Path
 
-from shuangsuiji.errors import fail
+from shuangsuiji.cli.args import day
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", help="任务编号 / task id")
     p.add_argument("--registry", default="registries", help="登记册目录（默认 registries）/ registry folder")
-
-
-def _day(text: str) -> Day:
-    try:
-        return Day.fromisoformat(text)
-    except ValueError:
-        fail("usage.date", f"日期 {text!r} 应为 YYYY-MM-DD", f"date {text!r} must be YYYY-MM-DD", field="--date")
 
 
 def _add_freeze(actions):
@@ -36,7 +28,7 @@ def _add_freeze(actions):
 
 
 def _run_freeze(args) -> int:
-    from shuangsuiji.draw.folder import freeze_task
+    from shuangsuiji.draw.wiring.folder import freeze_task
 
     frozen, tables = freeze_task(Path(args.registry), args.task, args.minimal)
     m = frozen.manifest
@@ -67,7 +59,7 @@ def _add_run(actions):
 
 
 def _run_run(args) -> int:
-    from shuangsuiji.draw.folder import run_task
+    from shuangsuiji.draw.wiring.folder import run_task
 
     record = run_task(Path(args.registry), args.task)
     print(f"已抽取 / drawn: {args.task}")
@@ -82,7 +74,7 @@ def _run_run(args) -> int:
 def _add_recuse(actions):
     from typing import get_args
 
-    from shuangsuiji.models.base import RecusalReason
+    from shuangsuiji.registry.models.base import RecusalReason
 
     p = actions.add_parser(
         "recuse", help="登记回避并按排序递补 / record a recusal and apply the replacement rule",
@@ -99,10 +91,10 @@ def _add_recuse(actions):
 
 
 def _run_recuse(args) -> int:
-    from shuangsuiji.draw.folder import recuse
+    from shuangsuiji.draw.wiring.folder import recuse
 
     event, record = recuse(Path(args.registry), args.task, args.target, args.inspector, args.reason,
-                           _day(args.date) if args.date else None, args.by)
+                           day(args.date) if args.date else None, args.by)
     now = record["assignments"][args.target]
     print(f"已登记回避 / recusal recorded: #{event.seq} {args.target} {args.inspector}（{args.reason}）")
     print(f"  当前检查人员 now assigned: {', '.join(i or '（空缺 empty）' for i in now)}")
@@ -122,9 +114,9 @@ def _add_withdraw(actions):
 
 
 def _run_withdraw(args) -> int:
-    from shuangsuiji.draw.folder import withdraw
+    from shuangsuiji.draw.wiring.folder import withdraw
 
-    event = withdraw(Path(args.registry), args.task, _day(args.date) if args.date else None, args.by, args.note)
+    event = withdraw(Path(args.registry), args.task, day(args.date) if args.date else None, args.by, args.note)
     print(f"已撤回 / withdrawn: {args.task}（事件 event #{event.seq}，{event.date}）")
     return 0
 
@@ -140,7 +132,7 @@ def _add_beacon(actions):
 
 
 def _run_beacon(args) -> int:
-    from shuangsuiji.draw.folder import archive_beacon
+    from shuangsuiji.draw.wiring.folder import archive_beacon
 
     b = archive_beacon(Path(args.registry), args.task, args.signature)
     print(f"已存档 drand 第 {b['round']} 轮 / archived drand round {b['round']}: randomness {b['randomness']}")

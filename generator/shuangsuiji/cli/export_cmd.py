@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.audit import audit_files, needles_for
+from shuangsuiji.privacy.audit import audit_files, needles_for
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.mirror import export_public
+from shuangsuiji.privacy.mirror import export_public
 
 
 def register(sub):
-    p = sub.add_parser("export-public", help="公开镜像仓库 / public git mirror of the registry",
+    p = sub.add_parser("export-public",
                        description="为登记册每个提交生成一个只含公开数据的镜像提交（作者、时间、说明相同，说明经遮蔽），"
                                    "可增量运行；完成后对镜像做泄露审计。")
     p.add_argument("out", metavar="DIR", help="镜像仓库目录 / mirror repository folder")

@@ -5,19 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import Report, UserError, fail
-from shuangsuiji.excel import container_of, read_workbook, records_of, targets_csv
-from shuangsuiji.layout import match
-from shuangsuiji.load import read_file
-from shuangsuiji.models.base import check_slug
-from shuangsuiji.yamlio import LoadError, atomic_write_text, dump_yaml, load_yaml
+from shuangsuiji.core.errors import Report, UserError, fail
+from shuangsuiji.registry.excel import container_of, read_workbook, records_of, targets_csv
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import read_file
+from shuangsuiji.registry.models.base import check_slug
+from shuangsuiji.core.yamlio import LoadError, atomic_write_text, dump_yaml, load_yaml
 
 # Fields of an existing file that the Excel table does not hold, so an import keeps them.
 KEPT = {"items": ("review", "changes")}
 
 
 def register(sub):
-    p = sub.add_parser("import", help="导入填好的 Excel 模板 / import a filled Excel template",
+    p = sub.add_parser("import",
                        description="校验每一行，全部无误才写入登记册（有错误时不写任何文件）。 / "
                                    "Checks every row; writes only if there is no error.")
     p.add_argument("file", type=Path, metavar="FILE", help="填好的 .xlsx 模板 / the filled .xlsx template")

@@ -6,17 +6,18 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from shuangsuiji import progress, stats
-from shuangsuiji.cli.credit_cmd import _day
+from shuangsuiji.analysis import progress
+from shuangsuiji.analysis import stats
+from shuangsuiji.cli.args import as_of_date
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
 
 
 def register(sub):
-    p = sub.add_parser("progress", help="工作进度 / supervision dashboard",
+    p = sub.add_parser("progress",
                        description="附件1各部门及县级部门的工作进度：清单公布、两库、实施细则、联络人、覆盖率、"
                                    "年度计划、任务、按时公示；逾期标出。")
     add_registry_arg(p)
-    p.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD", help="截至日期（默认今天）/ as of")
+    p.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD", help="截至日期（默认今天）/ as of")
     p.add_argument("--xlsx", metavar="FILE", help="导出 Excel 工作簿 / export as XLSX")
     p.set_defaults(func=run)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import fail
-from shuangsuiji.load import Registry, load_registry
+from shuangsuiji.core.errors import fail
+from shuangsuiji.registry.load import Registry, load_registry
 
 
 def add_registry_arg(p) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 
-from shuangsuiji import stats, warning
+from shuangsuiji.analysis import stats
+from shuangsuiji.analysis import warning
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.duplicates import duplicates
+from shuangsuiji.analysis.duplicates import duplicates
 
 
 def register(sub):
-    p = sub.add_parser("report", help="分析报告：重复检查、风险预警 / analysis reports")
+    p = sub.add_parser("report")
     s = p.add_subparsers(dest="report", metavar="REPORT", required=True, parser_class=type(p))
     d = s.add_parser("duplicates", help="同一季度多个部门分别检查同一对象 / repeated visits by several departments")
     w = s.add_parser("warnings", help="区域、行业问题发现率显著上升 / regions and industries whose problem rate rose")

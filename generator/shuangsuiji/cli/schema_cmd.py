@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shuangsuiji.schema import write_schemas
+from shuangsuiji.registry.schema import write_schemas
 
 
 def register(sub):
-    p = sub.add_parser("schema", help="生成 JSON Schema / write the JSON Schemas into registries/schema/")
+    p = sub.add_parser("schema")
     p.add_argument("--registry", default="registries", help="登记册目录 / registry folder (default: registries)")
     p.set_defaults(func=run)
 

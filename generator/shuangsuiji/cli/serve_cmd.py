@@ -13,11 +13,11 @@ import threading
 import time
 from pathlib import Path
 
-from shuangsuiji.errors import UserError
+from shuangsuiji.core.errors import UserError
 
 
 def register(sub):
-    p = sub.add_parser("serve", help="本地预览网站 / preview the site locally",
+    p = sub.add_parser("serve",
                        description="生成网站并在本机提供预览；登记册、说明页面或模板改动后自动重新生成。")
     p.add_argument("--registry", default="registries", help="登记册目录 / registry folder")
     p.add_argument("--out", default="site", help="输出目录 / output folder")
@@ -38,7 +38,7 @@ def snapshot(roots: list[Path]) -> dict[str, float]:
 
 
 def _rebuild(registry: Path, out: Path) -> None:
-    from shuangsuiji.build import build
+    from shuangsuiji.site.build import build
 
     try:
         sys.stdout.write(build(registry, out).line() + "\n")
@@ -100,10 +100,10 @@ def make_server(site_dir: Path, port: int = 0) -> http.server.ThreadingHTTPServe
 
 
 def run(args) -> int:
-    from shuangsuiji.build import _project_for
+    from shuangsuiji.site.build import project_for
 
     registry, out = Path(args.registry), Path(args.out)
-    project = _project_for(registry)
+    project = project_for(registry)
     watched = [registry, project / "content", project / "site_config", project / "mkdocs.yml"]
     _rebuild(registry, out)
     server = make_server(out, args.port)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 
-from shuangsuiji import stats
+from shuangsuiji.analysis import stats
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):
-    p = sub.add_parser("stats", help="统计分析 / statistics",
+    p = sub.add_parser("stats",
                        description="按部门、区域、行业、主体类型、事项、年度统计任务、候选、抽中、检查、结果、处置、"
                                    "问题发现率（95% 置信区间）、按时公示率、联合抽查率、人均检查户次。")
     add_registry_arg(p)

@@ -6,12 +6,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from shuangsuiji.errors import UserError, fail
-from shuangsuiji.load import load_registry
+from shuangsuiji.core.errors import UserError, fail
+from shuangsuiji.registry.load import load_registry
 
 
 def register(sub):
-    p = sub.add_parser("synth", help="生成示例或压力测试登记册 / write the example or a scale registry",
+    p = sub.add_parser("synth",
                        description="ssj synth --scale example --out registries：生成临沂示例登记册；"
                                    "ssj synth results --registry registries：为已抽取的任务生成检查结果。")
     p.add_argument("what", nargs="?", choices=("registry", "results"), default="registry",
@@ -28,7 +28,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from shuangsuiji import synth  # heavy imports only when the command runs
+    from shuangsuiji.synth import example as synth  # heavy imports only when the command runs
 
     if args.what == "results":
         root = Path(args.registry)

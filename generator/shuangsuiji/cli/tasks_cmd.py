@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date as Day
 from pathlib import Path
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):
-    p = sub.add_parser("tasks", help="抽查任务工具 / task tools")
+    p = sub.add_parser("tasks")
     actions = p.add_subparsers(dest="tasks_action", metavar="ACTION")
     o = actions.add_parser(
         "overlaps", help="找出多个部门同期抽中的对象，建议合并为联合检查 / targets drawn by several departments",
@@ -33,9 +33,9 @@ def _period(text: str | None) -> tuple[Day | None, Day | None]:
 
 
 def run_overlaps(args) -> int:
-    from shuangsuiji.load import load_registry
-    from shuangsuiji.overlaps import find_overlaps, joint_task_sketch
-    from shuangsuiji.yamlio import dump_yaml
+    from shuangsuiji.registry.load import load_registry
+    from shuangsuiji.analysis.overlaps import find_overlaps, joint_task_sketch
+    from shuangsuiji.core.yamlio import dump_yaml
 
     start, end = _period(args.period)
     root = Path(args.registry)

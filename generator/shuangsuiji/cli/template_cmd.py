@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shuangsuiji.excel import TEMPLATES, template_bytes
-from shuangsuiji.yamlio import atomic_write_bytes
+from shuangsuiji.registry.excel import TEMPLATES, template_bytes
+from shuangsuiji.core.yamlio import atomic_write_bytes
 
 
 def register(sub):
     kinds = "、".join(f"{k}（{t.title}）" for k, t in TEMPLATES.items())
-    p = sub.add_parser("template", help="生成 Excel 填报模板 / write an Excel template of an annex",
+    p = sub.add_parser("template",
                        description=f"生成填报模板：{kinds}。 / Write the Excel template of an annex.")
     p.add_argument("kind", choices=list(TEMPLATES), metavar="KIND", help=" | ".join(TEMPLATES))
     p.add_argument("--out", type=Path, help="输出文件（缺省为“附件N 名称.xlsx”） / output file")

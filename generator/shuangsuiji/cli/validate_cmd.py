@@ -11,17 +11,17 @@ import pickle
 import sys
 from pathlib import Path
 
-from shuangsuiji.errors import Problem, Report, fail, problem
-from shuangsuiji.immutability import base_commit
-from shuangsuiji.layout import discover
-from shuangsuiji.load import code_digest, file_key, load_registry, resolve_lines
-from shuangsuiji.schema import stale_schemas
-from shuangsuiji.validate import validate
-from shuangsuiji.yamlio import atomic_write_bytes, fix_encoding
+from shuangsuiji.core.errors import Problem, Report, fail, problem
+from shuangsuiji.registry.immutability import base_commit
+from shuangsuiji.registry.layout import discover
+from shuangsuiji.registry.load import code_digest, file_key, load_registry, resolve_lines
+from shuangsuiji.registry.schema import stale_schemas
+from shuangsuiji.registry.validate import Context, validate
+from shuangsuiji.core.yamlio import atomic_write_bytes, fix_encoding
 
 
 def register(sub):
-    p = sub.add_parser("validate", help="校验登记册 / validate the registry",
+    p = sub.add_parser("validate",
                        description="校验登记册：格式、编码、编号、引用关系和规则。无错误退出 0，有错误退出 1。")
     p.add_argument("paths", nargs="*", default=["registries"],
                    help="登记册目录或其中的文件（默认 registries）/ registry folder or files in it")
@@ -50,29 +50,29 @@ def find_root(path: Path) -> Path:
 REPORTS = ".ssj-cache/reports"
 
 
-def _report_key(root: Path, changed: list[str] | None, as_dept: str | None) -> str:
+def _report_key(root: Path, changed: list[str] | None, as_dept: str | None, base: str | None) -> str:
     """Content address of a whole validation: every file's bytes, the code, the options and the git base."""
     rfs, unknown = discover(root)
-    h = hashlib.sha1(code_digest("**/*.py", "data/*"))
+    h = hashlib.sha1(code_digest("**/*.py", "core/data/*"))
     for rf in rfs:
         h.update(f"{rf.rel}\0{file_key(root, rf)}\n".encode())
-    h.update(repr((unknown, changed, as_dept, base_commit(root))).encode())
+    h.update(repr((unknown, changed, as_dept, base_commit(root, base))).encode())
     return h.hexdigest()
 
 
 def check(root: Path, jobs: int | None = None, changed: list[str] | None = None,
-          as_dept: str | None = None) -> Report:
+          as_dept: str | None = None, base: str | None = None) -> Report:
     """Everything `ssj validate` checks for one registry folder; files are named relative to root.
 
     When nothing changed since the last run (same bytes, code, options and git base), the
     last report is reused: a city's registry then validates in about a second."""
-    key = _report_key(root, changed, as_dept)
+    key = _report_key(root, changed, as_dept, base)
     entry = root / REPORTS / f"{key}.pkl"
     try:
         return pickle.loads(entry.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         pass
-    report = _check(root, jobs, changed, as_dept)
+    report = _check(root, jobs, changed, as_dept, base)
     try:
         for old in (root / REPORTS).glob("*.pkl"):
             old.unlink(missing_ok=True)
@@ -82,15 +82,16 @@ def check(root: Path, jobs: int | None = None, changed: list[str] | None = None,
     return report
 
 
-def _check(root: Path, jobs: int | None, changed: list[str] | None, as_dept: str | None) -> Report:
+def _check(root: Path, jobs: int | None, changed: list[str] | None, as_dept: str | None,
+           base: str | None) -> Report:
     reg, problems = load_registry(root, jobs=jobs)
-    problems += validate(reg)
+    problems += validate(reg, Context(base))
     for name in stale_schemas(root):
         problems.append(problem("schema.stale", "JSON Schema 与数据模型不一致（模型改了但没有重新生成）",
                                 "JSON Schema out of date with the models", "运行 ssj schema", "run ssj schema",
                                 file=f"schema/{name}"))
     if changed is not None:
-        from shuangsuiji.ownership import check_ownership
+        from shuangsuiji.registry.ownership import check_ownership
         problems += check_ownership(reg, changed, as_dept)
     report = Report(resolve_lines(root, problems), files_checked=len(reg.files))
     return report
@@ -107,9 +108,6 @@ def run(args) -> int:
     if bool(args.changed) != bool(args.as_dept):
         fail("usage.changed-as", "--changed 与 --as 须同时使用", "--changed and --as go together",
              "例如：ssj validate --changed registries/jyj/items.yaml --as jyj", "e.g. --changed FILE --as DEPT")
-    from shuangsuiji import immutability
-
-    immutability.BASE["rev"] = args.base
     paths = [Path(p) for p in args.paths]
     for p in paths:
         if not p.exists():
@@ -136,7 +134,7 @@ def run(args) -> int:
         changed = None
         if args.changed:  # files outside the registry (code, docs) are not departments' data
             changed = [r for r in (_rel_to(Path(c), root) for c in args.changed) if r is not None]
-        rep = check(root, args.jobs, changed, args.as_dept)
+        rep = check(root, args.jobs, changed, args.as_dept, args.base)
         total.files_checked += rep.files_checked
         total.extend(_display(p, root) for p in rep.problems if only is None or p.file in only)
     print(total.render(args.format))

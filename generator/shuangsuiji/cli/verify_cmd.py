@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 
 def register(sub):
-    p = sub.add_parser("verify", help="复核抽取 / verify draws (PASS/FAIL)",
+    p = sub.add_parser("verify",
                        description="复核抽取：重建规范表与承诺值，离线验证随机源，重算签号、抽取、匹配与回避递补。 / "
                                    "Re-runs draws: tables, commitment, sources (offline BLS), tickets, selection, "
                                    "matching, recusals. Exit 0 all pass, 1 any fail, 2 bad input.")
@@ -42,7 +42,7 @@ def _record_from_file(path: Path) -> dict:
 
 
 def _registry(root: Path):
-    from shuangsuiji.load import load_registry
+    from shuangsuiji.registry.load import load_registry
 
     if not (root / "departments.yaml").is_file():
         fail("verify.no-registry", f"{root} 不是登记册目录（没有 departments.yaml）",
@@ -107,7 +107,7 @@ def run(args) -> int:
                 what = {k: v for k, v in rec.items() if k != "private"}
             ok &= _print(f"{title}（公开记录 public record）", _public(title, what))
         return 0 if ok else 1
-    from shuangsuiji.draw.audit import Snapshots, audit_task
+    from shuangsuiji.draw.wiring.audit import Snapshots, audit_task
 
     snaps = Snapshots.open(root)
     try:

@@ -1,7 +1,7 @@
 """The verifiable double-random draw `ssj-draw/1` (spec draw.md), as pure functions.
 
-Depends on nothing of the project but `shuangsuiji.errors`; the registry wires it to
-freeze / run / recuse / verify.
+Depends on nothing of the project but `shuangsuiji.core.errors`; `draw.wiring` connects it to
+the registry (freeze / run / recuse / verify).
 """
 
 from shuangsuiji.draw.algorithm import (TAG, DrawInput, DrawResult, Frozen, Matching, Ranker, Recusal, Selection,

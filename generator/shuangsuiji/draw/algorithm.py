@@ -37,7 +37,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from shuangsuiji.draw.canon import (canonical_json, canonical_table, check_field, enc, ids_of, nfc, nfc_all,
                                     parse_ratio, sha256_hex)
 from shuangsuiji.draw.sources import SOURCE_KINDS, check_source, check_source_kind
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 TAG = "ssj-draw/1"
 MANIFEST_KEYS = ("tag", "task", "candidates_sha256", "inspectors_sha256", "conflicts_sha256", "ratios",

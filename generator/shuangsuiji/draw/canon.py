@@ -16,7 +16,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 _RATIO = re.compile(r"[0-9]+(?:\.[0-9]+)?|[0-9]+/[0-9]+")
 _BAD_FIELD_CHARS = ("\t", "\r", "\n")
@@ -125,15 +125,10 @@ def parse_ratio(text: Any, field: str = "ratio") -> Fraction:
     return r
 
 
-def sort_key(ticket: bytes, ident: str) -> bytes:
-    """The sort key (ticket, id UTF-8 bytes) as one bytes value.
+def ids_of(keys: Iterable[bytes]) -> list[str]:
+    """Ids back from sort keys `ticket + id UTF-8 bytes`.
 
     Tickets all have 32 bytes, so comparing `ticket + id` compares the tickets first
     (big-endian bytes of equal length order like the integers) and then the ids' bytes.
     """
-    return ticket + ident.encode("utf-8")
-
-
-def ids_of(keys: Iterable[bytes]) -> list[str]:
-    """Ids back from sort keys made by `sort_key`."""
     return [k[32:].decode("utf-8") for k in keys]

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from shuangsuiji.draw.algorithm import DrawInput, DrawResult, Matching, Recusal, Selection, freeze, run
-from shuangsuiji.errors import UserError, fail
+from shuangsuiji.core.errors import UserError, fail
 
 _REQUIRED = ("task", "candidates", "inspectors", "ratios", "slots", "sources")
 _DEFAULTS: dict[str, Any] = {"min_per_stratum": 1, "cap_slack": 1, "conflicts": [], "events": [],

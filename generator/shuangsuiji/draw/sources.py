@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from shuangsuiji.errors import fail
+from shuangsuiji.core.errors import fail
 
 SOURCE_KINDS = ("drand-quicknet", "lottery", "dice")
 
@@ -30,7 +30,6 @@ _SHAPE = {
 QUICKNET_CHAIN_HASH = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 QUICKNET_GENESIS = 1692803367
 QUICKNET_PERIOD = 3
-QUICKNET_SCHEME = "bls-unchained-g1-rfc9380"
 QUICKNET_PUBLIC_KEY = bytes.fromhex(
     "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d"
     "1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a")

@@ -16,7 +16,7 @@ from shuangsuiji.draw.algorithm import (DrawInput, Matching, Ranker, Recusal, Ti
                                         replay, sample_size, seed_for, select)
 from shuangsuiji.draw.canon import canonical_table, parse_ratio, sha256_hex
 from shuangsuiji.draw.sources import check_drand_value, round_time
-from shuangsuiji.errors import UserError
+from shuangsuiji.core.errors import UserError
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Manifest keys the record publishes: not the ratios (keyed by private stratum keys) nor the

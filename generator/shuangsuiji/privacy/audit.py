@@ -1,0 +1,450 @@
+"""Leak audit: prove that no private or withheld value of the registry is in the built site.
+
+Collects every value the models declare private, every withheld value no approval
+releases, the raw form of every masked value, the personal data found in free text,
+the content of unpublished results, stratum keys and the tickets of targets that were
+not selected; then scans every byte of every output file (HTML, JSON, CSV, XLSX and
+other zips, gzip'd sitemaps and pagefind shards, decompressed) for them, raw and
+normalised (full-width folded; spaces and punctuation removed; JSON `\\uXXXX` and HTML
+`&#…;` escapes decoded; GB18030 files decoded). The credit class itself is a single
+letter and cannot be searched for, so outputs are also checked structurally: no key
+or label that carries a credit class, no stratum key such as `371302|C`.
+
+Matching: each value set is one Aho–Corasick automaton (`pyahocorasick`), built once
+and run in C over each file; every occurrence is found, overlapping ones included.
+pyahocorasick looks a node's children up linearly, and a root with thousands of CJK
+first characters is slow, so the normalised text is matched as its UTF-8 bytes (a `str`
+of code points 0–255: at most 256 children a node, and UTF-8 synchronises itself, so a
+needle matches only at a character boundary). Numbers must stand alone (digit
+look-arounds, as in `freetext`), which keeps 11-digit phones from matching inside
+long digit runs by chance; a year-month (出生年月) is searched as it is written (1985-06,
+1985年6月, not followed by a day), since as a six-digit number it equals file sizes and
+counts. A private value that is also a public value (an operator's
+name that is the name of a 个体工商户, an inspector who shares a name with a person)
+is exempt: the audit cannot tell the two apart and the public one is legitimately shown.
+
+What is reported is the file and the kind of value (`Target.phone`), never the value.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import html
+import io
+import os
+import re
+import zipfile
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
+
+import ahocorasick
+from pydantic import BaseModel
+
+from shuangsuiji.registry.freetext import FOLD, NameIndex, find_hits, name_index
+from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
+from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
+
+# Normalisation: full-width letters and digits folded to ASCII; whitespace and punctuation
+# (ASCII, full-width and CJK) removed. ASCII goes through bytes.translate, the fastest path.
+_ASCII_DROP = bytes(c for c in range(0x21, 0x7F) if not chr(c).isalnum()) + b" \t\r\n\f\v"
+_WIDE_DROP = ("\u00a0\u3000、。〈〉《》「」『』【】〔〕〖〗“”‘’…·\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u30fb"
+              + "".join(chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c - 0xFEE0).isalnum()))
+_WIDE_DROP_RE = re.compile("[" + re.escape(_WIDE_DROP) + "]+")
+_FW_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_DIGITISH = re.compile(r"[0-9]+[Xx]?")
+_DIGIT_SEP = re.compile(r"(?<=[0-9])[ \-‐‑–—.·]+(?=[0-9])")
+_JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})")
+_YEAR_MONTH = re.compile(r"((?:19|20)[0-9]{2})-(0[1-9]|1[0-2])")
+_DATE_GOES_ON = re.compile(r"[-./－．／]?[0-9]")  # 1985-06 inside 1985-06-12 or 1985.06.12 is another date
+
+# Structural checks: a credit class needs no value to leak, only a key or label next to a class.
+_CREDIT_KEY = re.compile(r"[\"'](?:credit_?class|creditClass|credit_level|risk_?class|risk_?level|riskLevel|"
+                         r"stratum(?:_key)?|strata_key|credit_flags|风险等级|信用等级|信用状况|信用风险(?:等级|分类)?|"
+                         r"信用标记|子库标签)[\"']\s*:")
+_CREDIT_LABEL = re.compile(r"(?:风险等级|信用等级|信用风险(?:等级|分类)?|信用状况|风险分类)\s*[:：]?\s*(?:<[^<>]{0,120}>\s*){0,4}"
+                           r"(?:[A-D](?:类|级)?(?![A-Za-z0-9])|低风险|一般风险|较高风险|高风险)")
+_CSV_HEADER = re.compile(r"(?:^|,)\"?(?:credit_class|风险等级|信用等级|信用状况|flags|tags|stratum)\"?(?:,|$)", re.M)
+_STRATUM_KEY = re.compile(r"[0-9]{6}\|(?:[A-D](?![A-Za-z0-9])|低|一般|较高|高|重点)")  # digit before: see _structural
+
+MIN_DIGITS = 6  # 邮编-length numbers and shorter are everywhere
+MIN_CJK = 3  # two-character names collide with ordinary words (高明, 文华); freetext still masks them
+MIN_ASCII = 6
+
+
+@dataclass(frozen=True, order=True)
+class Leak:
+    file: str  # relative to the site; "a.xlsx!xl/sharedStrings.xml" for a member of an archive
+    kind: str  # what leaked: "Target.phone", "credit-class key", …; never the value
+
+
+# --- collecting the values -------------------------------------------------------------------
+
+@functools.cache  # annotations are hashable; a city's collection asks ~10⁶ times
+def _is_vocab(annotation: Any) -> bool:
+    """Literal vocabularies (性别, A–D, 经营异常名录…), slugs and non-text types: too common to search."""
+    if get_origin(annotation) is Literal:
+        return True
+    meta = getattr(annotation, "__metadata__", ())
+    if any(getattr(m, "func", None) is check_slug for m in meta):
+        return True
+    args = get_args(annotation)
+    return bool(args) and all(_is_vocab(a) or a is type(None) for a in args)
+
+
+@functools.cache
+def _item_type(annotation: Any) -> Any:
+    inner = get_args(annotation)
+    return inner[0] if len(inner) == 1 else Any
+
+
+def _leaves(v: Any, annotation: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(sub-path, string) leaves of a value, skipping vocabulary-typed ones."""
+    if isinstance(v, str):
+        if not _is_vocab(annotation):
+            yield path, v
+    elif isinstance(v, BaseModel):
+        d = v.__dict__
+        for r in rules_of(type(v)):
+            yield from _leaves(d[r.name], r.annotation, f"{path}.{r.name}")
+    elif isinstance(v, (list, tuple)):
+        inner = _item_type(annotation)
+        for x in v:
+            yield from _leaves(x, inner, path)
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from _leaves(x, Any, path)
+
+
+class _Collector:
+    def __init__(self, released: set[tuple[str, str]], names: NameIndex):
+        self.values: list[tuple[str, str, bool]] = []  # (value, kind, raw_only)
+        self.in_text: list[tuple[str, str, bool]] = []  # found in public free text: named after their field last
+        self.released = released
+        self.names = names
+
+    def add(self, value: str, kind: str, raw_only: bool = False) -> None:
+        self.values.append((value, kind, raw_only))
+
+    def record(self, rec: BaseModel, key: str | None = None, everything: bool = False) -> None:
+        """Collect a record's non-public values; `everything`: the whole record is unpublished."""
+        key = approval_key(rec) or key
+        model = type(rec).__name__
+        d = rec.__dict__
+        for r in rules_of(type(rec)):
+            v = d[r.name]
+            kind = f"{model}.{r.name}"
+            hidden = (r.vis in (Visibility.PRIVATE, Visibility.MASKED)
+                      or (r.vis is Visibility.WITHHELD and d.get("type") not in r.public_for_types
+                          and (key, r.name) not in self.released))
+            if hidden or (everything and r.text):
+                for sub, s in _leaves(v, r.annotation):
+                    self.add(s, kind + sub)
+            elif isinstance(v, BaseModel):
+                self.record(v, key, everything)
+            elif isinstance(v, (list, tuple)):
+                for x in v:
+                    if isinstance(x, BaseModel):
+                        self.record(x, key, everything)
+            if r.text and isinstance(v, str) and not hidden:
+                for h in find_hits(v, self.names):  # personal data typed into a public text
+                    self.in_text.append((v[h.start:h.end], f"{kind} ({h.kind} in free text)", False))
+
+
+def _scope_targets(registry) -> set[str]:
+    ids = {r.target for _, _, r in registry.all_results()}
+    for d in registry.draws.values():
+        ids.update(d.drawn() or ())
+        cand = d.tables.get("candidates")
+        if cand:
+            ids.update(line.split(b"\t", 1)[0].decode("utf-8", "replace") for line in cand.splitlines() if line)
+    for t in registry.tasks.values():
+        ids.update(t.fixed_targets)
+    return ids
+
+
+def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, bool]]:
+    """(value, kind, raw_only) of everything that must never be published.
+
+    Targets: those named by a result, a draw (candidates included) or a task, the ones a
+    page can ever be about; `all_targets` adds the whole directory (slower on a city).
+    """
+    c = _Collector(released(registry), name_index(registry))
+    for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
+                *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
+                *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),
+                *registry.tasks.values(), *registry.approvals.values()):
+        c.record(rec)
+    for _, _, r in registry.all_results():
+        c.record(r, everything=r.status not in PUBLISHED_STATUSES)
+    ids = sorted(registry.targets) if all_targets else sorted(_scope_targets(registry))
+    for tid in ids:
+        t = registry.targets.get(tid)
+        if t is not None:
+            c.record(t)
+    for task_id, d in sorted(registry.draws.items()):
+        for rec in (d.sources, d.events, d.ceremony, d.conflicts):
+            if rec is not None:
+                c.record(rec)
+        record = d.record if isinstance(d.record, dict) else {}
+        manifest = record.get("manifest") if isinstance(record.get("manifest"), dict) else d.manifest or {}
+        keys = set(manifest.get("ratios", {}) if isinstance(manifest.get("ratios"), dict) else ())
+        private = record.get("private") if isinstance(record.get("private"), dict) else {}
+        for strata in (record.get("strata"), private.get("strata")):
+            if isinstance(strata, dict):
+                keys.update(strata)
+        cand = d.tables.get("candidates") or b""
+        keys.update(line.split(b"\t")[1].decode("utf-8", "replace")
+                    for line in cand.splitlines() if line.count(b"\t") == 1)
+        for k in sorted(keys):
+            c.add(k, "stratum key", raw_only=True)
+        # Selection tickets are never published: a selected target's ticket hints at its stratum's ratio.
+        tickets = record.get("tickets") if isinstance(record.get("tickets"), dict) else {}
+        for _, ticket in sorted(tickets.items()):
+            if isinstance(ticket, str):
+                c.add(ticket, "selection ticket")
+    return c.values + c.in_text
+
+
+def fold(s: str) -> str:
+    """Full-width letters and digits → ASCII (rare, so only the runs that hold them are translated)."""
+    return _FW_ALNUM.sub(lambda m: m.group().translate(FOLD), s) if _FW_ALNUM.search(s) else s
+
+
+def _strip(folded: str) -> str:
+    b = folded.encode("utf-8", "surrogatepass").translate(None, _ASCII_DROP)
+    return _WIDE_DROP_RE.sub("", b.decode("utf-8", "surrogatepass"))
+
+
+def normalise(s: str) -> str:
+    """Folded, without whitespace and punctuation (ASCII, full-width and CJK)."""
+    return _strip(fold(s))
+
+
+@dataclass
+class Needles:
+    """The values to search for, by matcher, each mapped to its kind."""
+
+    text: dict[str, str]  # normalised, searched in normalised output
+    digits: dict[str, str]  # digit strings, searched standing alone
+    raw: dict[str, str]  # searched as they are (stratum keys)
+    months: dict[str, str] = field(default_factory=dict)  # written forms of a year-month, not inside a date
+    exempt: int = 0  # values left out because they are also public
+
+    def __len__(self) -> int:
+        return len(self.text) + len(self.digits) + len(self.raw) + len(self.months)
+
+
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = ()) -> Needles:
+    text: dict[str, str] = {}
+    digits: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    months: dict[str, str] = {}
+    for value, kind, raw_only in values:
+        if raw_only:
+            v = fold(value).strip()
+            if len(v) >= 4:
+                raw.setdefault(v, kind)
+            continue
+        if ym := _YEAR_MONTH.fullmatch(value.strip()):
+            # 出生年月 1985-06 normalised is a 6-digit number any byte count can equal: search how it is written
+            y, m = ym.groups()
+            for sep in "-./－．／":  # full-width punctuation is not folded (only letters and digits are)
+                months.setdefault(f"{y}{sep}{m}", kind)
+                months.setdefault(f"{y}{sep}{int(m)}", kind)
+            months.setdefault(f"{y}年{m}月", kind)
+            months.setdefault(f"{y}年{int(m)}月", kind)
+            continue
+        n = normalise(value)
+        if _DIGITISH.fullmatch(n):
+            if len(n) >= MIN_DIGITS:
+                digits.setdefault(n.upper(), kind)
+        elif _CJK.search(n):
+            if len(n) >= MIN_CJK:
+                text.setdefault(n, kind)
+        elif len(n) >= MIN_ASCII:
+            text.setdefault(n, kind)
+    needles = Needles(text, digits, raw, months)
+    corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
+    if corpus:
+        hits = _Scanner(needles).scan_text(fold(corpus))
+        drop = {(m, v) for m, v, _ in hits}
+        for m, v in drop:
+            getattr(needles, m).pop(v, None)
+        needles.exempt = len(drop)
+    return needles
+
+
+def _utf8(s: str) -> str:
+    """The UTF-8 bytes of `s` as a str of code points 0–255 (see the module docstring)."""
+    return s.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def _automaton(words: Iterable[tuple[str, str]]) -> ahocorasick.Automaton | None:
+    """An automaton of (key searched for, needle reported) pairs; None when there are none."""
+    a = ahocorasick.Automaton()
+    for key, needle in words:
+        a.add_word(key, needle)
+    if not len(a):
+        return None
+    a.make_automaton()
+    return a
+
+
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+class _Scanner:
+    """The automata of one needle set."""
+
+    def __init__(self, needles: Needles):
+        self.needles = needles
+        self.text_ac = _automaton((_utf8(v), v) for v in sorted(needles.text))
+        # Digit needles are upper case; a trailing X (ID numbers) is also searched as x.
+        self.digit_ac = _automaton((k, v) for v in sorted(needles.digits)
+                                   for k in ((v, v[:-1] + "x") if v.endswith("X") else (v,)))
+        self.raw_ac = _automaton((v, v) for v in sorted(needles.raw))
+        self.month_ac = _automaton((v, v) for v in sorted(needles.months))
+
+    def scan_text(self, folded: str) -> set[tuple[str, str, str]]:
+        """(matcher, needle, kind) found in a decoded text, already `fold`ed."""
+        out: set[tuple[str, str, str]] = set()
+        if self.raw_ac:
+            out.update(("raw", v, self.needles.raw[v]) for _, v in self.raw_ac.iter(folded))
+        if self.month_ac:
+            for end, v in self.month_ac.iter(folded):
+                start = end + 1 - len(v)
+                if (start == 0 or not folded[start - 1].isdigit()) and not _DATE_GOES_ON.match(folded, end + 1):
+                    out.add(("months", v, self.needles.months[v]))
+        if self.digit_ac:
+            joined, n = _DIGIT_SEP.subn("", folded)
+            for t in (folded, joined) if n else (folded,):
+                size = len(t)
+                for end, v in self.digit_ac.iter(t):
+                    start = end + 1 - len(v)
+                    if ((start == 0 or not t[start - 1].isdigit())
+                            and (end + 1 == size or t[end + 1] not in _ASCII_DIGITS)):
+                        out.add(("digits", v, self.needles.digits[v]))
+        if self.text_ac:
+            out.update(("text", v, self.needles.text[v]) for _, v in self.text_ac.iter(_utf8(_strip(folded))))
+        return out
+
+
+# --- reading the site --------------------------------------------------------------------------
+
+_FW_ALNUM_UTF8 = re.compile(rb"\xef(?:\xbc[\x90-\x99\xa1-\xba]|\xbd[\x81-\x9a])")
+
+
+def _decode(data: bytes) -> str:
+    """The text of a file, escapes decoded and full-width letters and digits folded."""
+    wide = _FW_ALNUM_UTF8.search(data) is not None  # the fold is slow: only when needed
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        wide = True
+        try:
+            text = data.decode("gb18030")  # spreadsheet-friendly CSVs are often GBK
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", "replace")
+    if "\\u" in text:
+        wide = True
+        text = _JSON_ESC.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "&" in text:
+        wide = wide or "&#" in text
+        text = html.unescape(text)
+    return fold(text) if wide else text
+
+
+def _expand(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes]]:
+    """The file's bytes, and the decompressed contents of gzip streams and zip archives (xlsx)."""
+    if depth < 3 and data[:2] == b"\x1f\x8b":
+        try:
+            yield from _expand(name + "!gunzip", gzip.decompress(data), depth + 1)
+            return
+        except (OSError, EOFError, zlib.error):
+            pass
+    if depth < 3 and data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for info in sorted(z.infolist(), key=lambda i: i.filename):
+                    if not info.is_dir():
+                        yield from _expand(f"{name}!{info.filename}", z.read(info), depth + 1)
+            return
+        except (zipfile.BadZipFile, OSError, zlib.error, EOFError):
+            pass
+    yield name, data
+
+
+_CREDIT_WORDS = ("credit", "Credit", "risk", "stratum", "strata", "风险", "信用", "子库")
+
+
+def _structural(name: str, text: str) -> Iterator[str]:
+    if "|" in text and any(m.start() == 0 or not text[m.start() - 1].isdigit() for m in _STRATUM_KEY.finditer(text)):
+        yield "stratum key (region|class)"
+    if not any(w in text for w in _CREDIT_WORDS):  # `in` is a fast scan; the patterns below are not
+        return
+    if _CREDIT_KEY.search(text):
+        yield "credit-class key"
+    if _CREDIT_LABEL.search(text):
+        yield "credit-class label"
+    if name.lower().endswith(".csv") and _CSV_HEADER.search(text[:4096].split("\n", 1)[0]):
+        yield "credit-class column"
+
+
+_SCANNER: _Scanner | None = None
+
+
+def _init(needles: Needles) -> None:
+    global _SCANNER
+    _SCANNER = _Scanner(needles)
+
+
+def _scan_files(root: str, rels: list[str]) -> list[Leak]:
+    leaks: set[Leak] = set()
+    for rel in rels:
+        with open(os.path.join(root, rel), "rb") as f:
+            data = f.read()
+        for name, part in _expand(rel, data):
+            text = _decode(part)
+            leaks.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
+            leaks.update(Leak(name, kind) for kind in _structural(name, text))
+    return sorted(leaks)
+
+
+def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every file under site_dir, relative, sorted; `skip`: top-level names left out (a mirror's .git)."""
+    return sorted(rel for p in site_dir.rglob("*") if p.is_file()
+                  and (rel := p.relative_to(site_dir).as_posix()).split("/", 1)[0] not in skip)
+
+
+def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = ()) -> list[Leak]:
+    """Scan every file under site_dir; in parallel processes for big sites."""
+    rels = site_files(site_dir, skip)
+    sizes = sum((site_dir / r).stat().st_size for r in rels)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or sizes < 64 << 20:
+        _init(needles)
+        return _scan_files(str(site_dir), rels)
+    # Interleave by size so both workers get a similar share of bytes.
+    rels_by_size = sorted(rels, key=lambda r: -(site_dir / r).stat().st_size)
+    chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
+    out: set[Leak] = set()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles,)) as pool:
+        for leaks in pool.map(_scan_files, [str(site_dir)] * len(chunks), chunks):
+            out.update(leaks)
+    return sorted(out)
+
+
+def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False) -> Needles:
+    pub = pub if pub is not None else redact(registry)
+    return build_needles(collect_values(registry, all_targets), public_strings(pub))
+
+
+def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
+               jobs: int | None = None) -> list[Leak]:
+    """Every leak of a private or withheld registry value into the built site (empty when clean)."""
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs)

@@ -1,0 +1,351 @@
+"""Personal data hidden in free text (remarks, notes, details): find it, mask it, report it.
+
+Chinese text has no word boundaries, so numbers are delimited by digit look-arounds,
+never `\\b`. Full-width digits (１３８…) and separators inside numbers (138 1234 5678)
+are recognised. A hit is masked in what is published (`mask_text`) and reported by
+`ssj validate` (`freetext_problems`) so the department fixes its source:
+ID numbers and bank cards are errors (never legitimate in a published remark), the
+other kinds are warnings (a published office landline or e-mail can be legitimate).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, get_args
+
+from pydantic import BaseModel
+
+from shuangsuiji.core.codes import check_uscc, is_valid_id_number, luhn_ok, region_name
+from shuangsuiji.core.errors import Problem
+from shuangsuiji.registry.models.base import check_text
+
+# Full-width digits/letters → ASCII, so one pattern serves both (same string length).
+FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_SEP = r"[ \-‐‑–—]?"
+_ID_RE = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}[0-9]{4}[0-9]{3}[0-9Xx](?![0-9A-Za-z])")
+_CARD_RE = re.compile(rf"(?<![0-9])[1-9](?:{_SEP}[0-9]){{15,18}}(?![0-9])")
+_MOBILE_RE = re.compile(rf"(?<![0-9])(?:\+?86{_SEP})?1[3-9][0-9]{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}(?![0-9])")
+_LANDLINE_RE = re.compile(r"(?<![0-9])(?:\(0[1-9][0-9]{1,2}\)|（0[1-9][0-9]{1,2}）|0[1-9][0-9]{1,2}[\-‐－ ]?)"
+                          r"[2-9][0-9]{6,7}(?![0-9])")
+# A bare 8-digit local number, but not a date (20170901), an amount or a count (… 元/号/户).
+_LOCAL_RE = re.compile(r"(?<![0-9.¥￥])[2-8][0-9]{7}(?![0-9.]|\s*[元万亿年月日号次户人个件家米吨条])")
+_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_DATE8_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
+
+KINDS_ZH = {"id_number": "身份证号码", "bank_card": "银行卡号", "mobile": "手机号码", "landline": "固定电话",
+            "email": "电子邮箱", "name": "自然人姓名"}
+ERROR_KINDS = ("id_number", "bank_card")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One piece of personal data in a text: where, which kind, and how it is shown masked."""
+
+    kind: str
+    start: int
+    end: int
+    masked: str
+
+
+def _digits(s: str) -> str:
+    return "".join(ch for ch in s if ch.isdigit())
+
+
+def mask_id_number(s: str) -> str:
+    """371302199001011234 → 371302********1234 (first 6, last 4)."""
+    return s[:6] + "*" * max(len(s) - 10, 0) + s[-4:] if len(s) > 10 else "*" * len(s)
+
+
+def mask_mobile(s: str) -> str:
+    """13812341234 → 138****1234 (country code and separators dropped)."""
+    d = _digits(s)[-11:]
+    return d[:3] + "****" + d[-4:] if len(d) == 11 else "*" * len(d)
+
+
+def mask_phone(s: str) -> str:
+    """0539-1234567 → 0539-*****67: the area code stays, the local number shows its last 2 digits."""
+    m = re.match(r"^(\(?（?0[1-9][0-9]{1,2}[)）\-‐－ ]?)(.*)$", s)
+    head, local = (m.group(1), m.group(2)) if m else ("", s)
+    d = _digits(local)
+    return head + "*" * max(len(d) - 2, 0) + d[-2:]
+
+
+def mask_card(s: str) -> str:
+    d = _digits(s)
+    return d[:4] + "*" * (len(d) - 8) + d[-4:]
+
+
+def mask_email(s: str) -> str:
+    user, _, domain = s.partition("@")
+    return user[:1] + "***@" + domain
+
+
+def mask_name(s: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧*: the surname's first character and one star (length is not shown)."""
+    return s[:1] + "*" if s else s
+
+
+MASKERS = {"name": mask_name, "mobile": mask_mobile, "phone": mask_phone, "id_number": mask_id_number}
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+# A one-character given name makes a two-character name that is also a word or part of one
+# (高新 in 临沂高新技术产业开发区, 建国, 文华), so such a name counts only when it is set off on both
+# sides: by a character that is not a Chinese one (punctuation, digits, the text's ends) or by
+# the words found next to a person's name in a remark (由张三陪同, 负责人张三签字, 张三等人).
+_BEFORE_NAME = frozenset("由与和及同跟对向给让叫请被把将经据问找见约称即系是为人员主者长师")
+_AFTER_NAME = frozenset("陪签称说讲表述答回在于已未没不无拒承确到提是为对向将也均系等的和与及同先女本亲现当负联电手身出带领指介反配协告要")
+
+
+def _set_off(text: str, i: int, cues: frozenset[str]) -> bool:
+    return i < 0 or i >= len(text) or text[i] in cues or not _is_cjk(text[i])
+
+
+class NameIndex:
+    """Registered private names, looked up by length so a text is scanned once per length.
+
+    A name is found only as a whole name: not inside a public name of a place or an
+    organisation the registry holds (`shields`: 金雀山 in 金雀山路), and a two-character
+    name only when set off on both sides (see `_BEFORE_NAME`)."""
+
+    def __init__(self, names: Iterable[str], shields: Iterable[str] = ()):
+        by_len: dict[int, set[str]] = {}
+        for n in names:
+            n = (n or "").strip()
+            if len(n) >= 2:
+                by_len.setdefault(len(n), set()).add(n)
+        self.sets = by_len
+        self.lengths = sorted(by_len, reverse=True)  # longest first: 欧阳娜娜 before 欧阳
+        self.firsts = frozenset(n[0] for s in by_len.values() for n in s)
+        # name → (public name holding it, offset of the name in it)
+        self.shields: dict[str, list[tuple[str, int]]] = {}
+        for term in sorted({t for t in shields if t}):
+            for off, ch in enumerate(term):
+                if ch in self.firsts:
+                    for length in self.lengths:
+                        if term[off:off + length] in by_len[length]:
+                            self.shields.setdefault(term[off:off + length], []).append((term, off))
+
+    def __bool__(self) -> bool:
+        return bool(self.sets)
+
+    def _whole(self, text: str, start: int, end: int) -> bool:
+        for term, off in self.shields.get(text[start:end], ()):
+            if start >= off and text.startswith(term, start - off):
+                return False
+        return end - start > 2 or (_set_off(text, start - 1, _BEFORE_NAME) and _set_off(text, end, _AFTER_NAME))
+
+    def find(self, text: str) -> Iterator[tuple[int, int]]:
+        i, n, firsts, sets = 0, len(text), self.firsts, self.sets
+        while i < n:
+            if text[i] in firsts:
+                for length in self.lengths:
+                    if text[i:i + length] in sets[length] and self._whole(text, i, i + length):
+                        yield i, i + length
+                        i += length
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+
+
+def find_hits(text: str, names: NameIndex | None = None) -> list[Hit]:
+    """Every personal-data span of `text`, non-overlapping, in order (earlier kinds win overlaps)."""
+    folded = text.translate(FOLD)
+    taken: list[tuple[int, int]] = []
+    hits: list[Hit] = []
+
+    def add(kind: str, start: int, end: int, masked: str) -> None:
+        if any(start < e and s < end for s, e in taken):
+            return
+        taken.append((start, end))
+        hits.append(Hit(kind, start, end, masked))
+
+    for m in _ID_RE.finditer(folded):
+        if is_valid_id_number(m.group().upper()):
+            add("id_number", m.start(), m.end(), mask_id_number(m.group().upper()))
+    for m in _CARD_RE.finditer(folded):
+        d = _digits(m.group())
+        if luhn_ok(d) and check_uscc(d) is not None:
+            add("bank_card", m.start(), m.end(), mask_card(d))
+    for m in _MOBILE_RE.finditer(folded):
+        add("mobile", m.start(), m.end(), mask_mobile(m.group()))
+    for m in _LANDLINE_RE.finditer(folded):
+        add("landline", m.start(), m.end(), mask_phone(m.group()))
+    for m in _LOCAL_RE.finditer(folded):
+        if not _DATE8_RE.fullmatch(m.group()):
+            add("landline", m.start(), m.end(), mask_phone(m.group()))
+    for m in _EMAIL_RE.finditer(folded):
+        add("email", m.start(), m.end(), mask_email(m.group()))
+    if names:
+        for s, e in names.find(text):
+            add("name", s, e, mask_name(text[s:e]))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+# A department's own 实施细则 publishes its office hotline and e-mail: those are public by
+# nature there; mobiles, ID numbers, bank cards and private names are masked all the same.
+OFFICE_CONTACTS = frozenset({"landline", "email"})
+
+
+def mask_text(text: str, names: NameIndex | Iterable[str] | None = None,
+              keep: frozenset[str] = frozenset()) -> tuple[str, list[Hit]]:
+    """`text` with every hit replaced by its masked form, and the hits (positions in the input);
+    hits of the kinds in `keep` are left as they are and not returned."""
+    if names is not None and not isinstance(names, NameIndex):
+        names = NameIndex(names)
+    hits = [h for h in find_hits(text, names) if h.kind not in keep]
+    if not hits:
+        return text, hits
+    out, pos = [], 0
+    for h in hits:
+        out.append(text[pos:h.start])
+        out.append(h.masked)
+        pos = h.end
+    out.append(text[pos:])
+    return "".join(out), hits
+
+
+# --- which fields are free text -----------------------------------------------------------------
+
+def is_text_annotation(annotation: Any) -> bool:
+    """True if the type is `models.base.Text` (possibly optional): free text typed by people."""
+    meta = getattr(annotation, "__metadata__", ())
+    if any(getattr(m, "func", None) is check_text for m in meta):
+        return True
+    return any(is_text_annotation(a) for a in get_args(annotation))
+
+
+def _named_targets(registry) -> set[str]:
+    """Targets named by the registry's results or draws: the only ones a published text is about."""
+    ids = {r.target for _, _, r in registry.all_results()}
+    for d in registry.draws.values():
+        ids.update(d.drawn() or ())
+    for t in registry.tasks.values():
+        ids.update(t.fixed_targets)  # published with the task
+    return ids
+
+
+def registered_names(registry) -> set[str]:
+    """Names the registry marks as private natural persons: people in results, and 负责人 of
+    the targets that appear anywhere in the registry's results or draws (a city's other
+    million 负责人 never reach a published text's neighbourhood and would only slow scans)."""
+    names: set[str] = set()
+    for _, _, r in registry.all_results():
+        names.update(r.persons)
+    targets = registry.targets
+    for tid in _named_targets(registry):
+        if tid in targets:
+            names.add(targets.value(tid, "legal_rep"))
+    return {n for n in names if n and len(n.strip()) >= 2}
+
+
+def public_names(registry) -> set[str]:
+    """Public names of places and organisations: regions (short and full), departments (and
+    their former names), enforcement units, and the names and registration authorities of the
+    targets that results and draws name. A person's name inside one of them is not a person."""
+    terms: set[str] = set()
+    for r in registry.regions.values():
+        terms.update((r.name, region_name(r.code, full=True)))
+    for d in registry.departments.values():
+        terms.update((d.name, d.full_name, *(h.name for h in d.history)))
+    for c in registry.dept_configs.values():
+        terms.update(u.name for u in c.units)
+    targets = registry.targets
+    for tid in _named_targets(registry):
+        if tid in targets:
+            terms.update((targets.value(tid, "name"), targets.value(tid, "registered_by")))
+    return {t for t in terms if t}
+
+
+def name_index(registry) -> NameIndex:
+    """The registry's private names, shielded by its public names: what free text is masked with."""
+    return NameIndex(registered_names(registry), public_names(registry))
+
+
+# --- ssj validate hook ----------------------------------------------------------------------
+
+@functools.cache
+def _text_fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(field name, is free text) of a model, worked out once per model, not once per record."""
+    return tuple((name, is_text_annotation(info.annotation)) for name, info in model.model_fields.items())
+
+
+def _walk_text(rec: BaseModel, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, text) of every free-text field of a record, recursively, whatever its visibility."""
+    for name, is_text in _text_fields(type(rec)):
+        v = getattr(rec, name)
+        p = f"{path}.{name}" if path else name
+        if isinstance(v, str) and is_text:
+            yield p, v
+        elif isinstance(v, BaseModel):
+            yield from _walk_text(v, p)
+        elif isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                if isinstance(x, BaseModel):
+                    yield from _walk_text(x, f"{p}[{i}]")
+
+
+def _files(registry) -> Iterator[tuple[str, BaseModel]]:
+    """(kind, record) of every YAML record file, with the origin key used by `registry.origins`."""
+    for dept, rec in sorted(registry.item_lists.items()):
+        yield ("item-list", dept), rec
+    for dept, rec in sorted(registry.liaisons.items()):
+        yield ("liaison", dept), rec
+    for pid, rec in sorted(registry.plans.items()):
+        yield ("plan", pid), rec
+    for tid, rec in sorted(registry.tasks.items()):
+        yield ("task", tid), rec
+    for tid, rec in sorted(registry.results.items()):
+        yield ("results", tid), rec
+    for tid, d in sorted(registry.draws.items()):
+        if d.events is not None:
+            yield ("draw-events", tid), d.events
+
+
+def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None) -> Problem:
+    """`line`: the hit is in that line of a text file (rules.md), at its character `start`."""
+    zh_kind = KINDS_ZH[h.kind]
+    return Problem(
+        f"freetext.{h.kind}",
+        f"自由文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），公开时将被遮蔽",
+        f"free text holds a {h.kind.replace('_', ' ')} '{h.masked}' at character {h.start + 1}; "
+        f"it is masked when published",
+        f"从该文本中删去{zh_kind}；需要记录的个人信息请填入对应的非公开字段",
+        "remove it from the text; personal data belongs in the private fields",
+        file=rel, line=line, column=h.start + 1 if line else None, field=path,
+        severity="error" if h.kind in ERROR_KINDS else "warning")
+
+
+def freetext_problems(registry) -> list[Problem]:
+    """Personal data typed into free text, one problem per hit, the span shown masked.
+
+    Internal notes are checked too: they are private, but an ID number has no place in
+    a registry note either, and a note can be made public by mistake. In rules.md only
+    what is masked there is reported (not the office's landline and e-mail).
+    """
+    names = name_index(registry)
+    problems: list[Problem] = []
+    for (kind, key), rec in _files(registry):
+        origin = registry.origin(kind, key)
+        if kind == "draw-events":
+            d = registry.draws[key]
+            rel = f"{d.dept}/draws/{key}/events.yaml"
+        else:
+            rel = origin.rel if origin else None
+        for path, text in _walk_text(rec, ""):
+            problems.extend(_problem(h, rel, path) for h in find_hits(text, names))
+    for dept, text in sorted(registry.rules.items()):
+        for no, line in enumerate(text.splitlines(), 1):
+            problems.extend(_problem(h, f"{dept}/rules.md", None, no)
+                            for h in mask_text(line, names, keep=OFFICE_CONTACTS)[1])
+    return problems

@@ -1,0 +1,113 @@
+"""Validation rule (run last by `validate.validate`): a committed draw is never edited or deleted, only appended to.
+
+Once a draw's files are on the base revision (HEAD, or `ssj validate --base origin/main`
+in a pull request), the working tree must hold them unchanged: the manifest, tables,
+sources, beacon, ceremony and declared conflicts byte for byte; the record except its
+current assignments, log and events; events.yaml and sources.yaml may only gain
+entries. Withdrawing a task is an appended 撤回任务 event.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from shuangsuiji.core.errors import Problem, problem
+from shuangsuiji.registry.layout import match
+from shuangsuiji.registry.load import Registry
+from shuangsuiji.registry.models.draw import RECORD_CURRENT_KEYS
+from shuangsuiji.core.yamlio import LoadError, parse_yaml
+
+APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
+
+
+def base_commit(root: Path, rev: str | None) -> str | None:
+    """The commit the draw files are compared with (`--base`, else HEAD), or None outside git."""
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True).commit(rev or "HEAD").hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
+        return None
+
+
+def _committed_draw_files(root: Path, rev: str | None) -> tuple[dict[str, bytes], str] | None:
+    """{registry-relative path: bytes} of every draw-folder file at the base revision."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        commit = repo.commit(rev or "HEAD")
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
+        return None  # not in git, or no commit yet: nothing is committed
+    rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    try:
+        tree = commit.tree if rel == "." else commit.tree / rel
+    except KeyError:
+        return None
+    out = {}
+    for dept in tree.trees:
+        try:
+            draws = dept / "draws"
+        except KeyError:
+            continue
+        for blob in draws.traverse():
+            if blob.type == "blob":
+                out[f"{dept.name}/draws/{blob.path.split('/draws/', 1)[1]}"] = blob.data_stream.read()
+    return out, (rev or "HEAD")
+
+
+def _items(data: bytes, rel: str, key: str) -> list[Any] | None:
+    try:
+        doc = parse_yaml(data.decode("utf-8-sig"), rel)
+    except (LoadError, UnicodeDecodeError):
+        return None
+    return doc.get(key) if isinstance(doc, dict) and isinstance(doc.get(key), list) else None
+
+
+def _kept(old: list, new: list) -> bool:
+    """Every old entry is still there, in the same order (entries may be added)."""
+    it = iter(new)
+    return all(any(o == n for n in it) for o in old)
+
+
+def _record_core(data: bytes) -> Any:
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return {k: v for k, v in doc.items() if k not in RECORD_CURRENT_KEYS} if isinstance(doc, dict) else doc
+
+
+def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
+    return problem("draw.immutable", f"已提交（{rev}）的抽取文件被{what_zh}：承诺与抽取记录只能追加，不能修改或删除",
+                   f"a committed draw file ({rev}) was {what_en}: commitments and draw records are append-only",
+                   f"恢复原文件（git checkout {rev} -- 该文件）；回避、撤回请用 ssj draw recuse / withdraw 追加事件",
+                   f"restore it from {rev}; record recusals and withdrawals as appended events", file=rel)
+
+
+def committed_draws_unchanged(reg: Registry, base: str | None) -> Iterator[Problem]:
+    found = _committed_draw_files(reg.root, base)
+    if found is None:
+        return
+    committed, rev = found
+    for rel, old in sorted(committed.items()):
+        path = reg.root / rel
+        if not path.is_file():
+            yield _error(rel, "删除", "deleted", rev)
+            continue
+        new = path.read_bytes()
+        if new == old:
+            continue
+        rf = match(rel)
+        kind = rf.kind.name if rf else ""
+        if kind in APPEND_ONLY:
+            before, after = _items(old, rel, APPEND_ONLY[kind]), _items(new, rel, APPEND_ONLY[kind])
+            if before is not None and after is not None and _kept(before, after):
+                continue
+            yield _error(rel, "修改（已有条目变了或被删了）", "edited (an existing entry changed or was removed)", rev)
+        elif kind == "draw-record" and _record_core(old) == _record_core(new) is not None:
+            continue
+        else:
+            yield _error(rel, "修改", "edited", rev)

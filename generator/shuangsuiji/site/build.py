@@ -1,0 +1,170 @@
+"""The site build, stage by stage as `STAGES` lists them (ARCHITECTURE.md shows the same list).
+
+Each stage takes only what the one before gives. The whole site is built in a folder
+beside `site/` and swapped in at the end: a registry with errors, a leak found by the
+audit, or a crash leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, timedelta
+from pathlib import Path
+from typing import Any
+
+from shuangsuiji import __version__
+from shuangsuiji.site import statspages
+from shuangsuiji.privacy.audit import audit_site
+from shuangsuiji.site.feeds import write_feeds
+from shuangsuiji.site.history import collect
+from shuangsuiji.site.index import build_index
+from shuangsuiji.core.errors import UserError, fail, problem
+from shuangsuiji.registry.load import load_registry, resolve_lines
+from shuangsuiji.site.opendata import write_open_data
+from shuangsuiji.privacy.redact import redact, require_public
+from shuangsuiji.site.render.engine import Writer, make_env, prune_cache, render_sections, templates_digest
+from shuangsuiji.site.render.pages import MAKERS, Site
+from shuangsuiji.site.render.shell import build_narrative
+from shuangsuiji.site.render.sitemap import SitemapWriter
+from shuangsuiji.registry.validate import validate
+from shuangsuiji.core.write import staged, swap_in
+from shuangsuiji.core.yamlio import atomic_write_bytes
+
+REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
+SHANGHAI = timezone(timedelta(hours=8))
+# The stages of `build`, in the order it runs and times them (BuildStats.seconds has the same keys).
+STAGES = ("load", "validate", "redact", "mkdocs", "opendata", "feeds", "history", "render", "index", "audit", "write")
+
+
+@dataclass
+class BuildStats:
+    pages: int = 0  # record pages written by our renderer
+    rendered: int = 0  # of which rendered in this build (the rest reused from the cache)
+    reused: int = 0
+    narrative: int = 0  # MkDocs pages
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage
+    site_bytes: int = 0
+    files: int = 0
+    index: Any = None  # index.IndexStats
+
+    def line(self) -> str:
+        stages = " ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
+        return (f"生成完成 / built: {self.pages} 个记录页面（新渲染 {self.rendered}，复用 {self.reused}），"
+                f"{self.narrative} 个说明页面，{self.files} 个文件，{self.site_bytes / 1e6:.1f} MB；{stages}")
+
+
+def build_time_stamp() -> str:
+    """The explicit build time (Asia/Shanghai); SOURCE_DATE_EPOCH fixes it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not epoch.isdigit():
+        fail("build.epoch", f"环境变量 SOURCE_DATE_EPOCH 应为整数秒，得到 {epoch!r}",
+             f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}", "设为 Unix 时间戳或删除该变量",
+             "set it to a Unix timestamp or unset it")
+    now = datetime.fromtimestamp(int(epoch), SHANGHAI) if epoch else datetime.now(SHANGHAI)
+    return now.strftime("%Y-%m-%d %H:%M")
+
+
+def project_for(registry: Path) -> Path:
+    """The folder with mkdocs.yml, content/ and site_config/ a registry is built with: its parent, else ours."""
+    parent = registry.resolve().parent
+    return parent if (parent / "mkdocs.yml").exists() and (parent / "site_config").is_dir() else REPO
+
+
+def _files(out: Path, paths: list[Path]) -> list[dict]:
+    rows = []
+    for p in sorted(paths):
+        p = p if p.is_absolute() else out / p
+        rows.append({"path": p.relative_to(out).as_posix(), "size": p.stat().st_size})
+    return rows
+
+
+def analysis_pages(pub) -> list:
+    """统计分析, 风险预警 and the 严重违法失信名单: aggregates the redaction stage lets through."""
+    require_public(pub)
+    names = {t: pub.targets[t].name for t in pub.targets}
+    return [*statspages.stats_pages(pub.stats, pub.config.publish_within_working_days),
+            statspages.warnings_page(pub.warnings), statspages.serious_list_page(pub.credit_events, names)]
+
+
+def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
+          build_time: str | None = None) -> BuildStats:
+    """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input."""
+    registry = registry.resolve()
+    if not (registry / "departments.yaml").exists():
+        fail("build.no-registry", f"找不到登记册：{registry} 中没有 departments.yaml",
+             f"no registry at {registry} (departments.yaml missing)", "用 --registry 指定登记册目录",
+             "point --registry at the registry folder", file=str(registry))
+    project = project_for(registry)
+    cache = (cache or out.resolve().parent / ".ssj-cache").resolve()
+    stats = BuildStats()
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stats.seconds[name] = round(now - clock, 3)
+        clock = now
+
+    reg, problems = load_registry(registry, jobs=jobs)
+    lap("load")
+    problems += validate(reg)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise UserError(*resolve_lines(registry, errors))
+    lap("validate")
+    pub = redact(reg)  # draws: the record.json files read with the registry
+    lap("redact")
+    site_url = pub.config.site.base_url.rstrip("/") + "/"
+    stamp = build_time or build_time_stamp()
+    with staged(out) as tmp:
+        shell = build_narrative(project, tmp, site_url, pub.config.site.to_json())
+        narrative = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("index.html"))
+        stats.narrative = len(narrative)
+        shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
+        lap("mkdocs")
+        data_files = _files(tmp, write_open_data(pub, tmp))
+        lap("opendata")
+        feed_files = _files(tmp, write_feeds(pub, tmp, site_url))
+        lap("feeds")
+        history = None
+        repo_root = next((p for p in (registry, *registry.parents) if (p / ".git").exists()), None)
+        if repo_root is not None:
+            history = collect(repo_root, registry.relative_to(repo_root).as_posix(), cache / "history")
+        lap("history")
+
+        fragments = analysis_pages(pub)
+        for rel, data in sorted(statspages.stats_files(pub.stats).items()):
+            atomic_write_bytes(tmp / rel, data)
+
+        templates = project / "site_config" / "templates"
+        site = Site(pub, stamp, history, data_files, feed_files, {p.url: p for p in fragments})
+        salt = f"{__version__}:{templates_digest(templates, shell)}:{site_url}"
+        writer = Writer(make_env(templates), shell, tmp, site_url, salt, cache / "pages")
+        sitemap = SitemapWriter(tmp, site_url)
+        sitemap.add([p.removesuffix("index.html") for p in narrative])
+        rs, used = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add)
+        sitemap.close()
+        stats.pages, stats.rendered, stats.reused = rs.pages, rs.rendered, rs.reused
+        lap("render")
+
+        stats.index = build_index(tmp, cache / "index")
+        lap("index")
+        leaks = audit_site(tmp, reg, pub, jobs=jobs)
+        if leaks:
+            raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
+                                      f"non-public data in the built site: {leak.kind} (not published)",
+                                      "检查该字段的公开级别与模板；原网站保持不变",
+                                      "check the field's visibility and the templates; the old site is kept",
+                                      file=leak.file) for leak in leaks))
+        lap("audit")
+        for p in tmp.rglob("*"):
+            if p.is_file():
+                stats.files += 1
+                stats.site_bytes += p.stat().st_size
+        swap_in(tmp, out)
+        lap("write")
+    prune_cache(cache / "pages", used)
+    return stats

@@ -1,0 +1,259 @@
+"""Stage — feeds: RSS 2.0 and Atom (feedgen) and JSON Feed 1.1 from the public registry.
+
+Feeds: everything, per department, per region (of the inspected target), per result
+category and per company. Entry ids are `tag:` URIs made of record ids, so they never
+change (never a commit hash, never the site's address). A correction and a withdrawal
+are entries of their own; a withdrawal entry says that a result was withdrawn, never
+what it said. Times are Asia/Shanghai; newest first; two builds give the same bytes
+(the channel's build/updated time is the newest entry's, not the clock's).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from feedgen.feed import FeedGenerator
+
+from shuangsuiji.registry.models.base import OUTCOMES
+from shuangsuiji.privacy.redact import PublicRegistry, require_public
+from shuangsuiji.analysis.warning import feed_entries
+from shuangsuiji.core.yamlio import atomic_write_bytes
+
+TZ = ZoneInfo("Asia/Shanghai")
+TAG_DATE = "2017"  # the year the 2017 plan started publishing: part of every entry id
+# Result categories in URLs: /feeds/result/<slug>.xml
+OUTCOME_SLUGS = dict(zip(OUTCOMES, ("no-problem", "corrected-on-order", "pending-follow-up", "no-such-business",
+                                    "closed", "refused", "deregistered", "revoked", "cancelled", "moved-out")))
+FORMATS = ("xml", "atom", "json")  # RSS 2.0, Atom 1.0, JSON Feed 1.1
+PARALLEL_MIN = 2000  # feeds below which forking workers costs more than it saves
+MAX_ENTRIES = 200  # newest entries per feed: a reader needs what is new; open data holds everything
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def clean(s: object) -> str:
+    """Text as a feed may carry it: no control characters (XML 1.0 forbids them)."""
+    return _CONTROL_RE.sub("", str(s)) if s is not None else ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str  # tag: URI, stable for ever
+    kind: str  # 结果公告 | 更正 | 撤回 | 任务公告 | 计划公告 | 风险预警
+    title: str
+    link: str  # path under the site, no leading '/'
+    day: date
+    text: str
+    dept: str
+    region: str | None = None  # region code of the target (results only)
+    outcomes: tuple[str, ...] = ()
+    target: str | None = None
+
+    @property
+    def when(self) -> datetime:
+        return datetime(self.day.year, self.day.month, self.day.day, tzinfo=TZ)
+
+
+@dataclass(frozen=True)
+class Feed:
+    key: str  # path under feeds/ without extension: all, dept/scjgj, region/371302, result/…, target/…
+    title: str
+    entries: tuple[Entry, ...]
+
+
+def _tag(pub: PublicRegistry, path: str) -> str:
+    host = urlsplit(pub.config.site.base_url).hostname or "example.gov.cn"
+    return f"tag:{host},{TAG_DATE}:{path}"
+
+
+def _result_text(task, r, target_name: str) -> str:
+    lines = [f"检查对象：{target_name}（{r.target}）", f"抽查任务：{task.title if task else ''}",
+             f"检查完成日期：{r.inspected_on.isoformat()}", f"检查结果：{'、'.join(r.outcome)}"]
+    if r.problems:
+        lines.append(f"问题类型：{'、'.join(r.problems)}")
+    if r.follow_ups:
+        lines.append(f"后续处置：{'、'.join(r.follow_ups)}")
+    if r.remarks:
+        lines.append(f"备注：{r.remarks}")
+    return "\n".join(lines)
+
+
+def entries(pub: PublicRegistry) -> list[Entry]:
+    """Every feed entry, newest first (ties by id)."""
+    out: list[Entry] = []
+    for task_id, results in pub.results.items():
+        task = pub.tasks.get(task_id)
+        dept = pub.task_dept.get(task_id, task.department if task else "")
+        who = pub.dept_name(dept)
+        for r in results:
+            t = pub.targets.get(r.target)
+            name = t.name if t is not None else r.target
+            region = t.region if t is not None else None
+            link = f"results/{task_id}/#{r.id}"
+            text = _result_text(task, r, name)
+            common = dict(link=link, dept=dept, region=region, outcomes=tuple(r.outcome), target=r.target)
+            if r.published_on is not None:
+                out.append(Entry(_tag(pub, f"result/{r.id}"), "结果公告", f"{who}抽查结果：{name}（{'、'.join(r.outcome)}）",
+                                 day=r.published_on, text=text, **common))
+            corrections = [(rv.date, rv.reason) for rv in r.revisions if rv.action == "更正"]
+            if r.status == "更正" and not corrections and r.published_on is not None:
+                corrections = [(r.published_on, None)]
+            for n, (day, reason) in enumerate(corrections, 1):
+                out.append(Entry(_tag(pub, f"result/{r.id}/correction/{n}"), "更正",
+                                 f"【更正】{who}抽查结果：{name}（{'、'.join(r.outcome)}）", day=day,
+                                 text=text + (f"\n更正理由：{reason}" if reason else ""), **common))
+    for w in pub.withdrawals:
+        if w.date is None:
+            continue
+        task = pub.tasks.get(w.task)
+        t = pub.targets.get(w.target)
+        name = t.name if t is not None else w.target
+        who = pub.dept_name(w.department)
+        text = (f"{who}已于{w.date.isoformat()}撤回对{name}（{w.target}）的一条检查结果"
+                f"（抽查任务：{task.title if task else w.task}）。撤回的内容不再公示。"
+                + (f"\n撤回理由：{w.reason}" if w.reason else ""))
+        out.append(Entry(_tag(pub, f"result/{w.id}/withdrawal"), "撤回", f"【撤回】{who}撤回一条检查结果：{name}",
+                         f"results/{w.task}/", w.date, text, w.department,
+                         t.region if t is not None else None, (), w.target))
+    for task_id, task in pub.tasks.items():
+        who = pub.dept_name(task.department)
+        out.append(Entry(_tag(pub, f"task/{task_id}"), "任务公告", f"{who}抽查任务公告：{task.title}",
+                         f"tasks/{task_id}/", task.published,
+                         f"检查期间：{task.period.start.isoformat()} 至 {task.period.end.isoformat()}\n"
+                         f"抽取方式：{task.mode}；抽查类型：{task.kind}", task.department))
+    for plan_id, plan in pub.plans.items():
+        if plan.published is None:
+            continue
+        out.append(Entry(_tag(pub, f"plan/{plan_id}"), "计划公告", f"{pub.dept_name(plan.department)}抽查计划公告：{plan.title}",
+                         f"plans/{plan_id}/", plan.published, clean(plan.summary or plan.title), plan.department))
+    out.sort(key=lambda e: (e.day, e.id), reverse=True)
+    return out
+
+
+def feeds(pub: PublicRegistry) -> list[Feed]:
+    """The feeds to publish: everything, per department, region, result category and company;
+    each holds its newest `MAX_ENTRIES` entries."""
+    es = entries(pub)
+    groups: dict[str, list[Entry]] = {}
+    titles: dict[str, str] = {"all": "全部公告"}
+    groups["all"] = es
+    for e in es:
+        groups.setdefault(f"dept/{e.dept}", []).append(e)
+        titles[f"dept/{e.dept}"] = pub.dept_name(e.dept)
+        if e.region:
+            groups.setdefault(f"region/{e.region}", []).append(e)
+            r = pub.regions.get(e.region)
+            titles[f"region/{e.region}"] = r.name if r is not None else e.region
+        for o in e.outcomes:
+            groups.setdefault(f"result/{OUTCOME_SLUGS[o]}", []).append(e)
+            titles[f"result/{OUTCOME_SLUGS[o]}"] = f"检查结果：{o}"
+        if e.target:
+            groups.setdefault(f"target/{e.target}", []).append(e)
+            t = pub.targets.get(e.target)
+            titles[f"target/{e.target}"] = t.name if t is not None else e.target
+    warns = [Entry(_tag(pub, w["path"]), w["kind"], w["title"], w["link"], w["day"], w["text"], dept="")
+             for w in feed_entries(pub.warnings)]
+    groups["warnings"], titles["warnings"] = sorted(warns, key=lambda e: (e.day, e.id), reverse=True), "风险预警"
+    return [Feed(k, titles[k], tuple(groups[k][:MAX_ENTRIES])) for k in sorted(groups)]
+
+
+def _feedgen(pub: PublicRegistry, feed: Feed, site: str, name: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(_tag(pub, f"feed/{feed.key}"))
+    fg.title(clean(name))
+    fg.subtitle(clean(f"{pub.config.site.authority} · 双随机、一公开"))
+    fg.language("zh-CN")
+    fg.author({"name": clean(pub.config.site.authority)})
+    newest = feed.entries[0].when if feed.entries else datetime(2017, 1, 1, tzinfo=TZ)
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    fg.generator("shuangsuiji")
+    for e in reversed(feed.entries):  # feedgen prepends: add oldest first, get newest first
+        fe = fg.add_entry()
+        fe.id(e.id)
+        fe.guid(e.id, permalink=False)
+        fe.title(clean(e.title))
+        fe.link(href=site + e.link)
+        fe.updated(e.when)
+        fe.published(e.when)
+        fe.content(clean(e.text), type="text")
+        fe.description(clean(e.text))
+        fe.category(term=e.kind)
+    return fg
+
+
+def _json_feed(pub: PublicRegistry, feed: Feed, site: str, name: str) -> bytes:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": clean(name),
+        "home_page_url": site,
+        "feed_url": f"{site}feeds/{feed.key}.json",
+        "description": clean(f"{pub.config.site.authority} · 双随机、一公开"),
+        "language": "zh-CN",
+        "authors": [{"name": clean(pub.config.site.authority)}],
+        "items": [{"id": e.id, "url": site + e.link, "title": clean(e.title), "content_text": clean(e.text),
+                   "date_published": e.when.isoformat(), "date_modified": e.when.isoformat(), "tags": [e.kind]}
+                  for e in feed.entries],
+    }
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # C encoder
+
+
+def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str) -> list[Path]:
+    name = f"{feed.title} · {pub.config.site.title}"
+    fg = _feedgen(pub, feed, site, name)
+    written = []
+    for ext in FORMATS:
+        if ext == "json":
+            data = _json_feed(pub, feed, site, name)
+        else:
+            fg.link([{"href": site, "rel": "alternate"}, {"href": f"{site}feeds/{feed.key}.{ext}", "rel": "self"}],
+                    replace=True)
+            data = fg.rss_str(pretty=True) if ext == "xml" else fg.atom_str(pretty=True)
+        path = base / f"{feed.key}.{ext}"
+        atomic_write_bytes(path, data)
+        written.append(path)
+    return written
+
+
+_FORKED: tuple = ()  # (pub, feeds, base, site) for worker processes, inherited by fork
+
+
+def _write_range(bounds: tuple[int, int]) -> list[Path]:
+    pub, fs, base, site = _FORKED
+    return [p for feed in fs[bounds[0]:bounds[1]] for p in _write_one(pub, feed, base, site)]
+
+
+def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2) -> list[Path]:
+    """Write every feed under `out/feeds/` (+ `feeds/index.json` listing them); returns the paths written.
+
+    A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
+    `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
+    global _FORKED
+    require_public(pub)
+    site = site_url.rstrip("/") + "/"
+    base = Path(out) / "feeds"
+    fs = feeds(pub)
+    step = max(1, -(-len(fs) // (jobs * 8)))
+    ranges = [(i, i + step) for i in range(0, len(fs), step)]
+    _FORKED = (pub, fs, base, site)
+    try:
+        if jobs > 1 and len(fs) > PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                written = [p for part in pool.map(_write_range, ranges) for p in part]
+        else:
+            written = [p for r in ranges for p in _write_range(r)]
+    finally:
+        _FORKED = ()
+    catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries), "rss": f"feeds/{f.key}.xml",
+                "atom": f"feeds/{f.key}.atom", "json": f"feeds/{f.key}.json"} for f in fs]
+    index = base / "index.json"
+    atomic_write_bytes(index, (json.dumps(catalog, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    written.append(index)
+    return written

@@ -1,0 +1,145 @@
+"""The narrative pages (MkDocs + Material) and the page shell cut out of the same build.
+
+MkDocs renders only `content/` (a handful of pages). To give record pages the identical
+look without MkDocs' per-page cost, one stub page is built alongside; its header, nav,
+footer and asset links are cut around the content area into a `Shell`. The stub's links
+are relative (`../assets/…`), so they become a `root` slot filled for each page's depth.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from markupsafe import escape
+
+from shuangsuiji.core.errors import fail
+
+SHELL_DIR = "_ssj_shell"  # the stub page's folder in the MkDocs build; removed afterwards
+_TITLE = "SSJSHELLTITLE"
+_BODY_START, _BODY_END = "<!--ssj:content-->", "<!--ssj:/content-->"
+LANG = "zh-CN"  # one lang value on every page (Pagefind keeps one index per value)
+
+
+def police_url(police: str) -> str:
+    """The police filing mark's standard link: the national lookup with the filing number's digits."""
+    return "https://beian.mps.gov.cn/#/query/webSearch?code=" + "".join(c for c in police if c.isdigit())
+
+
+def build_narrative(project: Path, out: Path, site_url: str, site: dict) -> "Shell":
+    """Build content/ with MkDocs into `out` and return the page shell cut from it.
+
+    `site` is the registry's site configuration (SiteConfig as JSON): the shell's title, footer
+    items and 找错 address. MkDocs' own sitemap is dropped (ours lists every page; the HTML
+    网站地图 is a record page); every page gets lang="zh-CN".
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    with tempfile.TemporaryDirectory(prefix="ssj-docs-") as tmp:
+        docs = Path(tmp) / "docs"
+        shutil.copytree(project / "content", docs)
+        (docs / f"{SHELL_DIR}.md").write_text(f"# {_TITLE}\n\nSSJSHELLBODY\n", encoding="utf-8")
+        logging.getLogger("mkdocs").setLevel(logging.WARNING)
+        try:
+            cfg = load_config(str(project / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out),
+                              site_url=site_url, site_name=site["title"], copyright=site["authority"])
+            cfg["extra"]["generator"] = False  # no "Made with" link out of the site
+            cfg["extra"]["ssj"] = {**site, "police_url": police_url(site["police"])}
+            build(cfg)
+        except MkDocsException as e:
+            fail("build.mkdocs", f"MkDocs 生成说明页面失败：{e}", f"MkDocs failed on the narrative pages: {e}",
+                 "检查 content/ 与 mkdocs.yml", "check content/ and mkdocs.yml", file="mkdocs.yml")
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        (out / name).unlink(missing_ok=True)
+    for page in sorted(out.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        fixed = text.replace('<html lang="zh"', f'<html lang="{LANG}"', 1)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+    stub = out / SHELL_DIR / "index.html"
+    shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url, site["title"])
+    shutil.rmtree(out / SHELL_DIR)
+    return shell
+
+
+class Shell:
+    """The page around a record body, as literal text and a few slots.
+
+    Slots: `root` ('../../', a page's way back to the site root), `base` ('../..'), `title`
+    (the page title in the header), `doctitle` (the <title>: "page – site", the home page only
+    the site), `canonical`, `head` (the page's own head tags: feed links) and `body`. Everything
+    but the per-page slots depends only on a page's depth, so it is joined once per depth:
+    wrapping a page is then a handful of string joins instead of a template run.
+    """
+
+    def __init__(self, parts: list[tuple[str, str]], site_name: str):
+        self.parts = parts  # ("text", literal) | ("slot", name)
+        self.site_name = site_name
+        self._by_depth: dict[int, list[str | None]] = {}
+
+    def text(self) -> str:
+        """A stable description of the shell, for the page cache key."""
+        return "".join(v if k == "text" else "{" + v + "}" for k, v in self.parts) + self.site_name
+
+    def _layout(self, depth: int) -> list:
+        root = "../" * depth
+        fixed = {"root": root, "base": root.rstrip("/") or "."}
+        out: list = []
+        for kind, value in self.parts:
+            piece = value if kind == "text" else fixed.get(value)
+            if piece is None:
+                out.append(value)  # title, doctitle, canonical, head, body: filled per page
+            elif out and isinstance(out[-1], tuple):
+                out[-1] = (out[-1][0] + piece,)
+            else:
+                out.append((piece,))
+        return out
+
+    def wrap(self, depth: int, title: str, canonical: str, body: str, head: str = "") -> str:
+        layout = self._by_depth.get(depth)
+        if layout is None:
+            layout = self._by_depth[depth] = self._layout(depth)
+        doctitle = title if title == self.site_name else f"{title} – {self.site_name}"
+        slots = {"title": str(escape(title)), "doctitle": str(escape(doctitle)), "canonical": str(escape(canonical)),
+                 "head": head, "body": body}
+        return "".join(p[0] if isinstance(p, tuple) else slots[p] for p in layout)
+
+
+def shell_from_page(html: str, site_url: str, site_name: str) -> Shell:
+    """Cut the stub page around its content markers and turn its links into slots."""
+    if _BODY_START not in html or _BODY_END not in html:
+        fail("build.shell", "页面外壳中找不到内容区标记（site_config/overrides/main.html 被改动？）",
+             "content markers missing from the shell (was site_config/overrides/main.html changed?)",
+             file="site_config/overrides/main.html")
+    # Whitespace between lines is all the stub has to spare: one newline keeps inline spacing.
+    html = "\n".join(line.strip() for line in html.splitlines() if line.strip())
+    head, rest = html.split(_BODY_START, 1)
+    _, tail = rest.split(_BODY_END, 1)
+    # (pattern, replacement parts), searched for in this order.
+    subs = [
+        (re.escape(f'href="{site_url}{SHELL_DIR}/"'), [("text", 'href="'), ("slot", "canonical"), ("text", '"')]),
+        (f"<title>{_TITLE}[^<]*</title>", [("text", "<title>"), ("slot", "doctitle"), ("text", "</title>")]),
+        (re.escape(f"#{_TITLE.lower()}"), [("text", "#ssj-main")]),
+        (re.escape(_TITLE), [("slot", "title")]),
+        (r'"\.\./', [("text", '"'), ("slot", "root")]),
+        (r'"\.\."', [("text", '"'), ("slot", "base"), ("text", '"')]),
+        ("</head>", [("slot", "head"), ("text", "</head>")]),
+    ]
+    pattern = re.compile("|".join(f"({p})" for p, _ in subs))
+    parts: list[tuple[str, str]] = []
+    for text in (head, None, tail):
+        if text is None:
+            parts.append(("slot", "body"))
+            continue
+        pos = 0
+        for m in pattern.finditer(text):
+            parts.append(("text", text[pos:m.start()]))
+            parts.extend(subs[m.lastindex - 1][1])
+            pos = m.end()
+        parts.append(("text", text[pos:]))
+    return Shell([p for p in parts if p != ("text", "")], site_name)

@@ -1,0 +1,52 @@
+"""The `ssj` command line: a fast `--help`, every sub-command's own help, bad values as messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from shuangsuiji.cli import COMMANDS, main
+
+HEAVY = ("pydantic", "openpyxl", "git", "jinja2", "yaml", "mkdocs", "feedgen", "ahocorasick", "py_ecc")
+
+
+def test_help_imports_no_sub_command_and_no_heavy_library():
+    code = ("import json, sys\nfrom shuangsuiji.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+            "    pass\nprint(json.dumps(sorted(m for m in sys.modules if m.startswith('shuangsuiji'))))\n"
+            f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    ours, heavy = (json.loads(line) for line in out.splitlines()[-2:])
+    assert ours == ["shuangsuiji", "shuangsuiji.cli", "shuangsuiji.core", "shuangsuiji.core.errors"]
+    assert heavy == []
+
+
+def test_help_lists_every_sub_command_in_order(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    places = [out.index(f"    {name}") for name, _module, _help in COMMANDS]
+    assert places == sorted(places) and len(places) == 17
+    for _name, _module, help in COMMANDS:
+        assert help.split(" / ")[0] in out
+
+
+@pytest.mark.parametrize("name", [name for name, _module, _help in COMMANDS])
+def test_each_sub_command_has_its_own_help(name, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([name, "--help"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: ssj {name} ")
+
+
+@pytest.mark.parametrize("argv, option", [(["progress", "--as-of", "2026-13-01"], "--as-of"),
+                                          (["credit", "events", "--as-of", "x"], "--as-of"),
+                                          (["draw", "withdraw", "T1", "--date", "2026-02-30", "--by", "x"], "--date")])
+def test_a_bad_date_is_a_message_not_a_traceback(argv, option, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"[{option}] 错误 error: 日期 " in err and "应为 YYYY-MM-DD" in err
+    assert "Traceback" not in err
