@@ -5,6 +5,7 @@ violation, nothing wider than a 360 px screen, and the government-site shell (fo
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,6 +108,7 @@ def test_government_site_shell(site):
         assert "RSS 是一种订阅格式" in page.inner_text(".ssj-subscribe")
         industry = page.inner_text("table.ssj-kv tr:has(th:text('行业')) td")
         assert any("\u4e00" <= c <= "\u9fff" for c in industry), industry
+        assert re.search(r"统一社会信用代码：[0-9A-Z]{18}", page.text_content("table.ssj-kv"))  # in the text itself
         th = page.locator("table.ssj-kv th").first
         td = page.locator("table.ssj-kv td").first
         assert th.bounding_box()["y"] + th.bounding_box()["height"] <= td.bounding_box()["y"] + 1  # stacked
@@ -114,6 +116,7 @@ def test_government_site_shell(site):
         # The task page: seed source kind and scope in words; the drawn list stacked as label: value.
         page.goto(base + pages["task"])
         assert "掷骰子" in page.inner_text(".ssj-table[aria-label^='随机源']")
+        assert "抽查范围：区域：兰山区；" in page.text_content("table.ssj-kv")
         assert "dice" not in page.inner_text("article")
         cell = page.locator("#drawn + .ssj-table td[data-label='统一社会信用代码']").first
         assert page.evaluate("e => getComputedStyle(e, '::before').content", cell.element_handle()) == '"统一社会信用代码："'
