@@ -87,6 +87,7 @@ def test_government_site_shell(site):
         for label in ("主办单位", "承办单位", "联系电话", "电子邮箱", "网站标识码", "ICP备案号", "公安机关备案号", "（示例）"):
             assert label in footer, label
         assert page.locator("footer a[href^='https://beian.mps.gov.cn/'][href$='37130202000000']").count() == 1
+        assert page.locator("footer a[href^='https://'] img[src='assets/ssj/dzjg.svg']").count() == 1  # local, not hot-linked
         assert page.locator("footer a", has_text="我为政府网站找错").get_attribute("href").startswith("https://")
         assert page.locator("link[rel=alternate][type='application/rss+xml'][href='feeds/all.xml']").count() == 1
 

@@ -28,6 +28,8 @@ class SiteConfig(Record):
     site_code: str = public("网站标识码", default="3713000000（示例）")
     icp: str = public("ICP备案号", default="鲁ICP备00000000号（示例）")
     police: str = public("公安机关备案号", default="鲁公网安备 37130202000000号（示例）")
+    party_mark_url: str = public("党政机关网站标识 核验地址（标识图片由注册机构发放，替换 site_config/assets/dzjg.svg）",
+                                 default="https://bszs.conac.cn/")
     error_report_url: str = public("我为政府网站找错 地址",
                                    default="https://zfwzzc.www.gov.cn/check_web/errorInfo_querySiteInfo.action"
                                            "?siteCode=3713000000")
