@@ -2,10 +2,11 @@
 
     python scripts/example_draws.py [--registry registries]
 
-Writes four tasks — one per seed source kind, a joint task, several recusals, a
-declared conflict, a random inspection date — then for each: freeze, source values,
-ceremony, run, recusals, and finally the results of the drawn targets (`ssj synth
-results`). Deterministic: run it on the committed registry without draws and the same
+Writes four showcase tasks — one per seed source kind, a joint task, several recusals, a
+declared conflict, a random inspection date — and the routine tasks of a year's work
+(`ROUTINE`: ten more departments, city and county, 2025 and 2026, drawn with dice), then for
+each: freeze, source values, ceremony, run, recusals, and finally the results of the drawn
+targets (`ssj synth results`). Deterministic: run it on the committed registry without draws and the same
 files come out. Refuses (exit 2) when a task is already frozen, as `ssj draw freeze` does.
 """
 
@@ -67,6 +68,47 @@ TASKS = [
     }, [{"kind": "lottery", "value": "2026036:05.12.19.27.33.02.10"}], "2026-04-07T09:00:00+08:00",
      [(0, 2, "当事人代理人的近亲属", "2026-04-10")]),
 ]
+
+
+def routine(dept: str, year: int, title: str, items: list[str], regions: list[str], start: str, end: str,
+            published: str, drawn: str, dice: str, place: str, industries: list[str] | None = None) -> tuple:
+    """A routine dice-drawn task: published, drawn three days later at 09:30, no recusal."""
+    tid = f"{dept.upper()}-{year}-001"
+    task = {"id": tid, "department": dept, "year": year, "seq": 1, "title": title, "items": items,
+            "scope": {"regions": regions, **({"industries": industries} if industries else {})},
+            "period": {"start": start, "end": end}, "published": published,
+            "seed_sources": [{"kind": "dice", "date": drawn, "place": place}]}
+    return (dept, task, [{"kind": "dice", "value": dice, "witnesses": ["王建国（市人大代表）"]}],
+            f"{drawn}T09:30:00+08:00", [])
+
+
+# Appended after the showcase tasks, so their draws stay as they were.
+ROUTINE = [
+    routine("rsj", 2025, "2025年兰山区用人单位劳动保障守法情况抽查", ["RSJ-01"], ["371302"], "2025-04-14", "2025-06-13",
+            "2025-04-01", "2025-04-07", "5820461937", "临沂市人力资源和社会保障局会议室", ["C"]),
+    routine("jtj", 2025, "2025年河东区机动车维修经营者抽查", ["JTJ-02"], ["371312"], "2025-05-12", "2025-07-11",
+            "2025-04-28", "2025-05-06", "7391045826", "临沂市交通运输局会议室"),
+    routine("wjw", 2025, "2025年罗庄区公共场所卫生抽查", ["WJW-02"], ["371311"], "2025-06-09", "2025-08-08",
+            "2025-05-26", "2025-06-03", "2604918375", "临沂市卫生健康委员会会议室", ["H", "O"]),
+    routine("scjg-371302", 2025, "2025年兰山区企业公示信息抽查", ["SCJG-371302-01"], ["371302"], "2025-07-07",
+            "2025-09-30", "2025-06-23", "2025-06-30", "9148203765", "兰山区市场监督管理局会议室", ["F"]),
+    routine("scjg-371325", 2025, "2025年费县食品经营者监督检查", ["SCJG-371325-02"], ["371325"], "2025-09-01",
+            "2025-10-31", "2025-08-18", "2025-08-25", "3057291846", "费县市场监督管理局会议室"),
+    routine("zjj", 2026, "2026年兰山区、河东区物业服务企业抽查", ["ZJJ-03"], ["371302", "371312"], "2026-03-23",
+            "2026-05-22", "2026-03-09", "2026-03-16", "6284013957", "临沂市住房和城乡建设局会议室", ["K"]),
+    routine("nyj", 2026, "2026年沂南县农药经营单位抽查", ["NYJ-01"], ["371321"], "2026-04-07", "2026-06-05",
+            "2026-03-23", "2026-03-30", "1975306284", "临沂市农业农村局会议室"),
+    routine("hbj", 2026, "2026年罗庄区排污单位环境监管抽查", ["HBJ-01"], ["371311"], "2026-04-20", "2026-06-19",
+            "2026-04-03", "2026-04-10", "8402617395", "临沂市生态环境局会议室", ["C"]),
+    routine("scjg-371321", 2026, "2026年沂南县食品经营者监督检查", ["SCJG-371321-02"], ["371321"], "2026-05-11",
+            "2026-07-10", "2026-04-27", "2026-05-06", "4719530862", "沂南县市场监督管理局会议室"),
+    routine("wjj", 2026, "2026年郯城县经营者明码标价检查", ["WJJ-01"], ["371322"], "2026-06-01", "2026-07-31",
+            "2026-05-18", "2026-05-25", "5093847261", "临沂市价格监督检查局会议室", ["F"]),
+    routine("ajj", 2026, "2026年兰陵县工贸企业安全生产检查", ["AJJ-01"], ["371324"], "2026-07-13", "2026-09-11",
+            "2026-06-29", "2026-07-06", "2863095174", "临沂市应急管理局会议室", ["C"]),
+]
+TASKS += ROUTINE
+
 # Conflicts declared before freezing (回避申报): (task, inspector, n-th candidate of the task's scope, reason).
 CONFLICTS = {"SCJGJ-2026-001": [("SCJGJ-0003", "371311", "当事人或其近亲属")]}
 

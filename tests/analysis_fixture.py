@@ -42,7 +42,7 @@ def uscc(i: int, region: str = "371302") -> str:
 def make_registry(root: Path, seed: int = 7, n_targets: int = 120) -> Path:
     """Write the fixture registry under root and return root."""
     rnd = random.Random(seed)
-    _dump(root / "config.yaml", {"deadlines": [{"key": "plan-2024", "what": "报备2024年度抽查计划", "due": "2024-03-31"}]})
+    _dump(root / "config.yaml", {"deadlines": [{"key": "2024-plan", "what": "报备2024年度抽查计划", "due": "2024-03-31"}]})
     _dump(root / "regions.yaml", {"regions": [{"code": "371300", "name": "临沂市", "kind": "市"}] + [
         {"code": c, "name": n, "kind": k, "parent": "371300"} for c, n, k in REGIONS]})
     _dump(root / "departments.yaml", {"departments": [

@@ -65,17 +65,20 @@ def _ssj(*args) -> None:
     assert code == 0, args
 
 
-def non_public_fields() -> set[tuple[str, str]]:
-    """(model, field) of every private, masked or withheld field of every record model."""
+def model_fields(keep) -> set[tuple[str, str]]:
+    """(model, field) of every field of every record model for which `keep(model, name)` holds."""
     out = set()
     for m in pkgutil.iter_modules(shuangsuiji.registry.models.__path__):
         mod = importlib.import_module(f"shuangsuiji.registry.models.{m.name}")
         for obj in vars(mod).values():
             if isinstance(obj, type) and issubclass(obj, Record) and obj is not Record:
-                for name in obj.model_fields:
-                    if visibility_of(obj, name) is not Visibility.PUBLIC:
-                        out.add((obj.__name__, name))
+                out.update((obj.__name__, name) for name in obj.model_fields if keep(obj, name))
     return out
+
+
+def non_public_fields() -> set[tuple[str, str]]:
+    """(model, field) of every private, masked or withheld field of every record model."""
+    return model_fields(lambda model, name: visibility_of(model, name) is not Visibility.PUBLIC)
 
 
 def make_canary_registry(root: Path, blocking_text: bool = True) -> Path:

@@ -6,7 +6,6 @@ Real git repositories in temporary folders, the real `ssj` command, and the work
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,19 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 from registry_fixture import make_registry, write_yaml
+from workflow_fixture import ENV, REPO, git, pull_request, run_workflow, uses
 
 from shuangsuiji.registry.load import load_registry
 from shuangsuiji.registry.ownership import check_ownership, codeowners
-
-REPO = Path(__file__).resolve().parents[1]
-WORKFLOW = REPO / ".github/workflows/validate.yml"
-ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-       "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-       "GIT_COMMITTER_EMAIL": "t@example.org"}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=ENV, check=True, capture_output=True, text=True).stdout
 
 
 def ssj(repo: Path, *args: str) -> subprocess.CompletedProcess:
@@ -84,9 +74,11 @@ def test_other_departments_folder_and_shared_files_are_refused(repo):
     _edit(repo, "regions.yaml")
     (repo / "registries/scjgj/matters.yaml").unlink()  # a deletion is a change too
     changed = _changed(repo)
-    run = ssj(repo, "validate", "registries", "--format", "json", "--changed", *changed, "--as", "jyj")
+    run = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+              "--as", "jyj")
     assert run.returncode == 1, run.stderr
     probs = {p["file"]: p for p in _ownership(run)}
+    assert {p["code"] for p in probs.values()} == {"ownership.not-owner"}
     assert set(probs) == {"registries/scjgj/liaison.yaml", "registries/scjgj/matters.yaml", "registries/regions.yaml"}
     assert "市场监督管理局（scjgj）" in probs["registries/scjgj/liaison.yaml"]["zh"]
     assert "教育局（jyj）不能修改" in probs["registries/scjgj/liaison.yaml"]["zh"]
@@ -115,16 +107,10 @@ def test_unknown_department(repo):
     assert "scjgj" in probs[0].fix_zh
 
 
-def _workflow_script() -> str:
-    steps = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["validate"]["steps"]
-    uses = sorted({s["uses"].split("@")[0] for s in steps if "uses" in s})
-    assert uses == ["actions/checkout", "actions/setup-python"]  # runs on Gitea/Forgejo Actions too
-    return next(s["run"] for s in steps if "--changed" in s.get("run", ""))
-
-
 def _run_workflow(repo: Path, labels: list[str]) -> subprocess.CompletedProcess:
-    env = {**ENV, "EVENT": "pull_request", "BASE_REF": "main", "LABELS": json.dumps(labels)}
-    return subprocess.run(["bash", "-c", _workflow_script()], cwd=repo, env=env, capture_output=True, text=True)
+    assert uses("validate.yml", "validate") == ["actions/checkout", "actions/setup-python"]  # Gitea/Forgejo too
+    return run_workflow(repo, "validate.yml", "validate", pull_request(git(repo, "rev-parse", "origin/main").strip(),
+                                                                       labels))
 
 
 def test_workflow_step_uses_the_dept_label(repo):
@@ -177,3 +163,26 @@ def test_bad_owner_is_a_user_error(repo):
 def test_committed_codeowners_match_the_example_registry():
     run = ssj(REPO, "codeowners", "--check")
     assert run.returncode == 0, run.stderr
+
+
+def test_review_chain_is_the_coordinators(repo):
+    """A department may record its own 提交, not the office's review or 公布 (judged against the base)."""
+    p = repo / "registries/scjgj/items.yaml"
+    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    doc["review"][0]["date"] = "2017-04-23"  # its own submission step: fine
+    write_yaml(p, doc)
+    changed = _changed(repo)
+    own = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+              "--as", "scjgj")
+    assert own.returncode == 0 and _ownership(own) == [], own.stdout
+    doc["review"][-1]["date"] = "2017-05-31"  # moving the publication date: the coordinator's step
+    write_yaml(p, doc)
+    changed = _changed(repo)
+    moved = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+                "--as", "scjgj")
+    assert moved.returncode == 1
+    assert [(q["code"], q["file"], q["field"]) for q in _ownership(moved)] == [
+        ("ownership.review-step", "registries/scjgj/items.yaml", "review")]
+    coord = ssj(repo, "validate", "registries", "--format", "json", "--base", "origin/main", "--changed", *changed,
+                "--as", "szbn")
+    assert coord.returncode == 0 and _ownership(coord) == [], coord.stdout

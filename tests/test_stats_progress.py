@@ -21,8 +21,8 @@ def test_dashboard_and_xlsx(tmp_path):
     reg, _ = load_registry(root)
     city, county = progress.dashboard(reg, stats.facts(reg), AS_OF)
     depts = yaml.safe_load((root / "departments.yaml").read_text(encoding="utf-8"))["departments"]
-    annex1 = sorted(d["id"] for d in depts if d.get("annex1"))
-    assert [dp.dept for dp in city] == annex1
+    city_ids = sorted(d["id"] for d in depts if d["level"] == "市级" and not d.get("coordinator"))
+    assert [dp.dept for dp in city] == city_ids
     assert [dp.dept for dp in county] == sorted(d["id"] for d in depts if d["level"] == "县级")
     for dp in city:  # coverage recounted from matters.yaml and items.yaml
         mf, il = root / dp.dept / "matters.yaml", root / dp.dept / "items.yaml"
@@ -36,8 +36,8 @@ def test_dashboard_and_xlsx(tmp_path):
     by = {dp.dept: dp for dp in city}
     overdue = {dp.dept: {c.key for c in dp.checks if c.overdue(AS_OF)} for dp in city}
     assert overdue["scjgj"] == set()  # liaison 4/19, submitted 4/24, published 5/28, plan filed
-    assert overdue["hbj"] == {"liaison", "publish"}  # no liaison table; list published 6/5
-    assert {"liaison", "submit", "publish", "plan-2024"} <= overdue["tjj"]
+    assert overdue["hbj"] == {"2017-liaison", "2017-publish"}  # no liaison table; list published 6/5
+    assert overdue["tjj"] == {"2017-liaison", "2017-submit", "2017-publish", "2024-plan"}
     assert by["hbj"].coverage == 0.5 and by["scjgj"].coverage == 1.0
 
     out = tmp_path / "progress.xlsx"
@@ -45,14 +45,15 @@ def test_dashboard_and_xlsx(tmp_path):
     wb = load_workbook(out)
     ws = wb["市直部门进度"]
     rows = list(ws.iter_rows(values_only=True))
-    assert [r[0] for r in rows[1:]] == annex1
+    assert [r[0] for r in rows[1:]] == city_ids
     header = rows[0]
-    hbj = rows[1 + annex1.index("hbj")]
-    assert hbj[header.index("公布随机抽查事项清单")].startswith("逾期完成 2017-06-05")
-    col = header.index("公布随机抽查事项清单") + 1
-    assert ws.cell(2 + annex1.index("hbj"), col).fill.fgColor.rgb.endswith("FFC7CE")
-    assert ws.cell(2 + annex1.index("scjgj"), col).fill.fgColor.rgb in (None, "00000000")
-    assert list(wb["县级进度"].iter_rows(values_only=True))[1][3] == "逾期未完成"
+    col = next(i for i, h in enumerate(header) if h.startswith("公布随机抽查事项清单"))
+    hbj = rows[1 + city_ids.index("hbj")]
+    assert hbj[col] == "逾期完成 2017-06-05"
+    assert ws.cell(2 + city_ids.index("hbj"), col + 1).fill.fgColor.rgb.endswith("FFEB9C")
+    assert ws.cell(2 + city_ids.index("scjgj"), col + 1).fill.fgColor.rgb.endswith("C6EFCE")
+    county_rows = list(wb["县级进度"].iter_rows(values_only=True))
+    assert county_rows[1][2] == "逾期未完成" and county_rows[0][2].startswith("县级公布随机抽查事项清单")
 
 
 def test_duplicates_counted_from_results(tmp_path):

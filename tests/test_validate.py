@@ -75,6 +75,10 @@ CASES = [
     ("inspector unknown unit", lambda r: write_yaml(r / "scjgj/inspectors.yaml", {
         "department": "scjgj", "inspectors": [inspector(1, unit="nounit"), inspector(2)]}),
      "ref.unit", "scjgj/inspectors.yaml", "inspectors[0].unit"),
+    ("unknown deadline key", lambda r: write_yaml(r / "config.yaml", {"deadlines": [
+        {"key": "2026-plan", "what": "报备年度抽查计划", "due": "2026-03-31"},
+        {"key": "2017-liason", "what": "报送联络表", "due": "2017-04-20"}]}),
+     "config.deadline-key", "config.yaml", "deadlines[1].key"),
     ("department mismatch", lambda r: _edit(r / "scjgj/liaison.yaml", "department: scjgj", "department: szbn"),
      "ref.department-mismatch", "scjgj/liaison.yaml", "department"),
 ]
@@ -96,6 +100,15 @@ def test_each_mistake_gives_one_precise_message(reg, capsys, name, mutate, code,
         assert p["line"] is not None and p["line"] >= 1
     assert p["zh"] and p["en"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in p["zh"])
+
+
+def test_unknown_deadline_key_names_the_known_milestones(reg, capsys):
+    write_yaml(reg / "config.yaml", {"deadlines": [{"key": "2017-liason", "what": "报送联络表", "due": "2017-04-20"}]})
+    _, data = run_json(capsys, reg)
+    p = next(p for p in data["problems"] if p["code"] == "config.deadline-key")
+    assert p["line"] == 2 and "2017-liason" in p["zh"] and "2017-liason" in p["en"]
+    for key in ("liaison", "submit", "publish", "rules", "plan", "lists", "tasks"):
+        assert key in p["fix_zh"] and key in p["fix_en"]
 
 
 def test_line_numbers_point_at_the_field(reg, capsys):

@@ -19,7 +19,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from shuangsuiji.core import codes
 from shuangsuiji.registry.load import DrawFiles, Registry
@@ -314,8 +314,10 @@ def _fill_results(accs: dict[str, _Acc], keyed: list[tuple[str, Fact]]) -> None:
         a.inspectors.update(f.inspectors)
 
 
-def compute(reg: Registry, internal: bool = False, fact_list: list[Fact] | None = None) -> Stats:
-    """Every table; `internal=True` adds the table by credit-risk class (never published)."""
+def compute(reg: Registry, internal: bool = False, fact_list: list[Fact] | None = None,
+            labels: Callable[[str], str] = str) -> Stats:
+    """Every table; `internal=True` adds the table by credit-risk class (never published).
+    `labels`: applied to each row's name (the redaction masks personal data typed into an item's name)."""
     fs = facts(reg) if fact_list is None else fact_list
     profiles = _task_profiles(reg)
     by_task: dict[str, list[Fact]] = defaultdict(list)
@@ -343,7 +345,7 @@ def compute(reg: Registry, internal: bool = False, fact_list: list[Fact] | None 
                     accs[k].candidates += sum(tp.candidates.values())
                     accs[k].drawn += sum(tp.drawn.values())
         _fill_results(accs, [(k, f) for f in fs for k in f.keys(dim)])
-        tables[dim] = [accs[k].row(k, label(reg, dim, k)) for k in sorted(accs)]
+        tables[dim] = [accs[k].row(k, labels(label(reg, dim, k))) for k in sorted(accs)]
     total = _Acc()
     for task_id, tp in profiles.items():
         total.tasks.add(task_id)

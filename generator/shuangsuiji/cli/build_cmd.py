@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from shuangsuiji.cli.args import add_base_argument
+
 
 def register(sub):
     p = sub.add_parser("build",
@@ -15,13 +17,16 @@ def register(sub):
     p.add_argument("--out", default="site", help="输出目录（默认 site）/ output folder")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="并行进程数 / worker processes")
     p.add_argument("--cache", default=None, help="缓存目录（默认输出目录旁的 .ssj-cache）/ cache folder")
+    add_base_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from shuangsuiji.registry.immutability import check_base
     from shuangsuiji.site.build import build
 
+    check_base(Path(args.registry), args.base)
     stats = build(Path(args.registry), Path(args.out), jobs=max(1, args.jobs),
-                  cache=Path(args.cache) if args.cache else None)
+                  cache=Path(args.cache) if args.cache else None, base=args.base)
     sys.stdout.write(stats.line() + "\n")
     return 0

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from shuangsuiji.core.errors import Problem, Report, fail, problem
-from shuangsuiji.registry.immutability import base_commit
+from shuangsuiji.cli.args import add_base_argument
+from shuangsuiji.registry.immutability import base_commit, check_base
 from shuangsuiji.registry.layout import discover
 from shuangsuiji.registry.load import code_digest, file_key, load_registry, resolve_lines
 from shuangsuiji.registry.schema import stale_schemas
@@ -30,11 +31,12 @@ def register(sub):
     p.add_argument("--json", action="store_const", const="json", dest="format", help="同 --format json")
     p.add_argument("--fix-encoding", action="store_true",
                    help="把 GBK/GB18030 编码的文件改存为 UTF-8 / rewrite GBK/GB18030 files as UTF-8")
-    p.add_argument("--changed", nargs="+", metavar="FILE", help="本次修改的文件（配合 --as 检查归属）/ changed files")
+    p.add_argument("--changed", nargs="+", metavar="FILE",
+                   help="本次修改（含删除）的文件，相对仓库根目录、相对 registries/ 或绝对路径（配合 --as 检查归属）"
+                        " / changed or deleted files: relative to the repository root, to registries/, or absolute")
     p.add_argument("--as", dest="as_dept", metavar="DEPT", help="以哪个部门的身份提交 / the submitting department")
     p.add_argument("--jobs", type=int, default=None, help="并行进程数 / worker processes")
-    p.add_argument("--base", metavar="REV", default=None,
-                   help="已提交的抽取文件以哪个版本为准（默认 HEAD，如 origin/main）/ revision whose draws are immutable")
+    add_base_argument(p)
     p.set_defaults(func=run)
 
 
@@ -92,7 +94,7 @@ def _check(root: Path, jobs: int | None, changed: list[str] | None, as_dept: str
                                 file=f"schema/{name}"))
     if changed is not None:
         from shuangsuiji.registry.ownership import check_ownership
-        problems += check_ownership(reg, changed, as_dept)
+        problems += check_ownership(reg, changed, as_dept, base)
     report = Report(resolve_lines(root, problems), files_checked=len(reg.files))
     return report
 
@@ -129,20 +131,17 @@ def run(args) -> int:
                 sel.add(p.resolve().relative_to(root.resolve()).as_posix())
         else:
             roots[root] = None
+    check_base(next(iter(roots)), args.base)
     total = Report()
+    changed: dict[Path, list[str]] = {}
+    if args.changed:
+        from shuangsuiji.registry.ownership import resolve_changed
+
+        changed, bad = resolve_changed(args.changed, list(roots), args.base)
+        total.extend(bad)
     for root, only in roots.items():
-        changed = None
-        if args.changed:  # files outside the registry (code, docs) are not departments' data
-            changed = [r for r in (_rel_to(Path(c), root) for c in args.changed) if r is not None]
-        rep = check(root, args.jobs, changed, args.as_dept, args.base)
+        rep = check(root, args.jobs, changed.get(root), args.as_dept, args.base)
         total.files_checked += rep.files_checked
         total.extend(_display(p, root) for p in rep.problems if only is None or p.file in only)
     print(total.render(args.format))
     return 1 if total.errors else 0
-
-
-def _rel_to(path: Path, root: Path) -> str | None:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None

@@ -225,12 +225,7 @@ def check_id_number(code: str) -> CodeIssue | None:
            or _bad_char_issue(code, "0123456789X", "身份证号码", "ID number", "id.char", 17))
     if bad:
         return bad
-    y, m, d = int(code[6:10]), int(code[10:12]), int(code[12:14])
-    try:
-        if y < 1800:
-            raise ValueError
-        _dt.date(y, m, d)
-    except ValueError:
+    if not valid_birth_date(code[6:14]):
         return CodeIssue(f"身份证号码第 7–14 位“{code[6:14]}”不是有效的出生日期",
                          f"positions 7–14 {code[6:14]!r} are not a valid birth date",
                          "核对出生日期（年月日，8 位）", "check the birth date (YYYYMMDD)", "id.birthdate")
@@ -240,6 +235,14 @@ def check_id_number(code: str) -> CodeIssue | None:
                          f"ID number check character is {code[17]!r}, the first 17 digits give {expected!r}",
                          "核对号码是否抄错，以身份证为准", "compare the number with the ID card", "id.check")
     return None
+
+
+def valid_birth_date(yyyymmdd: str) -> bool:
+    """True for a real date YYYYMMDD from 1800 on (positions 7–14 of an ID number)."""
+    try:
+        return int(yyyymmdd[:4]) >= 1800 and _dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8])) is not None
+    except ValueError:
+        return False
 
 
 def is_valid_id_number(code: str) -> bool:
@@ -293,6 +296,16 @@ def is_region(code: str, *, former: bool = False) -> bool:
     """True for a current GB/T 2260 code or a zone's statistical code; with `former`,
     also for a code abolished since 2015."""
     return code in _regions() or code in _zones() or (former and code in _former_regions())
+
+
+@functools.cache
+def _provinces() -> frozenset[str]:
+    return frozenset(c[:2] for c in (*_regions(), *_former_regions()))
+
+
+def is_province(prefix: str) -> bool:
+    """True if the two digits open a GB/T 2260 code (11 北京 … 82 澳门): an ID number's region."""
+    return prefix in _provinces()
 
 
 def region_name(code: str, *, full: bool = False) -> str | None:

@@ -23,7 +23,13 @@ counts. A private value that is also a public value (an operator's
 name that is the name of a 个体工商户, an inspector who shares a name with a person)
 is exempt: the audit cannot tell the two apart and the public one is legitimately shown.
 
-What is reported is the file and the kind of value (`Target.phone`), never the value.
+A second net does not depend on the registry's values at all (`shape_leaks`): every decoded
+output text is searched for the shapes of ID numbers, bank cards, mobiles and personal e-mails,
+so a value the redaction missed (a field wrongly declared pii-free, a template printing a raw
+record) fails the build; only contacts the registry declares public are exempt.
+
+What is reported is the file and the kind of value (`Target.phone`, or a shape with its masked
+form), never the value.
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from shuangsuiji.registry.freetext import FOLD, NameIndex, find_hits, name_index
+from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
+                                  name_index, public_contacts, shape_hits)
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
 
@@ -121,11 +128,12 @@ def _leaves(v: Any, annotation: Any, path: str = "") -> Iterator[tuple[str, str]
 
 
 class _Collector:
-    def __init__(self, released: set[tuple[str, str]], names: NameIndex):
+    def __init__(self, released: set[tuple[str, str]], names: NameIndex, contacts: PublicContacts):
         self.values: list[tuple[str, str, bool]] = []  # (value, kind, raw_only)
         self.in_text: list[tuple[str, str, bool]] = []  # found in public free text: named after their field last
         self.released = released
         self.names = names
+        self.contacts = contacts
 
     def add(self, value: str, kind: str, raw_only: bool = False) -> None:
         self.values.append((value, kind, raw_only))
@@ -151,7 +159,7 @@ class _Collector:
                     if isinstance(x, BaseModel):
                         self.record(x, key, everything)
             if r.text and isinstance(v, str) and not hidden:
-                for h in find_hits(v, self.names):  # personal data typed into a public text
+                for h in find_hits(v, self.names, self.contacts):  # personal data typed into a public text
                     self.in_text.append((v[h.start:h.end], f"{kind} ({h.kind} in free text)", False))
 
 
@@ -173,7 +181,7 @@ def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, 
     Targets: those named by a result, a draw (candidates included) or a task, the ones a
     page can ever be about; `all_targets` adds the whole directory (slower on a city).
     """
-    c = _Collector(released(registry), name_index(registry))
+    c = _Collector(released(registry), name_index(registry), public_contacts(registry))
     for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
                 *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
                 *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),
@@ -234,12 +242,14 @@ class Needles:
     raw: dict[str, str]  # searched as they are (stratum keys)
     months: dict[str, str] = field(default_factory=dict)  # written forms of a year-month, not inside a date
     exempt: int = 0  # values left out because they are also public
+    contacts: PublicContacts = NO_CONTACTS  # personal-data shapes the registry declares public (`shape_leaks`)
 
     def __len__(self) -> int:
         return len(self.text) + len(self.digits) + len(self.raw) + len(self.months)
 
 
-def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = ()) -> Needles:
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
+                  contacts: PublicContacts = NO_CONTACTS) -> Needles:
     text: dict[str, str] = {}
     digits: dict[str, str] = {}
     raw: dict[str, str] = {}
@@ -268,7 +278,7 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
                 text.setdefault(n, kind)
         elif len(n) >= MIN_ASCII:
             text.setdefault(n, kind)
-    needles = Needles(text, digits, raw, months)
+    needles = Needles(text, digits, raw, months, contacts=contacts)
     corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
     if corpus:
         hits = _Scanner(needles).scan_text(fold(corpus))
@@ -395,6 +405,51 @@ def _structural(name: str, text: str) -> Iterator[str]:
         yield "credit-class column"
 
 
+# --- the second net: personal data by its shape, whatever the registry says -----------------
+
+# A run of digits and separators (138 1234 5678) at least 11 long, an ID's X at its end: a cheap
+# superset of the shapes (a charset-led pattern, scanned in C), each run then examined by `shape_hits`.
+_NUM_RUN = re.compile(r"[0-9][0-9 \-\u2010\u2011\u2013\u2014]{9,}[0-9Xx]")
+_SEPARATORS = re.compile(r"[ \-\u2010\u2011\u2013\u2014]")
+_SHAPE_LENGTHS = frozenset({11, 13, 16, 17, 18, 19})  # mobile, 86+mobile, cards, ID numbers
+
+
+def _may_be_shape(run: str) -> bool:
+    """A necessary condition, checked before `shape_hits`: a run without separators is a whole
+    number of a shape's length, and a number starting with 9 can only be a 955x card (USCCs and
+    registration numbers start with 9 and are everywhere on the site)."""
+    if _SEPARATORS.search(run):
+        return True
+    return len(run) in _SHAPE_LENGTHS and (run[0] != "9" or run.startswith("955"))
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_CODE_SUFFIXES = (".js", ".mjs", ".css", ".map")  # the theme's code: its licence headers name their authors
+# An asset named like an address (icon@2x.png) is a file, not an e-mail.
+_FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "json", "html", "htm",
+                            "xml", "pdf", "woff", "woff2", "ttf", "txt", "csv", "xlsx", "gz"})
+
+
+def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "") -> set[str]:
+    """ID numbers (mistyped ones too), bank cards, mobiles and personal e-mails in a decoded,
+    folded output text, each named by its kind and masked form, never the value. Independent of
+    the registry's values: it catches what the redaction missed. A digit run glued to an ASCII
+    letter or digit is part of a code (a USCC, a hash, a signature, base64), not a number someone
+    typed; a card is recognised by its issuer prefix only (digit runs joined across separators
+    pass the Luhn check one time in ten); e-mails are not searched in script and style files."""
+    out: set[str] = set()
+    size = len(text)
+    for m in _NUM_RUN.finditer(text):
+        s, e = m.span()
+        if (s and text[s - 1] in _ALNUM) or (e < size and text[e] in _ALNUM) or not _may_be_shape(m.group()):
+            continue
+        out.update(f"{KINDS_ZH[h.kind]} {h.masked}（按形态识别 / by shape）"
+                   for h in shape_hits(m.group(), contacts, emails=False, luhn=False))
+    if "@" in text and not name.lower().endswith(_CODE_SUFFIXES):
+        out.update(f"{KINDS_ZH[h.kind]} {h.masked}（按形态识别 / by shape）"
+                   for h in shape_hits(text, contacts, numbers=False)
+                   if text[h.start:h.end].rpartition(".")[2].lower() not in _FILE_SUFFIXES)
+    return out
+
+
 _SCANNER: _Scanner | None = None
 
 
@@ -412,6 +467,7 @@ def _scan_files(root: str, rels: list[str]) -> list[Leak]:
             text = _decode(part)
             leaks.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
             leaks.update(Leak(name, kind) for kind in _structural(name, text))
+            leaks.update(Leak(name, kind) for kind in shape_leaks(text, _SCANNER.needles.contacts, name))
     return sorted(leaks)
 
 
@@ -439,9 +495,24 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     return sorted(out)
 
 
+def declared_public_shapes(registry) -> PublicContacts:
+    """What the shape scan lets through: the contacts `config.privacy` declares public (and its
+    organisational e-mail domains), the office e-mails a department's rules.md publishes
+    (`OFFICE_CONTACTS`), and the random numbers a draw's seed sources published (dice, lottery)."""
+    declared = public_contacts(registry)
+    keys = set(declared.values)
+    for text in registry.rules.values():  # redact keeps every e-mail of rules.md (OFFICE_CONTACTS)
+        folded = text.translate(FOLD)
+        keys.update(contact_key(folded[h.start:h.end]) for h in shape_hits(folded, declared, numbers=False))
+    for d in registry.draws.values():
+        for v in (d.sources.sources if d.sources is not None else ()):
+            keys.update(contact_key(v.value[h.start:h.end]) for h in shape_hits(v.value.translate(FOLD), emails=False))
+    return PublicContacts(declared.domains, frozenset(keys))
+
+
 def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False) -> Needles:
     pub = pub if pub is not None else redact(registry)
-    return build_needles(collect_values(registry, all_targets), public_strings(pub))
+    return build_needles(collect_values(registry, all_targets), public_strings(pub), declared_public_shapes(registry))
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,

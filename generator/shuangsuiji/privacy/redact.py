@@ -23,7 +23,8 @@ from pydantic import BaseModel
 from shuangsuiji.analysis import stats
 from shuangsuiji.analysis.credit import credit_events
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
-from shuangsuiji.registry.freetext import MASKERS, OFFICE_CONTACTS, NameIndex, is_text_annotation, mask_text, name_index
+from shuangsuiji.registry.freetext import (MASKERS, OFFICE_CONTACTS, NameIndex, PublicContacts, is_scanned, mask_text, name_index,
+                                  public_contacts)
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility
 from shuangsuiji.analysis.warning import DIMS, early_warnings
 
@@ -171,7 +172,7 @@ def rules_of(model: type[BaseModel]) -> tuple[_Rule, ...]:
                 raise TypeError(f"{model.__name__}.{name} declares no visibility")
             out.append(_Rule(name, Visibility(extra["x-visibility"]), extra.get("x-mask"),
                              extra.get("x-withheld-reason"), tuple(extra.get("x-public-for-types") or ()),
-                             is_text_annotation(info.annotation), info.annotation))
+                             is_scanned(model, name), info.annotation))
         r = _RULES[model] = tuple(out)
     return r
 
@@ -188,12 +189,13 @@ def approval_key(rec: BaseModel) -> str | None:
 class _Redactor:
     """Redacts records with one registry's approvals and private names."""
 
-    def __init__(self, released: set[tuple[str, str]], names: NameIndex):
+    def __init__(self, released: set[tuple[str, str]], names: NameIndex, contacts: PublicContacts):
         self.released = released  # (approval key, field)
         self.names = names
+        self.contacts = contacts
 
     def text(self, s: str, keep: frozenset[str] = frozenset()) -> str:
-        return mask_text(s, self.names, keep)[0]
+        return mask_text(s, self.names, keep, self.contacts)[0]
 
     def value(self, v: Any, text: bool, key: str | None) -> Any:
         t = type(v)
@@ -452,7 +454,7 @@ def public_credit_events(registry) -> tuple[Public, ...]:
 def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     """The registry's public part. `draws` (task id → draw record) overrides the record.json
     files read with the registry, so a build can pass draw results it has just computed."""
-    rd = _Redactor(released(registry), name_index(registry))
+    rd = _Redactor(released(registry), name_index(registry), public_contacts(registry))
     rec = rd.record
 
     item_lists = {d: rec(il) for d, il in registry.item_lists.items() if il.published_on() is not None}
@@ -492,7 +494,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
             by_target.setdefault(p.target, []).append(p)
 
     facts = stats.facts(registry)  # published results only; the public tables leave out the credit class
-    st = stats.compute(registry, fact_list=facts)
+    st = stats.compute(registry, fact_list=facts, labels=rd.text)  # names of groups are public text too
     return PublicRegistry(
         _TOKEN,
         config=rec(registry.config),
@@ -517,7 +519,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         credit_events=public_credit_events(registry),
         approvals=tuple(rec(a) for d in sorted(registry.approvals) for a in registry.approvals[d].approvals),
         stats=st.public(),
-        warnings=tuple(early_warnings(facts, labels={k: stats.label(registry, *k) for k in {
+        warnings=tuple(early_warnings(facts, labels={k: rd.text(stats.label(registry, *k)) for k in {
             (dim, f.profile.key(dim)) for f in facts for dim in DIMS}})),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
     )

@@ -1,11 +1,17 @@
-"""Personal data hidden in free text (remarks, notes, details): find it, mask it, report it.
+"""Personal data typed into published text: find it by its shape, mask it, report it.
 
-Chinese text has no word boundaries, so numbers are delimited by digit look-arounds,
-never `\\b`. Full-width digits (１３８…) and separators inside numbers (138 1234 5678)
-are recognised. A hit is masked in what is published (`mask_text`) and reported by
-`ssj validate` (`freetext_problems`) so the department fixes its source:
-ID numbers and bank cards are errors (never legitimate in a published remark), the
-other kinds are warnings (a published office landline or e-mail can be legitimate).
+Every public string field is scanned unless the model declares it cannot carry personal
+data (`models.base.scanned`). Chinese text has no word boundaries, so numbers are
+delimited by digit look-arounds, never `\\b`. Full-width digits (１３８…) and separators
+inside numbers (138 1234 5678) are recognised. Shapes, not checksums, decide:
+ID numbers by GB 11643 structure (a known province, a real birth date, sequence, check
+character; a wrong check character is a likely typo, still masked), bank cards by
+issuer prefix and length (or the Luhn check), mobiles, landlines, personal e-mails
+(not at a domain the registry declares organisational, `config.privacy`).
+A hit is masked in what is published (`mask_text`) and reported by `ssj validate`
+(`freetext_problems`) so the department fixes its source: ID numbers (typos included)
+and bank cards are errors, so the build refuses them; the other kinds are warnings and
+are published masked (an office landline or e-mail can be legitimate).
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from typing import Any, Iterable, Iterator, get_args
 
 from pydantic import BaseModel
 
-from shuangsuiji.core.codes import check_uscc, is_valid_id_number, luhn_ok, region_name
+from shuangsuiji.core.codes import check_uscc, is_valid_id_number, luhn_ok, region_name, uscc_kind, valid_birth_date
 from shuangsuiji.core.errors import Problem
-from shuangsuiji.registry.models.base import check_text
+from shuangsuiji.registry.models.base import Visibility, check_text, scanned, visibility_of
+from shuangsuiji.core import codes
 
 # Full-width digits/letters → ASCII, so one pattern serves both (same string length).
 FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -36,9 +43,84 @@ _LOCAL_RE = re.compile(r"(?<![0-9.¥￥])[2-8][0-9]{7}(?![0-9.]|\s*[元万亿年
 _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _DATE8_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
 
-KINDS_ZH = {"id_number": "身份证号码", "bank_card": "银行卡号", "mobile": "手机号码", "landline": "固定电话",
-            "email": "电子邮箱", "name": "自然人姓名"}
-ERROR_KINDS = ("id_number", "bank_card")
+KINDS_ZH = {"id_number": "身份证号码", "id_typo": "身份证号码（校验位不符，可能是输错的身份证号码）",
+            "bank_card": "银行卡号", "mobile": "手机号码", "landline": "固定电话", "email": "电子邮箱",
+            "name": "自然人姓名"}
+KINDS_EN = {"id_number": "ID number", "id_typo": "ID number with a wrong check character (likely mistyped)"}
+ERROR_KINDS = ("id_number", "id_typo", "bank_card")
+
+# Issuer prefixes (IIN/BIN) of the cards issued in China, kept small: UnionPay 62, Visa 4,
+# Mastercard 51–55 and 2221–2720, JCB 35, and the Chinese banks' older BINs (ICBC 9558,
+# ABC 9559, BOC 6013, CMB 690755, CEB/CIB 955xx). Amex (34/37) cards have 15 digits, the
+# length of a 注册号, which in Shandong also starts with 37: they are left to the Luhn check.
+_CARD_PREFIXES = ("62", "4", "51", "52", "53", "54", "55", "35", "955", "6013", "690755")
+_SEP_SPLIT = re.compile(r"[ \-‐‑–—]")
+
+
+def card_issuer(d: str) -> bool:
+    """True if the digit string starts with a known issuer prefix (Mastercard 2221–2720 by range)."""
+    return d.startswith(_CARD_PREFIXES) or "2221" <= d[:4] <= "2720"
+
+
+def id_shape(s: str) -> str | None:
+    """'id_number' for a valid GB 11643 number (as before: any region, check character right),
+    'id_typo' for one with a known province, a real birth date and a wrong check character
+    that is not a USCC (right check character, and positions 1–2 a GB 32100 authority and type),
+    None otherwise."""
+    if len(s) != 18:
+        return None
+    if is_valid_id_number(s):
+        return "id_number"
+    if (s[:17].isdigit() and s[17] in "0123456789X" and codes.is_province(s[:2]) and valid_birth_date(s[6:14])
+            and not (check_uscc(s) is None and uscc_kind(s) is not None)):
+        return "id_typo"
+    return None
+
+
+def _card_grouped(raw: str) -> bool:
+    """Written as a card is: in one piece, in fours (6222 0212 3456 7890 123), or BIN and account
+    (622202 1234567890123); not numbers run together (371311-2026-001 2026年)."""
+    lens = [len(g) for g in _SEP_SPLIT.split(raw)]
+    return len(lens) == 1 or (set(lens[:-1]) == {4} and lens[-1] <= 4) or (len(lens) == 2 and lens[0] == 6)
+
+
+def card_shape(raw: str, luhn: bool = True) -> bool:
+    """A bank card: 16–19 digits, not a USCC, with an issuer prefix and written as a card is, or
+    (with `luhn`, as before issuer prefixes were known) passing the Luhn check however it is written."""
+    d = _digits(raw)
+    return (16 <= len(d) <= 19 and check_uscc(d) is not None
+            and ((card_issuer(d) and _card_grouped(raw)) or (luhn and luhn_ok(d))))
+
+
+@dataclass(frozen=True, slots=True)
+class PublicContacts:
+    """What the registry declares public although it is shaped like personal data
+    (`config.privacy`): organisational e-mail domains and single contacts (office phones, e-mails)."""
+
+    domains: tuple[str, ...] = ()
+    values: frozenset[str] = frozenset()  # `contact_key` of each declared contact
+
+    def exempt(self, kind: str, raw: str) -> bool:
+        if kind == "email":
+            domain = raw.rpartition("@")[2].lower()
+            if any(domain == d or domain.endswith("." + d) for d in self.domains):
+                return True
+        return contact_key(raw) in self.values
+
+
+def contact_key(raw: str) -> str:
+    """A contact compared without its formatting: an e-mail lower-cased, a number as its digits."""
+    raw = raw.translate(FOLD).strip()
+    return raw.lower() if "@" in raw else _digits(raw)
+
+
+def public_contacts(registry) -> PublicContacts:
+    p = registry.config.privacy
+    return PublicContacts(tuple(d.lower().lstrip("@.") for d in p.org_email_domains if d),
+                          frozenset(contact_key(v) for v in p.public_contacts if v))
+
+
+NO_CONTACTS = PublicContacts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,37 +239,61 @@ class NameIndex:
                 i += 1
 
 
-def find_hits(text: str, names: NameIndex | None = None) -> list[Hit]:
-    """Every personal-data span of `text`, non-overlapping, in order (earlier kinds win overlaps)."""
-    folded = text.translate(FOLD)
-    taken: list[tuple[int, int]] = []
-    hits: list[Hit] = []
+class _Spans:
+    """Non-overlapping hits collected in order of precedence (an earlier kind wins an overlap)."""
 
-    def add(kind: str, start: int, end: int, masked: str) -> None:
-        if any(start < e and s < end for s, e in taken):
+    def __init__(self, folded: str, contacts: PublicContacts):
+        self.folded, self.contacts = folded, contacts
+        self.taken: list[tuple[int, int]] = []
+        self.hits: list[Hit] = []
+
+    def add(self, kind: str, start: int, end: int, masked: str) -> None:
+        if any(start < e and s < end for s, e in self.taken) or self.contacts.exempt(kind, self.folded[start:end]):
             return
-        taken.append((start, end))
-        hits.append(Hit(kind, start, end, masked))
+        self.taken.append((start, end))
+        self.hits.append(Hit(kind, start, end, masked))
 
-    for m in _ID_RE.finditer(folded):
-        if is_valid_id_number(m.group().upper()):
-            add("id_number", m.start(), m.end(), mask_id_number(m.group().upper()))
-    for m in _CARD_RE.finditer(folded):
-        d = _digits(m.group())
-        if luhn_ok(d) and check_uscc(d) is not None:
-            add("bank_card", m.start(), m.end(), mask_card(d))
-    for m in _MOBILE_RE.finditer(folded):
+
+def _shapes(spans: _Spans, numbers: bool = True, emails: bool = True, luhn: bool = True) -> None:
+    """The kinds recognised by shape alone, also searched in the built site (`audit`): ID numbers,
+    bank cards, mobiles, personal e-mails. `luhn`: a card may be recognised by its check digit alone."""
+    folded, add = spans.folded, spans.add
+    for m in _ID_RE.finditer(folded) if numbers else ():
+        if kind := id_shape(m.group().upper()):
+            add(kind, m.start(), m.end(), mask_id_number(m.group().upper()))
+    for m in _CARD_RE.finditer(folded) if numbers else ():
+        if card_shape(m.group(), luhn):
+            add("bank_card", m.start(), m.end(), mask_card(_digits(m.group())))
+    for m in _MOBILE_RE.finditer(folded) if numbers else ():
         add("mobile", m.start(), m.end(), mask_mobile(m.group()))
+    if emails and "@" in folded:
+        for m in _EMAIL_RE.finditer(folded):
+            add("email", m.start(), m.end(), mask_email(m.group()))
+
+
+def shape_hits(folded: str, contacts: PublicContacts = NO_CONTACTS, numbers: bool = True,
+               emails: bool = True, luhn: bool = True) -> list[Hit]:
+    """ID numbers, bank cards, mobiles (`numbers`) and personal e-mails (`emails`) in a folded text."""
+    spans = _Spans(folded, contacts)
+    _shapes(spans, numbers, emails, luhn)
+    return spans.hits
+
+
+def find_hits(text: str, names: NameIndex | None = None, contacts: PublicContacts = NO_CONTACTS) -> list[Hit]:
+    """Every personal-data span of `text`, non-overlapping, in order (earlier kinds win overlaps);
+    what `contacts` declares public is not a hit."""
+    spans = _Spans(text.translate(FOLD), contacts)
+    _shapes(spans)
+    folded, add = spans.folded, spans.add
     for m in _LANDLINE_RE.finditer(folded):
         add("landline", m.start(), m.end(), mask_phone(m.group()))
     for m in _LOCAL_RE.finditer(folded):
         if not _DATE8_RE.fullmatch(m.group()):
             add("landline", m.start(), m.end(), mask_phone(m.group()))
-    for m in _EMAIL_RE.finditer(folded):
-        add("email", m.start(), m.end(), mask_email(m.group()))
     if names:
         for s, e in names.find(text):
             add("name", s, e, mask_name(text[s:e]))
+    hits = spans.hits
     hits.sort(key=lambda h: h.start)
     return hits
 
@@ -198,12 +304,12 @@ OFFICE_CONTACTS = frozenset({"landline", "email"})
 
 
 def mask_text(text: str, names: NameIndex | Iterable[str] | None = None,
-              keep: frozenset[str] = frozenset()) -> tuple[str, list[Hit]]:
+              keep: frozenset[str] = frozenset(), contacts: PublicContacts = NO_CONTACTS) -> tuple[str, list[Hit]]:
     """`text` with every hit replaced by its masked form, and the hits (positions in the input);
     hits of the kinds in `keep` are left as they are and not returned."""
     if names is not None and not isinstance(names, NameIndex):
         names = NameIndex(names)
-    hits = [h for h in find_hits(text, names) if h.kind not in keep]
+    hits = [h for h in find_hits(text, names, contacts) if h.kind not in keep]
     if not hits:
         return text, hits
     out, pos = [], 0
@@ -215,7 +321,7 @@ def mask_text(text: str, names: NameIndex | Iterable[str] | None = None,
     return "".join(out), hits
 
 
-# --- which fields are free text -----------------------------------------------------------------
+# --- which fields are scanned ----------------------------------------------------------------
 
 def is_text_annotation(annotation: Any) -> bool:
     """True if the type is `models.base.Text` (possibly optional): free text typed by people."""
@@ -223,6 +329,17 @@ def is_text_annotation(annotation: Any) -> bool:
     if any(getattr(m, "func", None) is check_text for m in meta):
         return True
     return any(is_text_annotation(a) for a in get_args(annotation))
+
+
+@functools.cache
+def is_scanned(model: type[BaseModel], name: str) -> bool:
+    """A field whose strings are searched for personal data: every public or withheld field the
+    model does not declare pii-free (`models.base.scanned`), and free text (`Text`) whatever its
+    visibility (an internal note can be made public by mistake)."""
+    info = model.model_fields[name]
+    if is_text_annotation(info.annotation) or any(getattr(m, "func", None) is check_text for m in info.metadata):
+        return True
+    return visibility_of(model, name) in (Visibility.PUBLIC, Visibility.WITHHELD) and scanned(model, name)
 
 
 def _named_targets(registry) -> set[str]:
@@ -274,78 +391,86 @@ def name_index(registry) -> NameIndex:
 
 # --- ssj validate hook ----------------------------------------------------------------------
 
-@functools.cache
-def _text_fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
-    """(field name, is free text) of a model, worked out once per model, not once per record."""
-    return tuple((name, is_text_annotation(info.annotation)) for name, info in model.model_fields.items())
-
-
 def _walk_text(rec: BaseModel, path: str) -> Iterator[tuple[str, str]]:
-    """(field path, text) of every free-text field of a record, recursively, whatever its visibility."""
-    for name, is_text in _text_fields(type(rec)):
+    """(field path, text) of every scanned string of a record (`is_scanned`), recursively."""
+    for name in type(rec).model_fields:
         v = getattr(rec, name)
         p = f"{path}.{name}" if path else name
-        if isinstance(v, str) and is_text:
-            yield p, v
+        if isinstance(v, str):
+            if is_scanned(type(rec), name):
+                yield p, v
         elif isinstance(v, BaseModel):
             yield from _walk_text(v, p)
         elif isinstance(v, (list, tuple)):
             for i, x in enumerate(v):
                 if isinstance(x, BaseModel):
                     yield from _walk_text(x, f"{p}[{i}]")
+                elif isinstance(x, str) and is_scanned(type(rec), name):
+                    yield f"{p}[{i}]", x
 
 
-def _files(registry) -> Iterator[tuple[str, BaseModel]]:
-    """(kind, record) of every YAML record file, with the origin key used by `registry.origins`."""
-    for dept, rec in sorted(registry.item_lists.items()):
-        yield ("item-list", dept), rec
-    for dept, rec in sorted(registry.liaisons.items()):
-        yield ("liaison", dept), rec
-    for pid, rec in sorted(registry.plans.items()):
-        yield ("plan", pid), rec
-    for tid, rec in sorted(registry.tasks.items()):
-        yield ("task", tid), rec
-    for tid, rec in sorted(registry.results.items()):
-        yield ("results", tid), rec
+def _records(registry) -> Iterator[tuple[str | None, str, int | None, BaseModel]]:
+    """(file, field path prefix, CSV line, record) of every record whose strings can be published: all the
+    YAML record files, and the targets a result, draw or task names (the only ones published)."""
+    yield "config.yaml", "", None, registry.config
+    for kind, recs in (("region", registry.regions), ("department", registry.departments)):
+        for key, rec in sorted(recs.items()):
+            o = registry.origin(kind, key)
+            rel, prefix = (o.rel, f"{o.loc[0]}[{o.loc[1]}]") if o and len(o.loc) > 1 else (None, "")
+            yield rel, prefix, None, rec
+    for kind, recs in (("dept-config", registry.dept_configs), ("item-list", registry.item_lists),
+                       ("matters", registry.matters), ("inspector-file", registry.inspector_files),
+                       ("liaison", registry.liaisons), ("approvals", registry.approvals), ("plan", registry.plans),
+                       ("task", registry.tasks), ("results", registry.results)):
+        for key, rec in sorted(recs.items()):
+            o = registry.origin(kind, key)
+            yield o.rel if o else None, "", None, rec
     for tid, d in sorted(registry.draws.items()):
-        if d.events is not None:
-            yield ("draw-events", tid), d.events
+        for name in ("sources", "events", "ceremony", "conflicts"):
+            rec = getattr(d, name)
+            if rec is not None:
+                yield f"{d.dept}/draws/{tid}/{name}.yaml", "", None, rec
+    for tid in sorted(_named_targets(registry)):
+        if tid in registry.targets:
+            o = registry.origin("target", tid)
+            yield o.rel if o else None, "", o.line if o else None, registry.targets[tid]
 
 
 def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None) -> Problem:
     """`line`: the hit is in that line of a text file (rules.md), at its character `start`."""
     zh_kind = KINDS_ZH[h.kind]
+    en_kind = KINDS_EN.get(h.kind, h.kind.replace("_", " "))
+    zh_what = KINDS_ZH["id_number" if h.kind == "id_typo" else h.kind]  # what to remove, without the diagnosis
     return Problem(
         f"freetext.{h.kind}",
-        f"自由文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），公开时将被遮蔽",
-        f"free text holds a {h.kind.replace('_', ' ')} '{h.masked}' at character {h.start + 1}; "
-        f"it is masked when published",
-        f"从该文本中删去{zh_kind}；需要记录的个人信息请填入对应的非公开字段",
-        "remove it from the text; personal data belongs in the private fields",
+        f"公开文本中含有{zh_kind}“{h.masked}”（第 {h.start + 1} 个字符起），"
+        + ("发布前必须删除" if h.kind in ERROR_KINDS else "公开时将被遮蔽"),
+        f"published text holds {'an' if en_kind[0] in 'aeiouAEIOU' else 'a'} {en_kind} '{h.masked}' "
+        f"at character {h.start + 1}; "
+        + ("remove it before publishing" if h.kind in ERROR_KINDS else "it is masked when published"),
+        f"从该文本中删去{zh_what}；需要记录的个人信息请填入对应的非公开字段"
+        "（单位公开的办公电话、邮箱可在 config.yaml 的 privacy 中声明）",
+        "remove it from the text; personal data belongs in the private fields "
+        "(an office's public phone or e-mail can be declared under privacy in config.yaml)",
         file=rel, line=line, column=h.start + 1 if line else None, field=path,
         severity="error" if h.kind in ERROR_KINDS else "warning")
 
 
 def freetext_problems(registry) -> list[Problem]:
-    """Personal data typed into free text, one problem per hit, the span shown masked.
+    """Personal data in every scanned string of the registry, one problem per hit, shown masked.
 
     Internal notes are checked too: they are private, but an ID number has no place in
     a registry note either, and a note can be made public by mistake. In rules.md only
     what is masked there is reported (not the office's landline and e-mail).
     """
     names = name_index(registry)
+    contacts = public_contacts(registry)
     problems: list[Problem] = []
-    for (kind, key), rec in _files(registry):
-        origin = registry.origin(kind, key)
-        if kind == "draw-events":
-            d = registry.draws[key]
-            rel = f"{d.dept}/draws/{key}/events.yaml"
-        else:
-            rel = origin.rel if origin else None
-        for path, text in _walk_text(rec, ""):
-            problems.extend(_problem(h, rel, path) for h in find_hits(text, names))
+    for rel, prefix, line, rec in _records(registry):
+        for path, text in _walk_text(rec, prefix):
+            problems.extend(_problem(h, rel, path, line) for h in find_hits(text, names, contacts))
     for dept, text in sorted(registry.rules.items()):
         for no, line in enumerate(text.splitlines(), 1):
             problems.extend(_problem(h, f"{dept}/rules.md", None, no)
-                            for h in mask_text(line, names, keep=OFFICE_CONTACTS)[1])
+                            for h in mask_text(line, names, keep=OFFICE_CONTACTS, contacts=contacts)[1])
     return problems

@@ -1,7 +1,7 @@
 """Validation rule (run last by `validate.validate`): a committed draw is never edited or deleted, only appended to.
 
-Once a draw's files are on the base revision (HEAD, or `ssj validate --base origin/main`
-in a pull request), the working tree must hold them unchanged: the manifest, tables,
+Once a draw's files are on the base revision (HEAD, or `--base REV`: a pull request's base
+commit, the previous main on a push), the working tree must hold them unchanged: the manifest, tables,
 sources, beacon, ceremony and declared conflicts byte for byte; the record except its
 current assignments, log and events; events.yaml and sources.yaml may only gain
 entries. Withdrawing a task is an appended 撤回任务 event.
@@ -13,29 +13,38 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from shuangsuiji.core.errors import Problem, problem
+from shuangsuiji.core.errors import Problem, fail, problem
+from shuangsuiji.core.yamlio import LoadError, parse_yaml
 from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.models.draw import RECORD_CURRENT_KEYS
-from shuangsuiji.core.yamlio import LoadError, parse_yaml
 
+NO_BASE = "0" * 40  # git's name for "no previous commit" (a first push): nothing was committed before
 APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
 
 
-def base_commit(root: Path, rev: str | None) -> str | None:
-    """The commit the draw files are compared with (`--base`, else HEAD), or None outside git."""
+def check_base(root: Path, rev: str | None) -> None:
+    """A rev this clone does not have is a usage error, never a silent pass (`--base REV`; None means HEAD)."""
     import git
 
-    try:
-        return git.Repo(root, search_parent_directories=True).commit(rev or "HEAD").hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
+    if rev is not None and rev != NO_BASE:
+        try:
+            git.Repo(root, search_parent_directories=True).commit(rev)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
+            fail("usage.base-missing", f"找不到基准版本 {rev}：{root} 不在 git 仓库中，或本地没有这个提交",
+                 f"base revision {rev} not found: {root} is not in a git repository, or this clone lacks the commit",
+                 "检出完整历史（actions/checkout 设 fetch-depth: 0，或 git fetch origin 该提交）；"
+                 "若主分支历史被强制推送改写，请市职能办核对后手工校验",
+                 "check out the full history (fetch-depth: 0, or git fetch origin REV); if main's history was "
+                 "rewritten by a force-push, have the coordinating office check it by hand")
+
+
+def _base_tree(root: Path, rev: str | None):
+    """The registry folder's tree at the base revision, or None (no git, no commit yet, a first push)."""
+    import git
+
+    if rev == NO_BASE:
         return None
-
-
-def _committed_draw_files(root: Path, rev: str | None) -> tuple[dict[str, bytes], str] | None:
-    """{registry-relative path: bytes} of every draw-folder file at the base revision."""
-    import git
-
     try:
         repo = git.Repo(root, search_parent_directories=True)
         commit = repo.commit(rev or "HEAD")
@@ -43,8 +52,51 @@ def _committed_draw_files(root: Path, rev: str | None) -> tuple[dict[str, bytes]
         return None  # not in git, or no commit yet: nothing is committed
     rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
     try:
-        tree = commit.tree if rel == "." else commit.tree / rel
+        return commit.tree if rel == "." else commit.tree / rel
     except KeyError:
+        return None
+
+
+def base_commit(root: Path, rev: str | None) -> str | None:
+    """The commit files are judged against (`--base`, else HEAD), or None outside git."""
+    import git
+
+    if rev == NO_BASE:
+        return NO_BASE
+    try:
+        return git.Repo(root, search_parent_directories=True).commit(rev or "HEAD").hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
+        return None
+
+
+def work_tree(root: Path) -> Path | None:
+    """The top folder of the git repository holding root, or None outside git."""
+    import git
+
+    try:
+        return Path(git.Repo(root, search_parent_directories=True).working_tree_dir)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def base_name(rev: str | None) -> str:
+    return rev or "HEAD"
+
+
+def read_at_base(root: Path, rel: str, rev: str | None) -> bytes | None:
+    """The bytes of the registry file rel at the base revision; None if it was not there."""
+    tree = _base_tree(root, rev)
+    try:
+        blob = tree / rel if tree is not None else None
+    except KeyError:
+        return None
+    return blob.data_stream.read() if blob is not None and blob.type == "blob" else None
+
+
+def _committed_draw_files(root: Path, rev: str | None) -> dict[str, bytes] | None:
+    """{registry-relative path: bytes} of every draw-folder file at the base revision."""
+    tree = _base_tree(root, rev)
+    if tree is None:
         return None
     out = {}
     for dept in tree.trees:
@@ -55,7 +107,7 @@ def _committed_draw_files(root: Path, rev: str | None) -> tuple[dict[str, bytes]
         for blob in draws.traverse():
             if blob.type == "blob":
                 out[f"{dept.name}/draws/{blob.path.split('/draws/', 1)[1]}"] = blob.data_stream.read()
-    return out, (rev or "HEAD")
+    return out
 
 
 def _items(data: bytes, rel: str, key: str) -> list[Any] | None:
@@ -88,10 +140,10 @@ def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
 
 
 def committed_draws_unchanged(reg: Registry, base: str | None) -> Iterator[Problem]:
-    found = _committed_draw_files(reg.root, base)
-    if found is None:
+    committed = _committed_draw_files(reg.root, base)
+    if committed is None:
         return
-    committed, rev = found
+    rev = base_name(base)
     for rel, old in sorted(committed.items()):
         path = reg.root / rel
         if not path.is_file():

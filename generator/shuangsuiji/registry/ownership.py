@@ -4,8 +4,9 @@
 accounts). A change submitted as one department that touches another department's
 folder, or the shared files (departments.yaml, regions.yaml, config.yaml, targets/,
 schema/), is refused unless it comes from the coordinating office (市职能办,
-`coordinator: true`). The same table generates CODEOWNERS so the forge asks the right
-people to review.
+`coordinator: true`). Who owns what is read from departments.yaml at the base revision,
+so a pull request cannot make itself the coordinator. The same table generates CODEOWNERS
+so the forge asks the right people to review.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from shuangsuiji.core.errors import Problem, fail, problem
+from shuangsuiji.core.yamlio import LoadError, parse_yaml
+from shuangsuiji.registry.immutability import base_name, read_at_base, work_tree
+from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
-from shuangsuiji.registry.models.department import Department
+from shuangsuiji.registry.models.department import Department, DepartmentsFile
 
 CODEOWNERS_FILES = (".github/CODEOWNERS", ".gitea/CODEOWNERS")  # GitHub globs; Gitea/Forgejo regexps
 _OWNER_RE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -26,28 +32,87 @@ def coordinators(reg: Registry) -> list[Department]:
     return [d for _, d in sorted(reg.departments.items()) if d.coordinator]
 
 
-def owner_of(reg: Registry, rel: str) -> Department | None:
+def owner_of(departments: dict[str, Department], rel: str) -> Department | None:
     """The department whose folder holds rel; None for shared files (the coordinator's)."""
     head, sep, _ = rel.partition("/")
-    return reg.departments.get(head) if sep else None
+    return departments.get(head) if sep else None
 
 
-def check_ownership(reg: Registry, changed: list[str], as_dept: str) -> list[Problem]:
-    """Problems for each changed file (relative to the registry root) that as_dept may not change."""
-    me = reg.departments.get(as_dept)
+def departments_at_base(reg: Registry, base: str | None) -> dict[str, Department]:
+    """The departments as the base revision lists them; the working tree's only for a registry not yet committed."""
+    data = read_at_base(reg.root, "departments.yaml", base)
+    if data is None:
+        return reg.departments
+    try:
+        doc = parse_yaml(data.decode("utf-8-sig"), "departments.yaml")
+        if isinstance(doc, dict):
+            doc.pop("$schema", None)
+        return {d.id: d for d in DepartmentsFile.model_validate(doc).departments}
+    except (LoadError, UnicodeDecodeError, ValidationError):
+        return reg.departments  # the base was validated when it was merged; a broken one falls back
+
+
+_PATH_FIX_ZH = "写成相对仓库根目录（registries/scjgj/items.yaml）、相对 registries/（scjgj/items.yaml）或绝对路径，只列出本次修改的登记册文件"
+_PATH_FIX_EN = ("give a path relative to the repository root (registries/scjgj/items.yaml), to registries/ "
+                "(scjgj/items.yaml), or an absolute one; list only the registry files this change touches")
+
+
+def resolve_changed(given: list[str], roots: list[Path],
+                    base: str | None) -> tuple[dict[Path, list[str]], list[Problem]]:
+    """Each `--changed` path as a file relative to its registry root, spelt however the user spelt it.
+
+    A path may be relative to the working directory, the repository root or a registry folder,
+    or absolute; `..`, `./` and symlinks are resolved. A path outside every registry, or naming
+    no file in the working tree or at the base revision (a deleted file is there), is refused."""
+    out: dict[Path, list[str]] = {r: [] for r in roots}
+    resolved = [(r, r.resolve()) for r in roots]
+    bases = [Path.cwd(), *{t for r in roots if (t := work_tree(r))}, *roots]
+
+    def place(q: Path) -> tuple[Path, str] | None:
+        return next(((r, q.relative_to(rr).as_posix()) for r, rr in resolved if q != rr and q.is_relative_to(rr)),
+                    None)
+
+    problems = []
+    for text in given:
+        p = Path(text)
+        where = [(q, place(q)) for q in ([p.resolve()] if p.is_absolute() else [(b / p).resolve() for b in bases])]
+        # the first spelling that names a file (in the working tree, or at the base if deleted) decides
+        hit = next(((q, at) for q, at in where if q.is_file() or (at and read_at_base(*at, base) is not None)), None)
+        if hit and hit[1]:
+            out[hit[1][0]].append(hit[1][1])
+        elif not hit and any(at for _, at in where):
+            problems.append(problem(
+                "ownership.no-such-file", f"--changed 列出的文件在工作区和基准版本（{base_name(base)}）中都不存在",
+                f"--changed names a file that exists neither in the working tree nor at the base ({base_name(base)})",
+                f"检查拼写；{_PATH_FIX_ZH}", f"check the spelling; {_PATH_FIX_EN}", file=text))
+        else:
+            folders = "、".join(str(r) for r in roots)
+            problems.append(problem(
+                "ownership.outside-registry", f"--changed 列出的路径不在登记册（{folders}）中",
+                f"--changed names a path outside the registry ({folders})", _PATH_FIX_ZH, _PATH_FIX_EN, file=text))
+    return out, problems
+
+
+def check_ownership(reg: Registry, changed: list[str], as_dept: str, base: str | None = None) -> list[Problem]:
+    """Problems for each changed file (relative to the registry root) that as_dept may not change.
+
+    Who owns which folder and who coordinates is judged by departments.yaml at the base revision."""
+    departments = departments_at_base(reg, base)
+    me = departments.get(as_dept)
     if me is None:
-        known = "、".join(sorted(reg.departments)) or "无"
+        known = "、".join(sorted(departments)) or "无"
         return [problem("ownership.unknown-department", f"提交部门 “{as_dept}” 不在 departments.yaml 中",
                         f"submitting department '{as_dept}' is not in departments.yaml",
                         f"使用部门编号之一：{known}", f"use one of the department ids: {known}",
                         file="departments.yaml")]
     if me.coordinator:
         return []
-    coord = "、".join(d.name for d in coordinators(reg)) or "市职能办"
+    coord = "、".join(d.name for _, d in sorted(departments.items()) if d.coordinator) or "市职能办"
     out = []
     for rel in sorted(set(changed)):
-        owner = owner_of(reg, rel)
+        owner = owner_of(departments, rel)
         if owner is not None and owner.id == me.id:
+            out.extend(_review_steps_kept(reg, rel, base, coord))
             continue
         if owner is None:
             zh = f"此文件是共享数据，由{coord}维护，{me.name}（{me.id}）不能修改"
@@ -61,6 +126,34 @@ def check_ownership(reg: Registry, changed: list[str], as_dept: str) -> list[Pro
             fix_en = f"take this change out of the submission; ask {owner.id} to submit it, or the coordinating office"
         out.append(problem("ownership.not-owner", zh, en, fix_zh, fix_en, file=rel))
     return out
+
+
+def _review(data: bytes | None, rel: str) -> list:
+    try:
+        doc = parse_yaml(data.decode("utf-8-sig"), rel) if data is not None else None
+    except (LoadError, UnicodeDecodeError):
+        return []
+    review = doc.get("review") if isinstance(doc, dict) else None
+    return review if isinstance(review, list) else []
+
+
+def _review_steps_kept(reg: Registry, rel: str, base: str | None, coord: str) -> list[Problem]:
+    """A department records only its own 提交; the coordinating office's review and 公布 steps are judged at the base.
+
+    Otherwise a department could mark its own list as reviewed and published."""
+    rf = match(rel)
+    if rf is None or rf.kind.name != "items" or not (reg.root / rel).is_file():
+        return []
+    old = [s for s in _review(read_at_base(reg.root, rel, base), rel) if not (isinstance(s, dict) and s.get("step") == "提交")]
+    new = [s for s in _review((reg.root / rel).read_bytes(), rel) if not (isinstance(s, dict) and s.get("step") == "提交")]
+    if old == new:
+        return []
+    return [problem("ownership.review-step", f"审核、审查和公布环节只能由{coord}记录，提交部门只能记录“提交”环节",
+                    "only the coordinating office records the review, legal-review and publication steps; "
+                    "a department records its own submission (提交) only",
+                    f"把对这些环节的修改撤出本次提交，由{coord}在审核后记录", "take the change to those steps out "
+                    "of the submission; the coordinating office records them after its review",
+                    file=rel, field="review")]
 
 
 # --- CODEOWNERS ---------------------------------------------------------------------------

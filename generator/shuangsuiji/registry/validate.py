@@ -16,6 +16,7 @@ from shuangsuiji.core.errors import Problem, problem
 from shuangsuiji.registry.freetext import freetext_problems
 from shuangsuiji.registry.immutability import committed_draws_unchanged
 from shuangsuiji.registry.load import Registry
+from shuangsuiji.registry.models.config import MILESTONES, milestone_key
 from shuangsuiji.registry.schema_errors import field_path
 
 Rule = Callable[[Registry], Iterable[Problem]]
@@ -87,6 +88,26 @@ def _own_dept(reg: Registry, kind: str, dept: str, declared: str) -> Iterator[Pr
                       f"department '{declared}' in the file differs from its folder '{dept}'",
                       f"改为 {dept}，或把文件移到 {declared}/ 下", f"write {dept}, or move the file under {declared}/",
                       file=o.rel, field="department")
+
+
+@rule
+def deadlines(reg: Registry) -> Iterator[Problem]:
+    """Deadline keys come from the milestone vocabulary, so the dashboard can find their evidence."""
+    seen: set[tuple[str, str | None]] = set()
+    known = "、".join(f"<年份>-{k}（{zh}）" for k, (zh, _) in MILESTONES.items())
+    for i, dl in enumerate(reg.config.deadlines):
+        if milestone_key(dl.key) is None:
+            yield problem("config.deadline-key", f"工作节点编号 “{dl.key}” 不是已知的节点",
+                          f"deadline key '{dl.key}' is not a known milestone",
+                          f"写成 年份-节点，节点为：{known}；如 2026-plan",
+                          f"write <year>-<milestone> with one of: {', '.join(MILESTONES)}; e.g. 2026-plan",
+                          file="config.yaml", field=field_path(("deadlines", i, "key")))
+        elif (dl.key, dl.level) in seen:
+            yield problem("config.deadline-repeated", f"工作节点 “{dl.key}” 重复（适用层级 {dl.level or '全部'}）",
+                          f"deadline '{dl.key}' is given twice for the same level",
+                          "每个节点每个层级只写一次", "give each milestone once per level",
+                          file="config.yaml", field=field_path(("deadlines", i, "key")))
+        seen.add((dl.key, dl.level))
 
 
 @rule

@@ -29,7 +29,7 @@ from shuangsuiji.site.render.engine import Writer, make_env, prune_cache, render
 from shuangsuiji.site.render.pages import MAKERS, Site
 from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
-from shuangsuiji.registry.validate import validate
+from shuangsuiji.registry.validate import Context, validate
 from shuangsuiji.core.write import staged, swap_in
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
@@ -90,8 +90,10 @@ def analysis_pages(pub) -> list:
 
 
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
-          build_time: str | None = None) -> BuildStats:
-    """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input."""
+          build_time: str | None = None, base: str | None = None) -> BuildStats:
+    """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input.
+
+    `base` is the revision whose committed draws must be unchanged (the previous main on a push)."""
     registry = registry.resolve()
     if not (registry / "departments.yaml").exists():
         fail("build.no-registry", f"找不到登记册：{registry} 中没有 departments.yaml",
@@ -110,7 +112,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
 
     reg, problems = load_registry(registry, jobs=jobs)
     lap("load")
-    problems += validate(reg)
+    problems += validate(reg, Context(base))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise UserError(*resolve_lines(registry, errors))
@@ -156,8 +158,10 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
-                                      "检查该字段的公开级别与模板；原网站保持不变",
-                                      "check the field's visibility and the templates; the old site is kept",
+                                      "检查该字段的公开级别与模板；单位公开的联系方式可在 config.yaml 的 privacy 中声明；"
+                                      "原网站保持不变",
+                                      "check the field's visibility and the templates; an office's public contact can be "
+                                      "declared under privacy in config.yaml; the old site is kept",
                                       file=leak.file) for leak in leaks))
         lap("audit")
         for p in tmp.rglob("*"):

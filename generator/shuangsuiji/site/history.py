@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import git
 from pydantic import BaseModel
 
+from shuangsuiji.registry.freetext import is_text_annotation
 from shuangsuiji.registry.layout import KINDS, match
 from shuangsuiji.registry.load import DrawFiles, assemble, code_digest, read_file
 from shuangsuiji.privacy.redact import PublicRegistry, redact, rules_of
@@ -50,7 +51,7 @@ def _model_fields() -> tuple[dict[str, str], frozenset[str]]:
         seen.add(m)
         for r in rules_of(m):
             titles.setdefault(r.name, m.model_fields[r.name].title or r.name)
-            if r.text:
+            if is_text_annotation(r.annotation):  # typed free text: long, and names masked only site-wide
                 texts.add(r.name)
         for info in m.model_fields.values():
             stack = [info.annotation]

@@ -244,16 +244,16 @@ class DeptPlan:
     """A department that holds an item list in the generated registry."""
 
     id: str
-    source: str  # key of C.ITEM_LISTS
+    source: str  # key of C.ALL_LISTS
     area: Area | None  # None for city level
     full_name: str
 
 
 def dept_plans(scale: Scale) -> list[DeptPlan]:
-    """Departments with item lists: the curated ones and the county market regulators; scale
-    registries add a copy of every curated department in every area."""
+    """Departments with item lists: the curated ones, the short lists of the rest of Annex 1, and the
+    county market regulators; scale registries add a copy of every curated department in every area."""
     full = {i: f for i, _, f in C.ANNEX1 + C.NEW_DEPARTMENTS}
-    out = [DeptPlan(d, d, None, full[d]) for d in C.ITEM_LISTS]
+    out = [DeptPlan(d, d, None, full[d]) for d in C.ALL_LISTS]
     counties = [a for a in areas(scale) if a.kind != "功能区"]
     for a in counties:
         out.append(DeptPlan(_county_id(a.code), C.COUNTY_ITEMS_FROM, a, f"{a.full}市场监督管理局"))
@@ -267,7 +267,7 @@ def dept_plans(scale: Scale) -> list[DeptPlan]:
 
 def item_quotas(scale: Scale, plans: list[DeptPlan]) -> dict[str, int]:
     """Items per list: the curated list, and at scale extra variants spread evenly up to `scale.items`."""
-    quota = {p.id: len(C.ITEM_LISTS[p.source]["items"]) for p in plans}
+    quota = {p.id: len(C.ALL_LISTS[p.source]["items"]) for p in plans}
     extra = max(0, scale.items - sum(quota.values()))
     for k, p in enumerate(plans):
         quota[p.id] += extra // len(plans) + (k < extra % len(plans))
@@ -314,14 +314,16 @@ def current_name(dept: Department) -> str:
 # --- config ---------------------------------------------------------------------------------
 
 def registry_config() -> RegistryConfig:
+    """The plan's deadlines in its own words, and this year's (all levels): keys from the milestone vocabulary."""
     d = date.fromisoformat
     deadlines = [
-        Deadline(key="2017-liaison", what="报送《市直有关部门单位“双随机、一公开”工作联络表》（附件5）", due=d("2017-04-20")),
+        Deadline(key="2017-liaison", what="报送《市直有关部门单位“双随机、一公开”工作联络表》（附件5）", due=d("2017-04-20"),
+                 level="市级"),
         Deadline(key="2017-submit", what="报送随机抽查事项清单、检查对象名录库、执法检查人员名录库和实施细则（加盖公章）",
-                 due=d("2017-04-25")),
-        Deadline(key="2017-publish-city", what="公布市级随机抽查事项清单，各部门单位公布本部门清单并报市职能办备案",
-                 due=d("2017-05-31")),
-        Deadline(key="2017-publish-county", what="各县区公布本级随机抽查事项清单并报告工作推进情况",
+                 due=d("2017-04-25"), level="市级"),
+        Deadline(key="2017-publish", what="公布市级随机抽查事项清单，各部门单位公布本部门清单并报市职能办备案",
+                 due=d("2017-05-31"), level="市级"),
+        Deadline(key="2017-publish", what="各县区公布本级随机抽查事项清单并报告工作推进情况",
                  due=d("2017-05-31"), level="县级"),
         Deadline(key=f"{PLAN_YEAR}-plan", what=f"公布{PLAN_YEAR}年度抽查计划", due=d(f"{PLAN_YEAR}-03-31")),
         Deadline(key=f"{PLAN_YEAR}-lists", what=f"完成{PLAN_YEAR}年度随机抽查事项清单动态调整", due=d(f"{PLAN_YEAR}-06-30")),
@@ -337,7 +339,7 @@ def _item_prefix(dept_id: str) -> str:
 
 
 def item_list(p: DeptPlan, all_depts: dict[str, Department], quota: int, county_index: int) -> ItemList:
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     subject = p.full_name if p.area else all_depts[p.id].full_name
     level = "县级" if p.area else "市级"
     items = []
@@ -360,7 +362,21 @@ def item_list(p: DeptPlan, all_depts: dict[str, Department], quota: int, county_
     if p.area is None and p.id not in C.UNPUBLISHED and p.source != "scjgj" and len(items) > 2:
         changes.append(ListChange(date=date(2018, 3, 15), summary=f"根据法律法规修订情况，调整第{len(items)}项的抽查频次和检查表格",
                                   basis="动态调整"))
+    yearly = _yearly_review(p, review, county_index)
+    if yearly:
+        changes.append(ListChange(date=yearly, summary=f"{PLAN_YEAR}年度清单动态调整：核对抽查依据，更新检查表格",
+                                  basis="动态调整"))
     return ItemList(department=p.id, review=review, changes=changes, items=items)
+
+
+def _yearly_review(p: DeptPlan, review: list[ReviewStep], county_index: int) -> date | None:
+    """This year's review of a published list: most by 6/30, one late (C.LATE_REVIEW), one not done
+    (C.NO_REVIEW), the county lists still under review none."""
+    if not review or review[-1].step != "公布" or p.id in (C.NO_REVIEW, *C.MERGERS):
+        return None
+    if p.id == C.LATE_REVIEW:
+        return date(PLAN_YEAR, 7, 21)
+    return date(PLAN_YEAR, 4, 1) + timedelta(days=(7 * county_index + 3 * len(p.id)) % 80)
 
 
 def _review(p: DeptPlan, src: dict, county_index: int) -> list[ReviewStep]:
@@ -390,7 +406,7 @@ def matters_file(lst: ItemList, dept_id: str, source: str, area: Area | None) ->
 
 
 def dept_config(p: DeptPlan, lst: ItemList) -> DepartmentConfig:
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     if p.area is None:
         units = [Unit(id=u, name=n) for u, n in src["units"]]
     else:
@@ -407,7 +423,7 @@ def rules_md(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig) -> str:
         for b in it.basis:
             if b.law not in laws:
                 laws.append(b.law)
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     r = cfg.ratios
     pct = lambda x: f"{float(x) * 100:g}%"
     return C.RULES.format(full_name=p.full_name, laws="、".join(laws[:4]),
@@ -420,7 +436,7 @@ def rules_md(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig) -> str:
 # --- inspectors -------------------------------------------------------------------------------
 
 def inspectors_file(p: DeptPlan, lst: ItemList, cfg: DepartmentConfig, count: int, rng: random.Random) -> InspectorsFile:
-    src = C.ITEM_LISTS[p.source]
+    src = C.ALL_LISTS[p.source]
     region = p.area.code if p.area else C.CITY[0]
     person_region = p.area.person_region if p.area else "371302"
     issuer = f"{p.area.prefix}人民政府" if p.area and p.area.kind != "功能区" else "临沂市人民政府"
@@ -457,6 +473,7 @@ def usable_inspectors(f: InspectorsFile, on: date) -> list[Inspector]:
 def liaison_file(dept: Department, rng: random.Random) -> LiaisonFile:
     late = dept.id == C.LATE_LIAISON
     submitted = date(2017, 4, 24) if late else date(2017, 4, rng.randint(18, 20))
+    # the curated lists name the office; the others draw one (ITEM_LISTS, not ALL_LISTS: earlier tables keep their people)
     office = C.ITEM_LISTS.get(dept.id, {}).get("office") or rng.choice(("办公室", "政策法规科", "法规科"))
     people = []
     for role, titles in C.LIAISON_TITLES:
@@ -849,10 +866,13 @@ def write_scale_tasks(root: Path, scale: Scale, plans: list[DeptPlan], lists: di
 # --- the whole registry -------------------------------------------------------------------------
 
 def _inspector_counts(plans: list[DeptPlan], total: int) -> dict[str, int]:
-    """Inspectors per department: the city's market regulator has the most, every list holder at least 4."""
-    weights = {p.id: (12 if p.id == "scjgj" else 3 if p.source == "scjgj" else 2) for p in plans if p.id != "gsj"}
+    """Inspectors per department: the city's market regulator has the most, every list holder at least 4;
+    the short lists' departments 4 each, beside the total (the curated ones keep their people)."""
+    weights = {p.id: (12 if p.id == "scjgj" else 3 if p.source == "scjgj" else 2) for p in plans
+               if p.id != "gsj" and p.source not in C.MINOR_LISTS}
     s = sum(weights.values())
-    return {d: max(4, round(total * w / s)) for d, w in weights.items()}
+    return {**{d: max(4, round(total * w / s)) for d, w in weights.items()},
+            **{p.id: 4 for p in plans if p.source in C.MINOR_LISTS}}
 
 
 def generate(out: Path, scale: Scale, jobs: int | None = None) -> dict[str, int]:
@@ -894,8 +914,8 @@ def generate(out: Path, scale: Scale, jobs: int | None = None) -> dict[str, int]
         if depts[p.id].active and lst.published_on():
             written.append(write_record(out, f"{p.id}/plans/{PLAN_YEAR}.yaml", annual_plan(p, lst, depts[p.id], rng)))
     rng = random.Random(f"{SEED}/liaison")
-    for d in dfile.departments:
-        if d.annex1 and d.active:
+    for d in sorted((d for d in dfile.departments if d.annex1), key=lambda d: not d.active):
+        if d.id != C.NO_LIAISON:
             written.append(write_record(out, f"{d.id}/liaison.yaml", liaison_file(d, rng)))
     shards = write_targets(out, scale, jobs)
     written += [p.relative_to(out).as_posix() for p in write_schemas(out)]

@@ -3,14 +3,21 @@
 Every field of every record declares its visibility here, in the schema, and
 nothing else decides what is public: the redaction stage and the JSON Schema
 (`x-visibility`) both read these declarations.
+
+Every published string is scanned for personal data (`freetext`) unless it cannot carry
+any: a field declared `public(..., pii_free=True)` (codes, organisation names, URLs,
+hashes, public officials' names; `x-pii-free` in the schema), or a type that admits no
+free text (Literal vocabularies, dates, numbers, and the `PII_FREE`-marked types below:
+ids, checked codes, ratios). The default is scanned.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -34,9 +41,10 @@ def _field(vis: Visibility, title: str, extra: dict[str, Any] | None, **kw) -> A
     return Field(title=title, json_schema_extra=schema_extra, **kw)
 
 
-def public(title: str, **kw) -> Any:
-    """A field published as it is."""
-    return _field(Visibility.PUBLIC, title, None, **kw)
+def public(title: str, pii_free: bool = False, **kw) -> Any:
+    """A field published as it is; scanned for personal data unless `pii_free` declares that
+    it cannot hold any (a code, an organisation's name, a URL, a hash, an official's name)."""
+    return _field(Visibility.PUBLIC, title, {"x-pii-free": True} if pii_free else None, **kw)
 
 
 def masked(title: str, mask: MaskKind, **kw) -> Any:
@@ -68,6 +76,45 @@ def visibility_of(model: type[BaseModel], name: str) -> Visibility:
 
 def field_meta(model: type[BaseModel], name: str) -> dict[str, Any]:
     return dict(model.model_fields[name].json_schema_extra or {})  # type: ignore[arg-type]
+
+
+class _PiiFree:
+    """Annotated marker of a type that cannot carry personal data; shown as `x-pii-free` in the schema."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema["x-pii-free"] = True
+        return schema
+
+    def __repr__(self) -> str:
+        return "PII_FREE"
+
+
+PII_FREE = _PiiFree()
+
+
+@functools.cache  # annotations are hashable; asked once per field
+def admits_text(annotation: Any) -> bool:
+    """True if a value of this type can hold free text (a plain or `Text` str anywhere in it):
+    not a Literal, a date, a number, or a `PII_FREE` type."""
+    if annotation is str:
+        return True
+    if get_origin(annotation) is Literal:
+        return False
+    if PII_FREE in getattr(annotation, "__metadata__", ()):
+        return False
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and getattr(annotation, "__metadata__", None) is not None:  # Annotated[X, …]
+        return admits_text(origin)
+    return any(admits_text(a) for a in get_args(annotation) if a is not type(None))
+
+
+def scanned(model: type[BaseModel], name: str) -> bool:
+    """True if the field's strings are scanned for personal data (the default), False if the
+    model declares it cannot carry any (`pii_free=True`) or its type admits no free text."""
+    info = model.model_fields[name]  # pydantic moves a top-level Annotated's markers into `metadata`
+    return (not (info.json_schema_extra or {}).get("x-pii-free") and PII_FREE not in info.metadata  # type: ignore[union-attr]
+            and admits_text(info.annotation))
 
 
 class Record(BaseModel):
@@ -134,16 +181,17 @@ def _industry_issue(v: str):
                            "使用门类、大类、中类或小类代码，如 5211", "use a section, division, group or class code", "industry")
 
 
-USCC = Annotated[str, _code_check(codes.check_uscc)]
-RegNo = Annotated[str, _code_check(codes.check_reg_number)]
-IdNumber = Annotated[str, _code_check(codes.check_id_number)]
-RegionCode = Annotated[str, _code_check(_region_issue)]
-IndustryCode = Annotated[str, _code_check(_industry_issue)]
+USCC = Annotated[str, _code_check(codes.check_uscc), PII_FREE]
+RegNo = Annotated[str, _code_check(codes.check_reg_number), PII_FREE]
+IdNumber = Annotated[str, _code_check(codes.check_id_number)]  # personal data itself: only private fields
+RegionCode = Annotated[str, _code_check(_region_issue), PII_FREE]
+IndustryCode = Annotated[str, _code_check(_industry_issue), PII_FREE]
 
-Slug = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_slug)]
+# An id can hold digits, so a mobile typed as an id is caught by the leak audit's shape scan.
+Slug = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_slug), PII_FREE]
 Text = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_text)]
-Ratio = Annotated[str, Field(pattern=r"^(\d+(\.\d+)?|\d+/[1-9]\d*)$")]
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Ratio = Annotated[str, Field(pattern=r"^(\d+(\.\d+)?|\d+/[1-9]\d*)$"), PII_FREE]
+YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"), PII_FREE]
 
 
 # --- vocabularies (domain.md) ---------------------------------------------------------

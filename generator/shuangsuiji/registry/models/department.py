@@ -14,16 +14,16 @@ class DepartmentEvent(Record):
     date: Day = public("日期")
     event: Literal["设立", "更名", "并入", "撤销"] = public("事件")
     into: Slug | None = public("并入/改为部门", default=None)
-    name: str | None = public("新名称", default=None)
+    name: str | None = public("新名称", pii_free=True, default=None)
     basis: str | None = public("依据", default=None)
 
 
 class Department(Record):
     id: Slug = public("部门编号（文件夹名）")
-    name: str = public("简称（按实施方案原文）", description="如 市发改委、经信委")
-    full_name: str = public("全称")
+    name: str = public("简称（按实施方案原文）", pii_free=True, description="如 市发改委、经信委")
+    full_name: str = public("全称", pii_free=True)
     level: Level = public("层级")
-    region: str = public("所在区划代码", pattern=r"^\d{6}$")
+    region: str = public("所在区划代码", pii_free=True, pattern=r"^\d{6}$")
     annex1: bool = public("列入实施方案附件1", default=False)
     coordinator: bool = public("市职能办（可修改全部数据）", default=False)
     active: bool = public("现存", default=True)
@@ -48,7 +48,7 @@ class RatioTable(Record):
 
 class Unit(Record):
     id: Slug = public("执法单位编号")
-    name: str = public("执法单位名称")
+    name: str = public("执法单位名称", pii_free=True)
 
 
 class DepartmentConfig(Record):

@@ -23,10 +23,10 @@ class SourceValue(Record):
     """The value a seed source supplied, archived so verification needs no network."""
 
     kind: SeedKind = public("随机源类型")
-    value: str = public("取值", description="drand: 轮次:随机数；彩票: 期号:号码；骰子: 数字串")
-    signature: str | None = public("drand BLS 签名（十六进制）", default=None, pattern=r"^[0-9a-f]{96}$")
-    witnesses: list[str] = public("见证人", default_factory=list)
-    evidence_sha256: list[str] = public("照片/录像文件 SHA-256", default_factory=list)
+    value: str = public("取值", pii_free=True, description="drand: 轮次:随机数；彩票: 期号:号码；骰子: 数字串")
+    signature: str | None = public("drand BLS 签名（十六进制）", pii_free=True, default=None, pattern=r"^[0-9a-f]{96}$")
+    witnesses: list[str] = public("见证人", pii_free=True, default_factory=list)
+    evidence_sha256: list[str] = public("照片/录像文件 SHA-256", pii_free=True, default_factory=list)
 
 
 class SourcesFile(Record):
@@ -37,7 +37,7 @@ class SourcesFile(Record):
 
 
 class Witness(Record):
-    name: str = public("姓名")
+    name: str = public("姓名", pii_free=True)
     role: Literal["人大代表", "政协委员", "纪检监察", "社会第三方", "公证员"] = public("身份")
 
 
@@ -47,7 +47,7 @@ class Ceremony(Record):
     ran_by: str = public("操作人（单位）")
     ran_at: DateTime = public("抽取时间")
     witnesses: list[Witness] = public("现场监督", default_factory=list)
-    evidence_sha256: list[str] = public("照片/录像文件 SHA-256", default_factory=list)
+    evidence_sha256: list[str] = public("照片/录像文件 SHA-256", pii_free=True, default_factory=list)
 
 
 class DrawEvent(Record):
@@ -57,7 +57,7 @@ class DrawEvent(Record):
     type: Literal["回避", "撤回任务"] = public("事件类型")
     date: Day = public("日期")
     declared_by: str = public("申报/决定人")
-    target: str | None = public("检查对象", default=None)
+    target: str | None = public("检查对象", pii_free=True, default=None)
     inspector: Slug | None = public("退出的执法检查人员", default=None)
     reason: RecusalReason | None = public("回避理由", default=None)
     note: Text | None = private("说明（内部）", default=None)
@@ -68,7 +68,7 @@ class ConflictDeclaration(Record):
 
     # The pair itself is public by construction: ranked(x), which the spec publishes, leaves it out.
     inspector: Slug = public("执法检查人员")
-    target: str = public("检查对象")
+    target: str = public("检查对象", pii_free=True)
     reason: RecusalReason = private("回避理由")
     declared_by: str = private("申报人")
     date: Day = private("申报日期")

@@ -40,7 +40,7 @@ class Item(Record):
     ratio: Ratio | None = public("抽查比例", default=None, description="如 0.05；缺省用部门按信用分类的比例")
     frequency: str = public("抽查频次")
     max_per_year: int | None = public("同一对象每年最多抽查次数", default=None, ge=1)
-    subject: str = public("检查主体")
+    subject: str = public("检查主体", pii_free=True)
     level: Level = public("检查层级")
     initiator: Slug = public("发起部门")
     partners: list[Slug] = public("配合部门（联合抽查部门）", default_factory=list)

@@ -12,7 +12,7 @@ class PlannedTask(Record):
     items: list[Slug] = public("抽查事项", min_length=1)
     start: Day = public("计划开始")
     end: Day = public("计划结束")
-    ratio: str | None = public("计划抽查比例", default=None)
+    ratio: str | None = public("计划抽查比例", pii_free=True, default=None)
     partners: list[Slug] = public("联合抽查部门", default_factory=list)
 
 

@@ -10,10 +10,10 @@ from shuangsuiji.registry.models.base import Record, public
 
 
 class Region(Record):
-    code: str = public("区划代码", pattern=r"^\d{6}$", description="GB/T 2260 代码；功能区用统计代码")
-    name: str = public("名称")
+    code: str = public("区划代码", pii_free=True, pattern=r"^\d{6}$", description="GB/T 2260 代码；功能区用统计代码")
+    name: str = public("名称", pii_free=True)
     kind: Literal["市", "市辖区", "县", "功能区"] = public("类型")
-    parent: str | None = public("上级区划代码", default=None, pattern=r"^\d{6}$")
+    parent: str | None = public("上级区划代码", pii_free=True, default=None, pattern=r"^\d{6}$")
 
 
 class RegionsFile(Record):

@@ -29,7 +29,7 @@ class Revision(Record):
 
 class Result(Record):
     id: Slug = public("结果编号")
-    target: str = public("检查对象编号")
+    target: str = public("检查对象编号", pii_free=True)
     items: list[Slug] = public("抽查事项", min_length=1)
     inspectors: list[Slug] = public("执法检查人员", min_length=2)
     started_on: Day | None = public("检查开始日期", default=None)

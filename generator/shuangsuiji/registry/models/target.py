@@ -18,9 +18,9 @@ NON_PERSON_TYPES = ["企业", "农民专业合作社", "事业单位", "社会�
 
 
 class Target(Record):
-    id: str = public("对象编号", pattern=r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$",
+    id: str = public("对象编号", pii_free=True, pattern=r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$",
                      description="统一社会信用代码（18位）或老注册号（15位），大写")
-    name: str = public("名称", min_length=2)
+    name: str = public("名称", pii_free=True, min_length=2)
     uscc: USCC | None = public("统一社会信用代码", default=None)
     reg_no: RegNo | None = public("注册号", default=None)
     type: TargetType = public("主体类型")
@@ -31,7 +31,7 @@ class Target(Record):
     industry: IndustryCode = public("行业（GB/T 4754-2017）")
     region: RegionCode = public("区域（GB/T 2260）")
     status: RegStatus = public("登记状态")
-    registered_by: str = public("登记机关")
+    registered_by: str = public("登记机关", pii_free=True)
     established: Day | None = public("成立日期", default=None)
     credit_class: CreditClass = private("风险等级/信用状况（A–D）")
     flags: list[CreditFlag] = private("信用标记", default_factory=list)

@@ -17,8 +17,8 @@ Mode = Literal["双随机", "单随机-对象", "单随机-人员", "普查"]
 
 
 class Scope(Record):
-    regions: list[str] = public("区域（区划代码，空为全部）", default_factory=list)
-    industries: list[str] = public("行业代码前缀（空为全部）", default_factory=list)
+    regions: list[str] = public("区域（区划代码，空为全部）", pii_free=True, default_factory=list)
+    industries: list[str] = public("行业代码前缀（空为全部）", pii_free=True, default_factory=list)
     types: list[TargetType] = public("主体类型（空为事项规定的类型）", default_factory=list)
     tags: list[Slug] = private("子库标签（空为全部）", default_factory=list)
 
@@ -49,7 +49,7 @@ class SeedSource(Record):
     round: int | None = public("drand 轮次（冻结时按公布时间+延迟确定）", default=None, ge=1)
     delay_hours: int = public("drand 延迟小时数", default=24, ge=1)
     lottery: str | None = public("彩票名称", default=None)
-    draw_id: str | None = public("开奖期号", default=None)
+    draw_id: str | None = public("开奖期号", pii_free=True, default=None)
     date: Day | None = public("开奖或摇号日期", default=None)
     place: str | None = public("摇号地点", default=None)
 
@@ -84,7 +84,7 @@ class Task(Record):
     cap_slack: int = public("人员负载上限余量", default=1, ge=0)
     partners: list[JointPartner] = public("联合抽查配合部门", default_factory=list)
     named_inspectors: list[Slug] = public("单随机-对象：指定的执法检查人员", default_factory=list)
-    fixed_targets: list[str] = public("单随机-人员：固定的检查对象", default_factory=list)
+    fixed_targets: list[str] = public("单随机-人员：固定的检查对象", pii_free=True, default_factory=list)
     period: Period = public("检查期间")
     random_date: bool = public("随机确定每户检查日期", default=False)
     published: Day = public("任务公告日期（承诺值公布日期）")
