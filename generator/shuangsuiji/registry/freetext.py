@@ -115,9 +115,12 @@ def contact_key(raw: str) -> str:
 
 
 def public_contacts(registry) -> PublicContacts:
+    """The declared public contacts, and the site office's own phone and e-mail (every page's footer)."""
     p = registry.config.privacy
+    site = registry.config.site
+    own = [m.group(0) for m in _EMAIL_RE.finditer(site.email)] + [m.group(0) for m in _LANDLINE_RE.finditer(site.phone)]
     return PublicContacts(tuple(d.lower().lstrip("@.") for d in p.org_email_domains if d),
-                          frozenset(contact_key(v) for v in p.public_contacts if v))
+                          frozenset(contact_key(v) for v in [*p.public_contacts, *own] if v))
 
 
 NO_CONTACTS = PublicContacts()
