@@ -1,4 +1,5 @@
-"""A small registry with one real double-random draw, built once per test session.
+"""A small registry with one real double-random draw, and its site, built once per test session
+(the `example_site` fixture of conftest.py).
 
 The registry is the synthetic `tiny` scale; one task is switched to 双随机 and drawn with
 the real `ssj draw freeze` / `ssj draw run` commands, so task pages carry a draw record.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from shuangsuiji.cli import main as ssj
@@ -15,6 +17,23 @@ from shuangsuiji.synth.example import SCALES, generate
 
 TASK = "SCJGJ-2026-001"
 EVIL = "王<script>alert(1)</script>"  # a witness name that must stay text
+STAMP = "2026-06-30 12:00"  # the build time of the shared site
+
+
+@dataclass(frozen=True)
+class ExampleSite:
+    registry: Path
+    out: Path  # the built site; its cache is out.parent / ".ssj-cache"
+    stats: object  # build.BuildStats
+
+
+def build_example(base: Path) -> ExampleSite:
+    """The registry below, and its site built as `ssj build` builds it. Tests read both, never change them."""
+    from shuangsuiji.site.build import build
+
+    registry = make_registry(base / "registries")
+    out = base / "site"
+    return ExampleSite(registry, out, build(registry, out, jobs=2, build_time=STAMP))
 
 
 def make_registry(root: Path) -> Path:
@@ -32,16 +51,6 @@ def make_registry(root: Path) -> Path:
         "  role: 社会第三方\n", encoding="utf-8")
     assert ssj(["draw", "run", "--registry", str(root), TASK]) == 0
     return root
-
-
-def build_site(tmp_path_factory) -> Path:
-    """The site of `make_registry`, built once per test module that asks for it."""
-    from shuangsuiji.site.build import build
-
-    reg = make_registry(tmp_path_factory.mktemp("reg") / "registries")
-    out = tmp_path_factory.mktemp("out") / "site"
-    build(reg, out, jobs=2, build_time="2026-06-30 12:00")
-    return out
 
 
 def copy_registry(src: Path, dst: Path) -> Path:

@@ -34,6 +34,15 @@ def test_help_lists_every_sub_command_in_order(capsys):
         assert help.split(" / ")[0] in out
 
 
+def test_top_level_help_before_a_command_is_the_whole_listing(capsys):
+    outs = []
+    for argv in (["--help"], ["-h", "validate"], ["--help", "draw", "freeze"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] == outs[2] and "校验登记册 / validate the registry" in outs[0]
+
+
 @pytest.mark.parametrize("name", [name for name, _module, _help in COMMANDS])
 def test_each_sub_command_has_its_own_help(name, capsys):
     with pytest.raises(SystemExit) as e:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from draw_registry_fixture import (DICE, LOTTERY, SIG_657413, SPEC_C, SPEC_SEED, TASK, add_partner, add_sources,
+from draw_registry_fixture import (DICE, SIG_657413, SPEC_C, SPEC_SEED, TASK, add_partner, add_sources,
                                    luozhuang, make_example_registry, task_yaml)
 from registry_fixture import target_row, write_targets, write_yaml
 from shuangsuiji.cli import main

@@ -123,6 +123,7 @@ def test_corrections_and_withdrawals_are_entries(written):
 
 def test_no_control_characters_anywhere(written):
     _, paths = written
+    assert len(paths) > 10
     for p in paths:
         text = p.read_text(encoding="utf-8")
         assert not any(ord(c) < 32 and c not in "\n\t\r" or 0x7F <= ord(c) <= 0x9F for c in text), p

@@ -2,7 +2,10 @@
 
 core ← registry ← draw ← analysis ← privacy ← site ← synth ← cli: a module imports only its own
 layer and the layers below it. The pure `ssj-draw/1` algorithm (`draw`, outside `draw.wiring`)
-imports only `core`. No two modules import each other, directly or round a loop.
+imports only `core`. The site's stages get records from the privacy layer's `PublicRegistry` only:
+no site module but the build itself (which runs load and validate) and history (which reads and
+redacts past revisions) imports the registry's loader, validator or revisions. No two modules
+import each other, directly or round a loop.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import pytest
 import shuangsuiji
 
 LAYERS = ("core", "registry", "draw", "analysis", "privacy", "site", "synth", "cli")
-PURE_DRAW_MAY_IMPORT = ("shuangsuiji.core", "shuangsuiji.draw")
+RAW_RECORDS = ("shuangsuiji.registry.load", "shuangsuiji.registry.validate", "shuangsuiji.registry.revisions")
+SITE_READERS_OF_RAW_RECORDS = ("shuangsuiji.site.build", "shuangsuiji.site.history")
 PKG = Path(shuangsuiji.__file__).parent
 
 
@@ -69,9 +73,11 @@ def violations(pkg: Path) -> list[str]:
                 continue  # the root's __version__, and __main__ starting the CLI
             if LAYERS.index(theirs) > LAYERS.index(mine):
                 out.append(f"{name} imports {target}: {mine} may not import the {theirs} layer above it")
-            elif is_pure_draw(name) and not is_pure_draw(target) and not target.startswith(PURE_DRAW_MAY_IMPORT[0]):
+            elif is_pure_draw(name) and not is_pure_draw(target) and theirs != "core":
                 out.append(f"{name} imports {target}: the pure draw algorithm imports only core "
                            f"(registry wiring belongs in shuangsuiji.draw.wiring)")
+            elif mine == "site" and target in RAW_RECORDS and name not in SITE_READERS_OF_RAW_RECORDS:
+                out.append(f"{name} imports {target}: a site stage takes records from the PublicRegistry only")
     return out
 
 
@@ -128,13 +134,23 @@ def test_the_reader_sees_lazy_and_relative_imports(tmp_path):
     (pkg / "core" / "a.py").write_text("def f():\n    from shuangsuiji.site import b\n")
     (pkg / "site").mkdir()
     (pkg / "site" / "__init__.py").write_text("")
-    (pkg / "site" / "b.py").write_text("from ..core.a import f\n")
+    (pkg / "site" / "b.py").write_text("from ..core.a import f\nimport shuangsuiji.registry.load\n")
+    (pkg / "registry").mkdir()
+    (pkg / "registry" / "__init__.py").write_text("")
+    (pkg / "registry" / "load.py").write_text("")
+    (pkg / "draw").mkdir()
+    (pkg / "draw" / "__init__.py").write_text("from shuangsuiji.registry import load\n")
     known = modules(pkg)
     assert imports("shuangsuiji.core", known["shuangsuiji.core"], known) == {"shuangsuiji.core.a"}
     assert imports("shuangsuiji.core.a", known["shuangsuiji.core.a"], known) == {"shuangsuiji.site.b"}
-    assert imports("shuangsuiji.site.b", known["shuangsuiji.site.b"], known) == {"shuangsuiji.core.a"}
-    assert violations(pkg) == ["shuangsuiji.core.a imports shuangsuiji.site.b: core may not import the site layer "
-                               "above it"]
+    assert imports("shuangsuiji.site.b", known["shuangsuiji.site.b"], known) == {"shuangsuiji.core.a",
+                                                                                 "shuangsuiji.registry.load"}
+    assert violations(pkg) == [
+        "shuangsuiji.core.a imports shuangsuiji.site.b: core may not import the site layer above it",
+        "shuangsuiji.draw imports shuangsuiji.registry.load: the pure draw algorithm imports only core "
+        "(registry wiring belongs in shuangsuiji.draw.wiring)",
+        "shuangsuiji.site.b imports shuangsuiji.registry.load: a site stage takes records from the PublicRegistry "
+        "only"]
     assert cycles(pkg) == [["shuangsuiji.core.a", "shuangsuiji.site.b"]]
 
 

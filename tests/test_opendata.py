@@ -8,7 +8,9 @@ import io
 import json
 import time
 import zipfile
+from datetime import datetime, timedelta, timezone
 
+import frictionless
 import openpyxl
 import pytest
 import yaml
@@ -17,6 +19,8 @@ from analysis_fixture import make_registry
 from shuangsuiji.site import opendata
 from shuangsuiji.registry.load import load_registry
 from shuangsuiji.privacy.redact import redact
+
+BUILT = datetime(2026, 6, 30, 12, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,7 @@ def registry(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(registry, tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    return out, opendata.write_open_data(redact(registry[1]), out)
+    return out, opendata.write_open_data(redact(registry[1]), out, BUILT)
 
 
 def test_tables_read_back(registry, built):
@@ -39,22 +43,26 @@ def test_tables_read_back(registry, built):
     doc = yaml.safe_load((root / "scjgj" / "results" / "scjgj-2023-1.yaml").read_text(encoding="utf-8"))
     published = sorted(r["id"] for r in doc["results"] if r["status"] in ("已公示", "更正"))
     base = out / "data" / "scjgj" / "2023"
-    rows = list(csv.DictReader(io.StringIO((base / "results.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((base / "results.csv").read_text(encoding="utf-8-sig"))))
     assert sorted(r["result_id"] for r in rows) == published  # 待审核 results are not published
-    as_json = json.loads((base / "results.json").read_text(encoding="utf-8"))
+    as_json = json.loads((base / "results.json").read_text(encoding="utf-8"))["data"]
     assert [r["result_id"] for r in as_json] == [r["result_id"] for r in rows]
+    assert list(as_json[0]) == list(rows[0])  # keys in column order, as frictionless reads them
     wb = openpyxl.load_workbook(base / "results.xlsx")
     ws = wb.active
     values = list(ws.iter_rows(values_only=True))
     assert values[0][0] == "结果编号" and values[0][6] == "主体名称"
-    assert [v[0] for v in values[1:]] == [r["result_id"] for r in rows]
-    assert [v[10] for v in values[1:]] == [r["outcome"] for r in rows]
+    assert list(values[1]) == list(rows[0])  # row 2: the field names
+    assert [v[0] for v in values[2:]] == [r["result_id"] for r in rows]
+    assert [v[10] for v in values[2:]] == [r["outcome"] for r in rows]
+    assert [v[9].date().isoformat() for v in values[2:]] == [r["inspected_on"] for r in rows]  # real dates
     newest = max(r["published_on"] for r in rows if r["published_on"])
-    assert wb.properties.modified.date().isoformat() == newest == wb.properties.created.date().isoformat()
-    drawn = list(csv.DictReader(io.StringIO((base / "drawn.csv").read_text(encoding="utf-8"))))
+    assert wb.properties.created.date().isoformat() == newest
+    assert wb.properties.modified == BUILT.astimezone(timezone.utc).replace(tzinfo=None)
+    drawn = list(csv.DictReader(io.StringIO((base / "drawn.csv").read_text(encoding="utf-8-sig"))))
     assert [int(r["no"]) for r in drawn] == list(range(1, len(drawn) + 1)) and len(drawn) == 24
     assert drawn[0]["announcement"] == "临沂市工商行政管理局2023年度第001号抽查任务公告"
-    items = list(csv.DictReader(io.StringIO((out / "data" / "hbj" / "items.csv").read_text(encoding="utf-8"))))
+    items = list(csv.DictReader(io.StringIO((out / "data" / "hbj" / "items.csv").read_text(encoding="utf-8-sig"))))
     assert [r["item_id"] for r in items] == ["HB-1"]
 
 
@@ -62,10 +70,12 @@ def test_datapackage_describes_every_file(built):
     out, paths = built
     package = json.loads((out / "data" / "datapackage.json").read_text(encoding="utf-8"))
     assert package["profile"] == "tabular-data-package"
+    report = frictionless.validate(out / "data" / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "message"])[:10]
     names = [r["name"] for r in package["resources"]]
     assert len(names) == len(set(names))
     data_files = {p.relative_to(out / "data").as_posix() for p in paths
-                  if p.is_relative_to(out / "data") and p.name != "datapackage.json"}
+                  if p.is_relative_to(out / "data") and p.name != "datapackage.json" and p.suffix != ".zip"}
     assert {r["path"] for r in package["resources"]} == data_files
     for r in package["resources"]:
         assert r["name"] == r["name"].lower() and all(c.isalnum() or c in "-._" for c in r["name"])
@@ -73,17 +83,18 @@ def test_datapackage_describes_every_file(built):
         assert all(f["type"] in ("string", "integer", "date") and f["title"] for f in fields)
         path = out / "data" / r["path"]
         if r["format"] == "csv":
-            header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+            header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
             assert header == [f["name"] for f in fields]
-            for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+            for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))):
                 for f in fields:
                     if f["type"] == "date" and row[f["name"]]:
                         time.strptime(row[f["name"]], "%Y-%m-%d")
                     if f["type"] == "integer":
                         int(row[f["name"]])
         elif r["format"] == "xlsx":
-            header = next(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
-            assert list(header) == [f["title"] for f in fields]
+            titles, names = openpyxl.load_workbook(path).active.iter_rows(max_row=2, values_only=True)
+            assert (list(titles), list(names)) == ([f["title"] for f in fields], [f["name"] for f in fields])
+            assert r["dialect"] == {"headerRows": [2]}
 
 
 def test_api(registry, built):
@@ -104,9 +115,9 @@ def test_api(registry, built):
 def test_only_public_values(registry, built):
     _, reg = registry
     out, paths = built
-    blob = b"".join(p.read_bytes() for p in paths if p.suffix != ".xlsx")
-    blob += b"".join(zipfile.ZipFile(p).read(n) for p in paths if p.suffix == ".xlsx"
-                     for n in zipfile.ZipFile(p).namelist())
+    blob = b"".join(p.read_bytes() for p in paths if p.suffix not in (".xlsx", ".zip"))
+    blob += b"".join(zipfile.ZipFile(p).read(n) for p in paths if p.suffix in (".xlsx", ".zip")
+                     for n in zipfile.ZipFile(p).namelist() if not n.endswith(".xlsx"))  # zipped xlsx: copies
     text = blob.decode("utf-8")
     assert "王小明" not in text  # legal representatives are masked (王*)
     assert "credit_class" not in text and "风险等级" not in text
@@ -118,7 +129,7 @@ def test_only_public_values(registry, built):
 def test_identical_bytes_across_runs(registry, built, tmp_path):
     out, paths = built
     time.sleep(2.1)  # zip entry times have a 2-second resolution: a clock leak would show
-    again = opendata.write_open_data(redact(registry[1]), tmp_path)
+    again = opendata.write_open_data(redact(registry[1]), tmp_path, BUILT)
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     for a, b in zip(paths, again):
         assert a.read_bytes() == b.read_bytes(), a

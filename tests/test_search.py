@@ -57,10 +57,16 @@ def test_date_meta_added_for_merged_sorting():
     assert index._indexed_bytes(out) == out
 
 
+# A search has settled when its count is shown and, unless it found nothing, its first results are
+# drawn (search.js shows the count before it renders the results).
+SETTLED = ("(() => { const m = /找到 (\\d+) 条结果/.exec(document.querySelector('.ssj-search-status').textContent);"
+           " return !!m && (m[1] === '0' || document.querySelectorAll('#ssj-results a').length > 0); })()")
+
+
 def _search(page, query: str) -> list[str]:
     page.fill("#ssj-q", query)
     page.press("#ssj-q", "Enter")
-    page.wait_for_function("() => /\\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)")
+    page.wait_for_function(f"() => {SETTLED}")
     return page.eval_on_selector_all("#ssj-companies a, #ssj-results a", "as => as.map(a => a.getAttribute('href'))")
 
 
@@ -108,18 +114,6 @@ def test_search_page_in_chromium(built):
         assert errors == []
 
 
-@pytest.fixture(scope="module")
-def site_build(tmp_path_factory):
-    """The site `ssj build` makes of the tiny synthetic registry (SITE-A's pages, our index and feeds)."""
-    build = pytest.importorskip("shuangsuiji.site.build")
-    from shuangsuiji.synth.example import SCALES, generate
-
-    base = tmp_path_factory.mktemp("built")
-    generate(base / "registry", SCALES["tiny"], jobs=2)
-    build.build(base / "registry", base / "site", jobs=2, cache=base / "cache")
-    return base / "site"
-
-
 def _company_to_find(site: Path) -> tuple[str, str, str, str]:
     """(id, name, a two-character part of the name found in no other company name, region) of a company page."""
     import re
@@ -139,8 +133,9 @@ def _company_to_find(site: Path) -> tuple[str, str, str, str]:
 
 
 @pytest.mark.browser
-def test_search_on_built_site(site_build):
-    site = site_build
+def test_search_on_built_site(example_site):
+    """The site `ssj build` makes of the tiny synthetic registry (our pages, index and feeds)."""
+    site = example_site.out
     tid, name, part, region = _company_to_find(site)
     with serve(site) as base, browser() as b:
         page = b.new_page()
@@ -154,14 +149,14 @@ def test_search_on_built_site(site_build):
         # a filter: the company's region keeps it, another region drops it
         hits = _search(page, part)
         page.select_option("select[data-filter='区域']", region)
-        page.wait_for_function("(r) => new URLSearchParams(location.search).get('区域') === r"
-                               " && /\\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)", arg=region)
+        page.wait_for_function(f"(r) => new URLSearchParams(location.search).get('区域') === r && ({SETTLED})",
+                               arg=region)
         assert f"/targets/{tid}/" in page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
         other = next(o for o in page.eval_on_selector_all("select[data-filter='区域'] option", "os => os.map(o => o.value)")
                      if o and o != region)
         page.select_option("select[data-filter='区域']", other)
-        page.wait_for_function("(r) => new URLSearchParams(location.search).get('区域') === r"
-                               " && /\\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)", arg=other)
+        page.wait_for_function(f"(r) => new URLSearchParams(location.search).get('区域') === r && ({SETTLED})",
+                               arg=other)
         assert f"/targets/{tid}/" not in page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
         assert hits
         # reach the company page, then follow its feed link to a feed that parses

@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 
 from shuangsuiji.cli.serve_cmd import make_server
-from site_build_fixture import TASK, build_site
+from site_build_fixture import TASK
 from site_fixture import browser
 
 pytestmark = pytest.mark.browser
 SITE = "临沂市“双随机、一公开”监管信息公示"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return build_site(tmp_path_factory)
+@pytest.fixture
+def site(example_site) -> Path:
+    return example_site.out
 
 
 def kinds(site: Path) -> dict[str, str]:

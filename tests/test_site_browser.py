@@ -12,16 +12,16 @@ from urllib.parse import urlparse
 
 import pytest
 
-from site_build_fixture import TASK, build_site
+from site_build_fixture import TASK
 from site_fixture import browser, serve
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return build_site(tmp_path_factory)
+@pytest.fixture
+def site(example_site) -> Path:
+    return example_site.out
 
 
 def _verify(page) -> str:
@@ -38,7 +38,7 @@ def test_home_task_and_verifier_pass_offline(site):
         page.goto(base)
         assert "监管信息公示" in page.title()
         assert page.locator(".ssj-figure").count() >= 5
-        page.click(f"a[href='tasks/index.html']")
+        page.click("a[href='tasks/index.html']")
         page.click(f"a[href$='tasks/{TASK}/']")
         assert "抽查任务公告" in page.inner_text("h1")
         assert "PASS" in _verify(page)

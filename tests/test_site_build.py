@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -13,27 +14,25 @@ import pytest
 
 from shuangsuiji.site.build import STAGES, build
 from shuangsuiji.core.errors import UserError
+from shuangsuiji.site.render import engine
 from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.core.workdays import add_working_days
-from site_build_fixture import EVIL, TASK, copy_registry, make_registry
+from site_build_fixture import STAMP, TASK, copy_registry
 
-STAMP = "2026-06-30 12:00"
 # Anything the browser would fetch: scripts, images, frames, and links that load (not canonical/alternate).
 _EXTERNAL = re.compile(rb'<(?:script|img|iframe|source|audio|video)\b[^>]*\bsrc="(?:https?:)?//'
                        rb'|<link\b(?=[^>]*\brel="(?:stylesheet|preconnect|preload|prefetch|dns-prefetch|icon|'
                        rb'modulepreload|manifest)")[^>]*\bhref="(?:https?:)?//', re.I)
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory) -> Path:
-    return make_registry(tmp_path_factory.mktemp("reg") / "registries")
+@pytest.fixture
+def registry(example_site) -> Path:
+    return example_site.registry
 
 
-@pytest.fixture(scope="module")
-def site(registry, tmp_path_factory) -> tuple[Path, object]:
-    out = tmp_path_factory.mktemp("out") / "site"
-    stats = build(registry, out, jobs=2, build_time=STAMP)
-    return out, stats
+@pytest.fixture
+def site(example_site) -> tuple[Path, object]:
+    return example_site.out, example_site.stats
 
 
 def test_the_build_runs_its_stages_in_order(site):
@@ -64,6 +63,7 @@ def test_pages_are_valid_html_with_one_lang(site):
     pages = sorted(out.rglob("index.html"))
     sample = [p for p in pages if "/targets/" not in p.as_posix()] + \
         [p for p in pages if "/targets/" in p.as_posix()][:40]
+    assert len(sample) > 60
     for page in sample:
         parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
         doc = parser.parse(page.read_bytes())
@@ -72,9 +72,11 @@ def test_pages_are_valid_html_with_one_lang(site):
 
 def test_no_external_script_style_or_font(site):
     out, _ = site
-    for page in sorted(out.rglob("*.html")):
+    pages, styles = sorted(out.rglob("*.html")), sorted(out.rglob("*.css"))
+    assert len(pages) > 300 and styles
+    for page in pages:
         assert not _EXTERNAL.search(page.read_bytes()), page
-    for css in sorted(out.rglob("*.css")):
+    for css in styles:
         assert b"fonts.googleapis" not in css.read_bytes() and b"@import url(http" not in css.read_bytes(), css
 
 
@@ -115,26 +117,31 @@ def test_sitemap_files_hold_at_most_the_limit(tmp_path):
     assert (tmp_path / "sitemap-3.xml").read_text().count("<url>") == 1
 
 
-def test_two_builds_are_identical(site, registry, tmp_path):
-    out, _ = site
+def test_two_builds_differ_only_in_the_build_time(site, registry, tmp_path, monkeypatch):
+    """A second build (its own cache, another build time, pages rendered in forked workers, which the
+    first, below the pool threshold, did not): the same bytes but for the time on the home page."""
+    out, stats = site
+    assert stats.pages < engine.POOL_THRESHOLD
+    monkeypatch.setattr(engine, "POOL_THRESHOLD", 0)
     again = tmp_path / "site"
-    build(registry, again, jobs=1, cache=tmp_path / "cache", build_time=STAMP)
-    assert _tree(again) == _tree(out)
-
-
-def test_only_the_build_time_differs(site, registry, tmp_path):
-    out, _ = site
-    again = tmp_path / "site"
-    build(registry, again, jobs=1, cache=tmp_path / "cache", build_time="2027-01-01 00:00")
+    build(registry, again, jobs=2, cache=tmp_path / "cache", build_time="2027-01-01 00:00")
     a, b = _tree(out), _tree(again)
     assert a.keys() == b.keys()
-    assert [k for k in a if a[k] != b[k]] == ["index.html"]
+    differ = [k for k in a if a[k] != b[k]]
+    # The home page shows the build time; the open data cites it (package, JSON meta, XLSX
+    # properties, the zips holding them, the data page). CSVs and everything else stay the same.
+    cited = [k for k in a if k.startswith("data/") and k.rsplit(".", 1)[-1] in ("json", "xlsx", "zip")]
+    assert "data/datapackage.json" in cited and any(k.endswith(".csv") for k in a)
+    assert sorted(differ) == sorted(["index.html", "data/index.html", *cited])
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert STAMP in home and (again / "index.html").read_text(encoding="utf-8") == home.replace(
+        STAMP, "2027-01-01 00:00")
 
 
-def test_failed_build_leaves_previous_site(registry, tmp_path):
+def test_failed_build_leaves_previous_site(site, registry, tmp_path):
     reg = copy_registry(registry, tmp_path / "reg")
     out = tmp_path / "site"
-    build(reg, out, jobs=1, build_time=STAMP)
+    shutil.copytree(site[0], out)  # the previous site
     before = _tree(out)
     task = reg / "scjgj" / "tasks" / f"{TASK}.yaml"
     task.write_text(task.read_text(encoding="utf-8") + "title: [unclosed\n", encoding="utf-8")
@@ -145,14 +152,15 @@ def test_failed_build_leaves_previous_site(registry, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")]  # no half-built tree left
 
 
-def test_rebuild_reuses_unchanged_pages(registry, tmp_path):
+def test_rebuild_reuses_unchanged_pages(site, registry, tmp_path):
+    """A rebuild with the first build's page cache (copied) renders nothing again."""
+    out, first = site
+    cache = shutil.copytree(out.parent / ".ssj-cache", tmp_path / "cache")
     reg = copy_registry(registry, tmp_path / "reg")
-    out = tmp_path / "site"
-    first = build(reg, out, jobs=1, build_time=STAMP)
     results = sorted((reg / "zjj" / "results").glob("*.yaml"))[0]
     text = results.read_text(encoding="utf-8")
     results.write_text(text.replace("published_on: '2026-", "published_on: '2026-", 1), encoding="utf-8")
-    second = build(reg, out, jobs=1, build_time=STAMP)
+    second = build(reg, tmp_path / "site", jobs=1, cache=cache, build_time=STAMP)
     assert first.rendered == first.pages and second.pages == first.pages
     assert second.rendered == 0 and second.reused == first.pages
 

@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator
 from shuangsuiji.core import codes
 from shuangsuiji.registry.load import DrawFiles, Registry
 from shuangsuiji.registry.models.base import CREDIT_LABELS, OUTCOMES, PUBLISHED_STATUSES
+from shuangsuiji.core.terminal import shorten, table
 from shuangsuiji.core.workdays import add_working_days
 
 # Outcomes that mean a problem was found (违法违规): the numerator of the problem rate.
@@ -259,9 +260,13 @@ class Stats:
     total: Row
     internal: bool
 
-    def public(self) -> "Stats":
+    def public(self) -> "PublicStats":
         """The same figures without anything internal (the credit-class table)."""
-        return Stats({d: rows for d, rows in self.tables.items() if d in PUBLIC_DIMENSIONS}, self.total, False)
+        return PublicStats({d: rows for d, rows in self.tables.items() if d in PUBLIC_DIMENSIONS}, self.total, False)
+
+
+class PublicStats(Stats):
+    """The figures the site publishes (`Stats.public()`, on `PublicRegistry.stats`): no credit-class table."""
 
 
 def _task_keys(reg: Registry, dim: str, task_id: str, tp: _TaskProfile, task_facts: list[Fact]) -> set[str]:
@@ -399,12 +404,12 @@ def pct(x: float | None) -> str:
 
 
 def text_table(rows: Iterable[Row], total: Row) -> Iterator[str]:
-    yield (f"{'名称':<16}{'任务':>6}{'候选':>9}{'抽中':>8}{'检查':>8}{'问题':>7}{'问题率':>8}  "
-           f"{'95%区间':<15}{'按时公示':>8}{'联合':>7}{'人均':>6}")
+    """The table as terminal lines, aligned by display width; a name keeps its code whole."""
+    header = ["名称", "任务", "候选", "抽中", "检查", "问题", "问题率", "95%区间", "按时公示", "联合", "人均"]
+    lines = []
     for r in list(rows) + [total]:
         ci = r.problem_ci
-        ci_s = f"{pct(ci[0])}–{pct(ci[1])}" if ci else "—"
-        wl = f"{r.workload:.1f}" if r.workload is not None else "—"
-        yield (f"{(r.label if r.key == r.label else r.label + ' ' + r.key)[:16]:<16}{r.tasks:>6}{r.candidates:>9}"
-               f"{r.drawn:>8}{r.inspected:>8}{r.problems:>7}{pct(r.problem_rate):>8}  {ci_s:<15}"
-               f"{pct(r.on_time_rate):>8}{pct(r.joint_rate):>7}{wl:>6}")
+        lines.append([shorten(r.label, r.key), str(r.tasks), str(r.candidates), str(r.drawn), str(r.inspected),
+                      str(r.problems), pct(r.problem_rate), f"{pct(ci[0])}–{pct(ci[1])}" if ci else "—",
+                      pct(r.on_time_rate), pct(r.joint_rate), f"{r.workload:.1f}" if r.workload is not None else "—"])
+    yield from table(header, lines, [False] + [True] * 6 + [False] + [True] * 3)

@@ -27,8 +27,8 @@ COMMANDS = (
     ("credit", "credit_cmd", "信用联动 / credit linkage"),
     ("progress", "progress_cmd", "工作进度 / supervision dashboard"),
     ("report", "report_cmd", "分析报告：重复检查、风险预警 / analysis reports"),
-    ("template", "template_cmd", "生成 Excel 填报模板 / write an Excel template of an annex"),
-    ("import", "import_cmd", "导入填好的 Excel 模板 / import a filled Excel template"),
+    ("template", "template_cmd", "生成 Excel 填报模板（可含部门现有数据） / write an Excel template of an annex"),
+    ("import", "import_cmd", "导入 Excel 模板（按编号合并） / import a filled Excel template (merged by id)"),
     ("codeowners", "codeowners_cmd", "由部门名单生成 CODEOWNERS / generate CODEOWNERS from departments.yaml"),
     ("audit-leaks", "audit_cmd", "泄露审计 / scan the built site for private values"),
     ("export-public", "export_cmd", "公开镜像仓库 / public git mirror of the registry"),
@@ -44,9 +44,19 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _command_of(argv: list[str]) -> str | None:
+    """The sub-command argv names; None when the top-level help comes first (`ssj -h validate`)."""
+    for a in argv:  # `ssj` has no option taking a value
+        if a in ("-h", "--help"):
+            return None
+        if not a.startswith("-"):
+            return a
+    return None
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """The parser for argv: the named sub-command's module adds its own; the others are listed by name and help."""
-    chosen = next((a for a in argv if not a.startswith("-")), None)  # `ssj` has no option taking a value
+    chosen = _command_of(argv)
     parser = _Parser(prog="ssj", description="双随机、一公开：登记册校验、可复核抽取与公开网站生成")
     parser.add_argument("--version", action="version", version=f"ssj {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from shuangsuiji.privacy import audit
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
-from shuangsuiji.core.errors import fail
+from shuangsuiji.core.errors import fail, plural
 
 
 def register(sub):
@@ -49,7 +49,7 @@ def run(args) -> int:
                      f"{size / 1e6:.1f} MB scanned in {t2 - t1:.1f} s (setup {t1 - t0:.1f} s)\n")
     if leaks:
         by_kind = Counter(leak.kind for leak in leaks)
-        sys.stderr.write(f"发现 {len(leaks)} 处泄露，按类别 / {len(leaks)} leaks by kind:\n"
+        sys.stderr.write(f"发现 {len(leaks)} 处泄露，按类别 / {plural(len(leaks), 'leak')} by kind:\n"
                          + "".join(f"  {n:6d}  {k}\n" for k, n in sorted(by_kind.items())))
         return 1
     sys.stderr.write("未发现泄露 / no leaks found\n")

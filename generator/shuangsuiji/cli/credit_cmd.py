@@ -15,6 +15,7 @@ from datetime import date
 from shuangsuiji.analysis import credit
 from shuangsuiji.cli.args import as_of_date
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
+from shuangsuiji.core.errors import plural
 
 
 def register(sub):
@@ -60,7 +61,7 @@ def run(args) -> int:
     if args.write and updates:
         files = credit.write_flags(reg.root, updates)
         sys.stderr.write(f"已回写 {len(updates)} 个检查对象的信用标记（{len(files)} 个文件）/ "
-                         f"wrote flags of {len(updates)} targets into {len(files)} files\n")
+                         f"wrote flags of {plural(len(updates), 'target')} into {plural(len(files), 'file')}\n")
     elif not updates:
         sys.stderr.write("名录库的信用标记已是最新 / flags are up to date\n")
     return 0

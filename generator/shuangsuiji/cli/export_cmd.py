@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from shuangsuiji.core.errors import plural
 from shuangsuiji.privacy.audit import audit_files, needles_for
 from shuangsuiji.cli.registry_arg import add_registry_arg, load_for_report
 from shuangsuiji.privacy.mirror import export_public
@@ -23,9 +24,9 @@ def run(args) -> int:
     registry = Path(args.registry)
     done = export_public(registry, Path(args.out))
     for e in done:
-        err = f"（该版本 {e.problems} 个错误记录未导出 / {e.problems} records in error left out）" if e.problems else ""
+        err = f"（该版本 {e.problems} 个错误记录未导出 / {plural(e.problems, 'record')} in error left out）" if e.problems else ""
         sys.stdout.write(f"{e.source[:12]} → {e.mirror[:12]}{err}\n")
-    sys.stdout.write(f"镜像了 {len(done)} 个提交 / mirrored {len(done)} commits\n")
+    sys.stdout.write(f"镜像了 {len(done)} 个提交 / mirrored {plural(len(done), 'commit')}\n")
     leaks = audit_files(Path(args.out), needles_for(load_for_report(args.registry)), skip=(".git",))
     for leak in leaks:
         sys.stdout.write(f"{leak.file}: 泄露 leak: {leak.kind}\n")

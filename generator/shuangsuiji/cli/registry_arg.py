@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shuangsuiji.core.errors import fail
+from shuangsuiji.core.errors import fail, plural
 from shuangsuiji.registry.load import Registry, load_registry
 
 
@@ -25,6 +25,6 @@ def load_for_report(path: str) -> Registry:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         sys.stderr.write(f"注意：登记册有 {len(errors)} 个错误，出错的记录未计入，请先运行 ssj validate / "
-                         f"note: the registry has {len(errors)} errors; records in error are not counted "
+                         f"note: the registry has {plural(len(errors), 'error')}; records in error are not counted "
                          "(run ssj validate)\n")
     return reg

@@ -96,7 +96,7 @@ def run(args) -> int:
         jobs += [(t, t) for t in sorted(reg.draws) if isinstance(reg.draws[t].manifest, dict)]
     ok = True
     if args.public:
-        from shuangsuiji.draw.verifier import Check, public_checks
+        from shuangsuiji.draw.verifier import Check
 
         for title, what in jobs:
             if isinstance(what, str):

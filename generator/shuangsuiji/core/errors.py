@@ -27,7 +27,7 @@ class Problem:
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
     field: str | None = None  # dotted path, e.g. "targets[3].uscc"
-    severity: str = "error"  # "error" | "warning"
+    severity: str = "error"  # "error" | "warning" | "note" (an input read in its canonical form)
 
     def at(self, file: str | None = None, line: int | None = None, column: int | None = None,
            field: str | None = None) -> "Problem":
@@ -50,7 +50,7 @@ class Problem:
     def text(self) -> str:
         where = self.location()
         fld = f" [{self.field}]" if self.field else ""
-        level = "错误 error" if self.severity == "error" else "警告 warning"
+        level = _LEVELS[self.severity]
         out = f"{where}:{fld} {level}: {self.zh} / {self.en}"
         if self.fix_zh or self.fix_en:
             out += f"\n    修改方法 / fix: {self.fix_zh}" + (f" / {self.fix_en}" if self.fix_en else "")
@@ -58,7 +58,7 @@ class Problem:
 
     def github(self) -> str:
         """A GitHub workflow command, so the problem shows on the pull request's diff."""
-        kind = "error" if self.severity == "error" else "warning"
+        kind = {"error": "error", "warning": "warning", "note": "notice"}[self.severity]
         props = []
         if self.file:
             props.append(f"file={_gh_escape_prop(self.file)}")
@@ -74,6 +74,14 @@ class Problem:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+_LEVELS = {"error": "错误 error", "warning": "警告 warning", "note": "说明 note"}
+
+
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """'1 error', '2 errors': English glosses count grammatically."""
+    return f"{n} {noun if n == 1 else plural_form or noun + 's'}"
 
 
 def _gh_escape_data(s: str) -> str:
@@ -138,10 +146,15 @@ class Report:
 
     def summary(self) -> str:
         n_err = len(self.errors)
-        n_warn = len(self.problems) - n_err
+        n_note = sum(1 for p in self.problems if p.severity == "note")
+        n_warn = len(self.problems) - n_err - n_note
+        files = plural(self.files_checked, "file")
         if not self.problems:
-            return f"通过：检查了 {self.files_checked} 个文件，没有发现问题。 / OK: {self.files_checked} files checked, no problems."
+            return f"通过：检查了 {self.files_checked} 个文件，没有发现问题。 / OK: {files} checked, no problems."
+        if n_note == len(self.problems):  # only readings of natural input: nothing to fix
+            return f"共 {n_note} 条说明（检查了 {self.files_checked} 个文件） / {plural(n_note, 'note')} in {files}"
         by_kind = Counter(p.code for p in self.problems)
         kinds = "\n".join(f"  {n:6d}  {code}" for code, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
-        return (f"共 {n_err} 个错误、{n_warn} 个警告（检查了 {self.files_checked} 个文件），按类别 / "
-                f"{n_err} errors, {n_warn} warnings in {self.files_checked} files, by kind:\n{kinds}")
+        notes_zh, notes_en = (f"、{n_note} 条说明", f", {plural(n_note, 'note')}") if n_note else ("", "")
+        return (f"共 {n_err} 个错误、{n_warn} 个警告{notes_zh}（检查了 {self.files_checked} 个文件），按类别 / "
+                f"{plural(n_err, 'error')}, {plural(n_warn, 'warning')}{notes_en} in {files}, by kind:\n{kinds}")

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -155,8 +156,80 @@ class _Located(Exception):
         self.args_ = (code, node.start_mark.line + 1, node.start_mark.column + 1, zh, en, fix_zh, fix_en)
 
 
+# Slips that still parse, into something else than meant: a key with a full-width colon becomes part of
+# the text above it, a key indented with a full-width space becomes a key "\u3000status". Field names
+# are lower-case ASCII, so an ASCII word before "：" at the start of a line is always such a slip.
+_WIDE_COLON_KEY = re.compile(r"^[ \u3000]*(?:- )?([a-z_][a-z0-9_]*)[ \u3000]*：", re.M)
+_WIDE_SPACE_KEY = re.compile(r"^ *\u3000[ \u3000]*(?:- )?[a-z_][a-z0-9_]*[ \u3000]*[:：]", re.M)
+
+
+def _wide_colon(text: str, line: int, key: str):
+    got = text.splitlines()[line - 1].strip()
+    meant = got.replace("：", ": ", 1).replace(":  ", ": ")
+    return ("yaml.fullwidth-colon", line, text.splitlines()[line - 1].index("：") + 1,
+                 f"“{got}”用了全角冒号“：”，YAML 只认半角冒号", f"'{key}' is followed by a full-width colon '：'; "
+                 "YAML needs the ASCII colon", f"改为半角冒号加一个空格：{meant}", f"write an ASCII colon and a space: {meant}")
+
+
+def _human_slips(text: str):
+    """The first slip of the pattern checks above, as (code, line, column, zh, en, fix_zh, fix_en), or None."""
+    found = []
+    if "：" in text and (m := _WIDE_COLON_KEY.search(text)):
+        found.append(_wide_colon(text, text.count("\n", 0, m.start()) + 1, m[1]))
+    if "\u3000" in text and (m := _WIDE_SPACE_KEY.search(text)):
+        line = text.count("\n", 0, m.start()) + 1
+        found.append(("yaml.fullwidth-space", line, m.group().index("\u3000") + 1,
+                           "缩进里有全角空格“　”，YAML 只认半角空格", "the indentation holds a full-width space; "
+                           "YAML indents with ASCII spaces", "把全角空格换成半角空格，与同级的键对齐",
+                           "replace it with ASCII spaces, aligned with the keys of the same level"))
+    return min(found, key=lambda f: f[1]) if found else None
+
+
+def _explain_syntax(text: str, e: yaml.MarkedYAMLError):
+    """libyaml's error as the mistake people actually made, at the line they made it, where it is known."""
+    lines = text.splitlines()
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark else None
+    if e.context == "while scanning a quoted scalar" and e.context_mark is not None:
+        start = e.context_mark.line + 1
+        quote = lines[start - 1][e.context_mark.column] if e.context_mark.column < len(lines[start - 1]) else '"'
+        return ("yaml.unclosed-quote", start, e.context_mark.column + 1,
+                     f"第 {start} 行开始的引号 {quote} 没有结束", f"the quote {quote} opened on line {start} is never "
+                     "closed", f"在值的末尾补上 {quote}，或去掉开头的 {quote}",
+                     f"close it with {quote} at the end of the value, or remove the opening {quote}")
+    tabbed = next((n for n, ln in enumerate(lines[:line or len(lines)], 1)
+                   if "\t" in ln[:len(ln) - len(ln.lstrip())]), None)
+    if tabbed is not None and ("tab" in f"{e.problem} {e.context}"
+                               or e.problem == "found character that cannot start any token"):
+        return ("yaml.tab", tabbed, 1, "用了 Tab 缩进，YAML 只能用空格缩进", "indented with a TAB; YAML indents with "
+                     "spaces", "把 Tab 换成空格（每级两个空格）", "replace the TAB with spaces (two per level)")
+    if e.context == "while scanning a simple key" and e.context_mark is not None:
+        at = e.context_mark.line + 1
+        got = lines[at - 1].strip()
+        if "：" in got:
+            return _wide_colon(text, at, got.split("：", 1)[0])
+        indent = len(lines[at - 1]) - len(lines[at - 1].lstrip())
+        above = next((ln for ln in reversed(lines[:at - 1]) if ln.strip() and not ln.lstrip().startswith("#")), "")
+        if above.lstrip().startswith("- ") and len(above) - len(above.lstrip()) == indent:
+            return ("yaml.list-dash", at, indent + 1, f"“{got}”像是列表的一项，但没有以“- ”开头",
+                         f"'{got}' looks like a list entry but does not start with '- '",
+                         f"在前面加“- ”，与上一项对齐：- {got}", f"start it with '- ', aligned with the entry above: - {got}")
+        return ("yaml.missing-colon", at, indent + 1, f"“{got}”既不是“键: 值”，也不是列表项“- 值”",
+                     f"'{got}' is neither 'key: value' nor a list entry '- value'",
+                     "写成“键: 值”（冒号后加空格），或在列表项前加“- ”",
+                     "write 'key: value' (a space after the colon), or start a list entry with '- '")
+    return None
+
+
 def parse_yaml(text: str, rel: str) -> Any:
-    """Parse one YAML document strictly; bad input raises LoadError naming line and column."""
+    """Parse one YAML document strictly; bad input raises LoadError naming line and column.
+
+    The mistakes people make typing YAML by hand (full-width colon or space, TAB, unclosed quote,
+    list entry without '- ') are named as such, at the line where they were made."""
+    slip = _human_slips(text)
+    if slip is not None:
+        code, line, col, zh, en, fix_zh, fix_en = slip
+        raise LoadError(problem(code, zh, en, fix_zh, fix_en, file=rel, line=line, column=col))
     loader = _StrictLoader(text)
     try:
         doc = loader.get_single_node()
@@ -165,6 +238,10 @@ def parse_yaml(text: str, rel: str) -> Any:
         code, line, col, zh, en, fix_zh, fix_en = e.args_
         raise LoadError(problem(code, zh, en, fix_zh, fix_en, file=rel, line=line, column=col)) from None
     except yaml.MarkedYAMLError as e:
+        slip = _explain_syntax(text, e)
+        if slip is not None:
+            code, line, col, zh, en, fix_zh, fix_en = slip
+            raise LoadError(problem(code, zh, en, fix_zh, fix_en, file=rel, line=line, column=col)) from None
         mark = e.problem_mark or e.context_mark
         what = " ".join(x for x in (e.context, e.problem) if x)
         raise LoadError(problem(

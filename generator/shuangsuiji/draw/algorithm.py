@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import copy
 import datetime
-import gc
 import hashlib
-import multiprocessing
 import os
 import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from fractions import Fraction
@@ -38,6 +35,7 @@ from shuangsuiji.draw.canon import (canonical_json, canonical_table, check_field
                                     parse_ratio, sha256_hex)
 from shuangsuiji.draw.sources import SOURCE_KINDS, check_source, check_source_kind
 from shuangsuiji.core.errors import fail
+from shuangsuiji.core.workers import fork_map, shared
 
 TAG = "ssj-draw/1"
 MANIFEST_KEYS = ("tag", "task", "candidates_sha256", "inspectors_sha256", "conflicts_sha256", "ratios",
@@ -361,17 +359,8 @@ def _shortlist(tickets: Tickets, suffixes: Sequence[bytes], bounds: Sequence[byt
     return array("I", [k for _, k in kept]), bisect_left(kept, (floor,))
 
 
-_WORKER: tuple = ()  # a worker process's (Tickets, suffixes, bounds, floor), set by _start_worker
-
-
-def _start_worker(seed: bytes, task: str, suffixes: list[bytes], bounds: list[bytes], floor: bytes) -> None:
-    global _WORKER
-    gc.freeze()  # what fork shares with the parent stays shared: the collector never writes to it
-    _WORKER = (Tickets(seed, task), suffixes, bounds, floor)
-
-
 def _shortlists(targets: list[str]) -> list[tuple[array, int]]:
-    return [_shortlist(*_WORKER, x) for x in targets]
+    return [_shortlist(*shared()["ranking"], x) for x in targets]
 
 
 class Ranker:
@@ -420,11 +409,8 @@ class Ranker:
         else:
             size = max(1, min(500, len(todo) // (workers * 8)))
             chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_start_worker,
-                                     initargs=(self.seed, self.tickets.task, self._suffixes, self._bounds,
-                                               self._floor)) as pool:
-                results = [r for chunk in pool.map(_shortlists, chunks) for r in chunk]
+            ranking = (self.tickets, self._suffixes, self._bounds, self._floor)
+            results = [r for chunk in fork_map(_shortlists, chunks, workers, ranking=ranking) for r in chunk]
         for x, r in zip(todo, results):
             self._short[x] = r
 

@@ -7,7 +7,6 @@ it cannot check. `source_checks` is shared with the auditor's verifier and `ssj 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, date as Day
 from typing import Any, Iterable
@@ -16,7 +15,7 @@ from shuangsuiji.draw.algorithm import (DrawInput, Matching, Ranker, Recusal, Ti
                                         replay, sample_size, seed_for, select)
 from shuangsuiji.draw.canon import canonical_table, parse_ratio, sha256_hex
 from shuangsuiji.draw.sources import check_drand_value, round_time
-from shuangsuiji.core.errors import UserError
+from shuangsuiji.core.errors import UserError, plural
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Manifest keys the record publishes: not the ratios (keyed by private stratum keys) nor the
@@ -333,7 +332,7 @@ def invariants(record: dict, manifest: dict) -> list[Check]:
         if n > cap and not any(who == i for _, who in logged):
             problems.append(f"{i}: 负载 {n} 超过上限 {cap} 且未记录 / load over cap, not logged")
     return [Check("FAIL" if problems else "PASS", "不变量：每户人员不重复、无回避冲突、负载不超上限（除已记录）/ invariants",
-                  "\n          ".join(problems[:12]) if problems else f"{len(assignments)} targets, {len(loads)} inspectors")]
+                  "\n          ".join(problems[:12]) if problems else f"{plural(len(assignments), 'target')}, {plural(len(loads), 'inspector')}")]
 
 
 def worst(checks: Iterable[Check]) -> str:

@@ -42,7 +42,6 @@ import os
 import re
 import zipfile
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
@@ -50,8 +49,9 @@ from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
-                                  name_index, public_contacts, shape_hits)
+                                           name_index, public_contacts, shape_hits)
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
 
@@ -450,24 +450,21 @@ def shape_leaks(text: str, contacts: PublicContacts = NO_CONTACTS, name: str = "
     return out
 
 
-_SCANNER: _Scanner | None = None
+
+PARALLEL_BYTES = 64 << 20  # below this a site is scanned in one process (forking costs more)
 
 
-def _init(needles: Needles) -> None:
-    global _SCANNER
-    _SCANNER = _Scanner(needles)
-
-
-def _scan_files(root: str, rels: list[str]) -> list[Leak]:
+def _scan_files(rels: list[str]) -> list[Leak]:
+    root, scanner = shared()["root"], shared()["scanner"]
     leaks: set[Leak] = set()
     for rel in rels:
         with open(os.path.join(root, rel), "rb") as f:
             data = f.read()
         for name, part in _expand(rel, data):
             text = _decode(part)
-            leaks.update(Leak(name, kind) for _, _, kind in _SCANNER.scan_text(text))
+            leaks.update(Leak(name, kind) for _, _, kind in scanner.scan_text(text))
             leaks.update(Leak(name, kind) for kind in _structural(name, text))
-            leaks.update(Leak(name, kind) for kind in shape_leaks(text, _SCANNER.needles.contacts, name))
+            leaks.update(Leak(name, kind) for kind in shape_leaks(text, scanner.needles.contacts, name))
     return sorted(leaks)
 
 
@@ -482,16 +479,16 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     rels = site_files(site_dir, skip)
     sizes = sum((site_dir / r).stat().st_size for r in rels)
     jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or sizes < 64 << 20:
-        _init(needles)
-        return _scan_files(str(site_dir), rels)
+    scanner = _Scanner(needles)
+    if jobs < 2 or sizes < PARALLEL_BYTES:
+        return [leak for part in fork_map(_scan_files, [rels], 1, root=str(site_dir), scanner=scanner)
+                for leak in part]
     # Interleave by size so both workers get a similar share of bytes.
     rels_by_size = sorted(rels, key=lambda r: -(site_dir / r).stat().st_size)
     chunks = [rels_by_size[i::jobs * 8] for i in range(jobs * 8)]
     out: set[Leak] = set()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(needles,)) as pool:
-        for leaks in pool.map(_scan_files, [str(site_dir)] * len(chunks), chunks):
-            out.update(leaks)
+    for leaks in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=scanner):
+        out.update(leaks)
     return sorted(out)
 
 

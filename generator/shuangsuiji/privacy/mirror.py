@@ -13,15 +13,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tarfile
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import git
 
 from shuangsuiji.core.errors import fail
-from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.revisions import RegistryRepo
 from shuangsuiji.privacy.redact import PublicRegistry, redact, require_public
 
 TRAILER = "Source-Commit: "
@@ -66,16 +65,6 @@ def _write_tree(work: Path, files: dict[str, bytes]) -> None:
         os.replace(tmp, path)
 
 
-def _snapshot(repo: git.Repo, sha: str, rel: str, into: Path) -> Path:
-    """The registry folder as it was at commit `sha`, extracted under `into`."""
-    archive = into / "snap.tar"
-    with open(archive, "wb") as f:
-        repo.archive(f, treeish=sha, path=rel, format="tar")
-    with tarfile.open(archive) as t:
-        t.extractall(into, filter="data")
-    return into / rel
-
-
 def last_mirrored(mirror: git.Repo) -> str | None:
     if not mirror.head.is_valid():
         return None
@@ -87,13 +76,11 @@ def last_mirrored(mirror: git.Repo) -> str | None:
 
 def export_public(registry: Path, out: Path) -> list[Exported]:
     """Mirror every not yet mirrored source commit that touches the registry folder."""
-    try:
-        repo = git.Repo(registry, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    source = RegistryRepo.find(registry)
+    if source is None:
         fail("mirror.no-repo", f"登记册不在 git 仓库中：{registry}", f"the registry is not in a git repository: {registry}",
              "在登记册所在的仓库中运行", "run it on a registry that is under git")
-    top = Path(repo.working_tree_dir).resolve()
-    rel = PurePosixPath(registry.resolve().relative_to(top).as_posix()).as_posix()
+    repo, rel = source.repo, source.rel or "."
     out.mkdir(parents=True, exist_ok=True)
     mirror = git.Repo(out) if (out / ".git").exists() else git.Repo.init(out, initial_branch="main")
     last = last_mirrored(mirror)
@@ -106,7 +93,7 @@ def export_public(registry: Path, out: Path) -> list[Exported]:
     done: list[Exported] = []
     for c in commits:
         with tempfile.TemporaryDirectory() as tmp:
-            reg, problems = load_registry(_snapshot(repo, c.hexsha, rel, Path(tmp)), jobs=1)
+            reg, problems = source.registry_at(c.hexsha, Path(tmp), jobs=1)
             pub = redact(reg)
         _write_tree(out, public_files(pub))
         mirror.git.add("-A")

@@ -16,7 +16,7 @@ import re
 from dataclasses import InitVar, dataclass, field, fields, is_dataclass
 from datetime import date as Day
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from pydantic import BaseModel
 
@@ -366,7 +366,7 @@ class PublicRegistry:
     draws: Mapping[str, Public]  # by task id
     credit_events: tuple[Public, ...]
     approvals: tuple[Public, ...]
-    stats: Any  # stats.Stats.public(): aggregates of published results, never by credit class
+    stats: stats.PublicStats  # aggregates of published results, never by credit class
     warnings: tuple  # warning.Test per region/industry tested (counts and test statistics only)
     _by_target: Mapping[str, tuple[Public, ...]] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 

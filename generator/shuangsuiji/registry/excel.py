@@ -10,14 +10,13 @@ header, means nothing is written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -25,15 +24,19 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from shuangsuiji.core.errors import Problem, fail, problem
 from shuangsuiji.registry.load import LIST_SEP
-from shuangsuiji.registry.models.base import YearMonth, field_meta
+from shuangsuiji.registry.models.base import (FORMAT_WORDS, TARGET_ID_PATTERN, USCC, IdNumber, IndustryCode, Ratio,
+                                              RegionCode, RegNo, Slug, YearMonth, field_meta)
 from shuangsuiji.registry.models.inspector import Inspector, InspectorsFile
 from shuangsuiji.registry.models.item import ChecklistRow, Item, ItemList, LegalBasis
 from shuangsuiji.registry.models.liaison import Liaison, LiaisonFile
 from shuangsuiji.registry.models.target import Target
+from shuangsuiji.core.normalize import (DATE_WORDS, LIST_SEPARATORS, BadValue, read_code, read_date, read_ratio,
+                                        read_year_month, split_list)
 from shuangsuiji.registry.schema_errors import problems_from
 
 FORMAT_VERSION = "1"
@@ -43,8 +46,13 @@ INFO_SHEET = "基本信息"
 HELP_SHEET = "填表说明"
 FIRST_ROW = 3  # row 1: Chinese headers, row 2 (hidden): field names
 MAX_ROW = 1048576
-SEPARATORS = re.compile(r"[；;\n\r]+")
 _YEAR_MONTH = TypeAdapter(YearMonth).json_schema()["pattern"]
+_RATIO = TypeAdapter(Ratio).json_schema()["pattern"]
+# Several legal bases in one cell: "、" also separates the articles of one law, so it splits only before "《".
+_BASIS_SEPARATORS = re.compile(r"[；;\n\r]+|[、，,](?=\s*《)")
+_UPPER_CODES = (USCC, RegNo, IdNumber)  # codes whose letters are upper case
+_CODES = (Slug, RegionCode, IndustryCode)
+_CODE_NAMES = ("cert_no", "phone", "mobile", "office_phone")  # numbers people type with full-width digits
 _BASIS_RE = re.compile(r"《(?P<law>[^《》]+)》(?P<articles>[^《》]*)")
 _EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 
@@ -55,7 +63,7 @@ _EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 class Column:
     name: str  # model field name (hidden row 2)
     header: str  # Chinese header (row 1)
-    shape: str  # text | int | date | year-month | bool | basis
+    shape: str  # text | int | date | year-month | bool | basis | ratio | code | upper-code
     many: bool
     choices: tuple[str, ...]
     required: bool
@@ -131,11 +139,36 @@ def _column(model: type[BaseModel], name: str, prop: dict, required: bool, heade
         shape = "date"
     elif inner.get("pattern") == _YEAR_MONTH:
         shape = "year-month"
+    elif inner.get("pattern") == _RATIO:
+        shape = "ratio"
     else:
-        shape = "text"
+        shape = _code_shape(model, name, inner)
     pattern = inner.get("pattern") if shape == "text" else None
     return Column(name, header or prop["title"], shape, many, tuple(inner.get("enum", ())), required, pattern,
                   prop.get("description", ""), visibility_label(model, name))
+
+
+def _code_shape(model: type[BaseModel], name: str, prop: dict) -> str:
+    """code / upper-code for identifier fields (typed with full-width characters, read as ASCII), else text."""
+    f = model.model_fields[name]
+    marks = [*f.metadata, *_annotated_metadata(f.annotation)]
+    if any(_check_of(t) in marks for t in _UPPER_CODES) or prop.get("pattern") == TARGET_ID_PATTERN:
+        return "upper-code"
+    if any(_check_of(t) in marks for t in _CODES) or prop.get("pattern") or name in _CODE_NAMES:
+        return "code"
+    return "text"
+
+
+def _check_of(annotated: Any) -> Any:
+    """The check (AfterValidator) that tells an identifier type from the others."""
+    return next(m for m in get_args(annotated)[1:] if isinstance(m, AfterValidator))
+
+
+def _annotated_metadata(annotation: Any) -> list[Any]:
+    """Metadata of the Annotated types inside an annotation (through Optional and list)."""
+    if get_origin(annotation) is Annotated:
+        return list(get_args(annotation)[1:])
+    return [m for arg in get_args(annotation) for m in _annotated_metadata(arg)]
 
 
 def columns_of(model: type[BaseModel], first: tuple[str, ...] = (), headers: dict[str, str] | None = None,
@@ -166,7 +199,8 @@ def _templates() -> dict[str, Template]:
                  dept_default=("initiator",),
                  notes=("“发起部门”留空时为导入时 --dept 指定的本部门。",
                         "“检查表格”工作表填写每个事项的检查内容（一张表格管检查），用“事项编号”对应到事项。",
-                        "导入时保留原 items.yaml 中的审核审查记录和动态调整记录。")),
+                        "导入时保留原 items.yaml 中的审核审查记录和动态调整记录，并把本次新增、修改、删除的事项"
+                        "记入动态调整记录。")),
         Template("targets", "附件3 检查对象名录库", Sheet("检查对象名录库", Target, columns_of(Target)), None, None,
                  notes=("统一社会信用代码、注册号等代码列已设为文本格式；请勿改为数字格式，"
                         "否则 Excel 会丢掉开头的 0 或把 18 位数字变成科学计数法。",)),
@@ -192,17 +226,24 @@ _SHAPE_FORMAT = {"date": "yyyy-mm-dd", "int": "0"}
 
 
 def format_text(c: Column) -> str:
-    """What a person must type in the column, in Chinese."""
+    """What a person may type in the column, in Chinese words with an example (never a regular expression)."""
     if c.choices:
         text = "从下拉列表选择：" + "、".join(c.choices)
     else:
-        text = {"text": "文本", "int": "整数", "date": "日期（单元格为日期格式，或写 2026-04-25）",
-                "year-month": "年月，写 1980-05", "bool": "是 / 否",
+        text = {"text": "文本", "int": "整数", "code": "编号或代码（全角字母、数字会自动转为半角）",
+                "upper-code": "代码（全角字符自动转为半角，字母转为大写）",
+                "date": "日期：日期格式的单元格，或写 2026-04-05、2026/4/5、2026.4.5、2026年4月5日",
+                "year-month": "年月，如 1980-05、1980/5 或 1980年5月（日期格式的单元格只取年月）", "bool": "是 / 否",
+                "ratio": "比例：5%、0.05 或 1/20；不带 % 的数大于 1 时按百分数读（5 即 5%），1 即全部",
                 "basis": "《法律法规规章名称》条款，如《中华人民共和国食品安全法》第八十七条"}[c.shape]
-        if c.pattern:
-            text += f"，须符合格式 {c.pattern}"
+        if c.pattern in FORMAT_WORDS:
+            text += f"：{FORMAT_WORDS[c.pattern][0]}"
+    if c.name in _CODE_NAMES:
+        text = "号码（全角数字自动转为半角，空格去掉）"
+    if c.name == "id" and c.shape == "upper-code":
+        text += "；留空时取统一社会信用代码（或注册号）"
     if c.many:
-        text += "；可填多个，用“；”或换行分隔"
+        text += "；可填多个，用“；”“、”“，”或换行分隔" if c.shape != "basis" else "；多个依据用“；”或换行分隔"
     return text
 
 
@@ -284,8 +325,12 @@ def _write_help(ws, t: Template) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     general = [
         "第 1 行是表头，请从第 3 行起逐行填写；隐藏的第 2 行是字段名，导入时据此识别各列，请勿删除或修改。",
-        "红色表头为必填列。多个取值用“；”（或英文分号、换行）分隔。日期填成 Excel 日期，或写 2026-04-25。",
-        "导入：ssj import 本文件.xlsx --dept 部门编号。有任何错误时不写入任何文件，并按工作表、行号、列名列出错误。",
+        "红色表头为必填列。多个取值用“；”“、”“，”或换行分隔。日期填成 Excel 日期，或写 2026-04-05、2026/4/5、"
+        "2026年4月5日；比例写 5%、0.05 或 1/20。全角数字和字母会转为半角。每处这样的转换在导入时都会列出。",
+        "导出现有数据：ssj template 类别 --dept 部门编号，改好后再导入。",
+        "导入：ssj import 本文件.xlsx --dept 部门编号。按编号合并：表中的记录新增或更新，表中没有的记录保留"
+        "（加 --replace 才删除）；先列出新增、修改（逐字段）和删除，加 --dry-run 只列出不写入。"
+        "有任何错误时不写入任何文件，并按工作表、行号、列名列出错误。",
         "“公开性”说明该列在公示网站上如何出现：公开、遮蔽后公开、不公开，或依法不予公开（显示理由，经批准方可公开）。",
         *t.notes,
     ]
@@ -312,8 +357,29 @@ def _write_help(ws, t: Template) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def template_bytes(kind: str) -> bytes:
-    """The .xlsx template of one annex."""
+def _cell(c: Column, v: Any) -> Any:
+    """A record's value as a person would type it into the column: what the importer reads back as v."""
+    if v is None or v == []:
+        return None
+    if isinstance(v, list):
+        return "；".join(str(_cell(replace(c, many=False), x)) for x in v)
+    if isinstance(v, LegalBasis):
+        return v.law + (v.articles or "")
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dt.date):
+        return dt.datetime.combine(v, dt.time())
+    return v
+
+
+def _write_rows(ws, sheet: Sheet, records: list[dict[str, Any]]) -> None:
+    for r, rec in enumerate(records, start=FIRST_ROW):
+        for i, c in enumerate(sheet.columns, start=1):
+            ws.cell(r, i, _cell(c, rec.get(c.name)))
+
+
+def template_bytes(kind: str, records: list[BaseModel] | None = None, info: BaseModel | None = None) -> bytes:
+    """The .xlsx template of one annex; with `records` (and the file record `info`), filled with them."""
     t = TEMPLATES[kind]
     wb = Workbook()
     main = wb.active
@@ -321,12 +387,21 @@ def template_bytes(kind: str) -> bytes:
     lists_ws = wb.create_sheet(LISTS_SHEET)
     lists = _Lists(lists_ws)
     _write_table(main, t.main, lists)
-    for r, (name, value) in enumerate(t.prefill, start=FIRST_ROW):
-        main.cell(r, t.main.columns.index(t.main.column(name)) + 1, value)
-    for i, child in enumerate(t.children.values(), start=1):
-        _write_table(wb.create_sheet(child.title, i), child, lists)
+    if records is None:
+        for r, (name, value) in enumerate(t.prefill, start=FIRST_ROW):
+            main.cell(r, t.main.columns.index(t.main.column(name)) + 1, value)
+    else:
+        _write_rows(main, t.main, [dict(rec) for rec in records])
+    for i, (fname, child) in enumerate(t.children.items(), start=1):
+        ws = wb.create_sheet(child.title, i)
+        _write_table(ws, child, lists)
+        _write_rows(ws, child, [{child.parent_key.name: rec.id, **dict(row)}
+                                for rec in records or () for row in getattr(rec, fname)])
     if t.info:
-        _write_info(wb.create_sheet(t.info.title, 1 + len(t.children)), t.info, lists)
+        ws = wb.create_sheet(t.info.title, 1 + len(t.children))
+        _write_info(ws, t.info, lists)
+        for row, c in enumerate(t.info.columns, start=1):
+            ws.cell(row, 2, _cell(c, getattr(info, c.name, None)))
     _write_help(wb.create_sheet(HELP_SHEET, 1 + len(t.children) + bool(t.info)), t)
     meta = wb.create_sheet(META_SHEET)
     meta.append(["ssj-template", t.kind, FORMAT_VERSION])
@@ -356,68 +431,96 @@ class _FixedTimeZip(zipfile.ZipFile):
 
 # --- reading a filled template ---------------------------------------------------------------
 
-class CellError(ValueError):
-    def __init__(self, zh: str, en: str, fix_zh: str = "", fix_en: str = ""):
-        super().__init__(en)
-        self.texts = (zh, en, fix_zh, fix_en)
-
-
 def _number_text(v: int | float) -> str:
     if isinstance(v, float) and not v.is_integer():
         return repr(v)
     if abs(v) >= 10 ** _EXCEL_DIGITS:
-        raise CellError(f"数字 {v:.0f} 超过 {_EXCEL_DIGITS} 位，Excel 已丢失精度",
+        raise BadValue(f"数字 {v:.0f} 超过 {_EXCEL_DIGITS} 位，Excel 已丢失精度",
                         f"number {v:.0f} has more than {_EXCEL_DIGITS} digits: Excel has lost precision",
                         "把该列设为文本格式后重新输入（或在前面加英文单引号 '）",
                         "format the column as text and type the value again (or prefix it with ')")
     return str(int(v))
 
 
-def _scalar(c: Column, v: Any) -> Any:
-    """One cell value (or one element of a multi-valued cell) as the model expects it."""
+Note = tuple[str, str]  # a normalisation, said in Chinese and English
+
+
+def _read_as(c: Column, v: Any, read) -> tuple[Any, list[Note]]:
+    """v read by one of the normalize readers, with a note when what is stored differs from what was typed."""
+    value = read(v)
+    typed = v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
+    stored = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(v, (dt.date, dt.datetime)) or typed.strip() == stored:
+        return value, []
+    return value, [(f"“{typed.strip()}”按{c.header}读作 {stored}", f"'{typed.strip()}' read as {stored}")]
+
+
+def _scalar(c: Column, v: Any) -> tuple[Any, list[Note]]:
+    """One cell value (or one element of a multi-valued cell) as the model expects it, with notes."""
+    if c.shape == "ratio" and not isinstance(v, (dt.date, dt.datetime)):
+        return _read_as(c, v, read_ratio)
+    if c.shape == "date" and isinstance(v, (str, dt.date)):
+        return _read_as(c, v, read_date)
+    if c.shape == "date" and isinstance(v, int) and 10_000_000 <= v <= 99_991_231:  # 20260405 typed as a number
+        return _read_as(c, str(v), read_date)
+    if c.shape == "year-month" and isinstance(v, (str, dt.date)):
+        return _read_as(c, v, read_year_month)
+    if c.shape in ("code", "upper-code") and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return _read_as(c, v if isinstance(v, str) else _number_text(v),
+                        lambda x: read_code(x, upper=c.shape == "upper-code"))
     if isinstance(v, str):
         v = v.strip()
+        if c.shape == "int":
+            return _read_as(c, v, lambda x: read_code(x)) if v.isdigit() else (v, [])
         if c.shape == "bool" and v in ("是", "否"):
-            return v == "是"
+            return v == "是", []
         if c.shape == "basis":
             m = _BASIS_RE.fullmatch(v)
             if m:
-                return {"law": f"《{m['law'].strip()}》", "articles": m["articles"].strip() or None}
+                return {"law": f"《{m['law'].strip()}》", "articles": m["articles"].strip() or None}, []
             if "《" in v or "》" in v:
-                raise CellError(f"抽查依据 “{v}” 格式不对", f"legal basis '{v}' is malformed",
-                                "写成《法律法规规章名称》条款，多个依据用“；”分隔",
-                                "write 《law》articles, several separated by '；'")
-            return {"law": v}
-        return v
+                raise BadValue(f"抽查依据 “{v}” 格式不对", f"legal basis '{v}' is malformed",
+                               "写成《法律法规规章名称》条款，多个依据用“；”分隔",
+                               "write 《law》articles, several separated by '；'")
+            return {"law": v}, []
+        return v, []
     if isinstance(v, bool):
-        return v
+        return v, []
     if isinstance(v, dt.datetime) or isinstance(v, dt.date):
         day = v.date() if isinstance(v, dt.datetime) else v
-        if c.shape == "year-month":
-            return day.strftime("%Y-%m")
-        if c.shape == "date":
-            return day
-        raise CellError(f"这里应是{format_text(c)}，得到日期 {day.isoformat()}",
-                        f"expected {c.shape}, got the date {day.isoformat()}",
-                        "把单元格设为文本格式后重新输入", "format the cell as text and type the value again")
+        raise BadValue(f"这里应是{format_text(c)}，得到日期 {day.isoformat()}",
+                       f"expected {c.shape}, got the date {day.isoformat()}",
+                       "把单元格设为文本格式后重新输入", "format the cell as text and type the value again")
     if isinstance(v, (int, float)):
         if c.shape == "int":
-            return int(v) if float(v).is_integer() else v
+            return (int(v) if float(v).is_integer() else v), []
         if c.shape == "date":
-            raise CellError(f"这里应是日期，得到数字 {v}", f"a date is expected, got the number {v}",
-                            "把单元格设为日期格式，或写 2026-04-25", "format the cell as a date, or write 2026-04-25")
-        return _number_text(v)
-    return v
+            raise BadValue(f"这里应是{DATE_WORDS[0]}，得到数字 {v}", f"{DATE_WORDS[1]} is expected, got the number {v}",
+                           "把单元格设为日期格式，或写 2026-04-05", "format the cell as a date, or write 2026-04-05")
+        return _number_text(v), []
+    return v, []
 
 
-def cell_value(c: Column, v: Any) -> Any:
-    """A cell as model input; None for an empty cell. Raises CellError for what the model cannot judge."""
+def cell_value(c: Column, v: Any) -> tuple[Any, list[Note]]:
+    """A cell as model input (None for an empty cell) and the notes of its normalisation.
+
+    Raises BadValue for what the model cannot judge."""
     if v is None or (isinstance(v, str) and not v.strip()):
-        return None
+        return None, []
     if not c.many:
         return _scalar(c, v)
-    parts = SEPARATORS.split(v) if isinstance(v, str) else [v]
-    return [_scalar(c, p) for p in parts if not (isinstance(p, str) and not p.strip())]
+    separators = _BASIS_SEPARATORS if c.shape == "basis" else LIST_SEPARATORS
+    parts = split_list(v, separators) if isinstance(v, str) else [v]
+    notes: list[Note] = []
+    if isinstance(v, str) and len(parts) > 1 and re.search(r"[、，,]", "".join(separators.findall(v))):
+        notes.append((f"按“、”“，”分成 {len(parts)} 项：{'；'.join(parts)}",
+                      f"split at commas into {len(parts)} entries: {'; '.join(parts)}"))
+    values = []
+    for p in parts:
+        value, more = _scalar(c, p)
+        values.append(value)
+        notes += more
+    return values, notes
 
 
 @dataclass
@@ -425,6 +528,7 @@ class Row:
     sheet: Sheet
     number: int  # Excel row number, as the person sees it
     data: dict[str, Any]
+    bad: set[str] = field(default_factory=set)  # fields whose cells could not be read (already reported)
 
 
 @dataclass
@@ -435,10 +539,11 @@ class FilledBook:
     rows: dict[str, list[Row]]  # sheet title → rows with data
     info: dict[str, Any]
     problems: list[Problem]
+    partial: tuple[str, ...] | None = None  # a table holding only these fields (the site's download)
 
 
 def cell_problem(src: str, sheet: Sheet, row: int, col: Column | None, zh: str, en: str, fix_zh: str = "",
-                 fix_en: str = "", code: str = "excel.cell") -> Problem:
+                 fix_en: str = "", code: str = "excel.cell", severity: str = "error") -> Problem:
     """A problem named by sheet, row and column header, as the person sees them in Excel."""
     if col is None:
         where_zh, where_en, column = f"工作表“{sheet.title}”第 {row} 行", f"sheet '{sheet.title}' row {row}", None
@@ -451,7 +556,7 @@ def cell_problem(src: str, sheet: Sheet, row: int, col: Column | None, zh: str, 
         where_zh = f"工作表“{sheet.title}”第 {row} 行“{col.header}”列（{letter} 列）"
         where_en = f"sheet '{sheet.title}' row {row} column '{col.header}' ({letter})"
     return problem(code, f"{where_zh}：{zh}", f"{where_en}: {en}", fix_zh, fix_en, file=src, line=row,
-                   column=column, field=col.name if col else None)
+                   column=column, field=col.name if col else None, severity=severity)
 
 
 def _open(path: Path, src: str):
@@ -491,19 +596,28 @@ def _read_table(ws, sheet: Sheet, src: str, prefill: dict[int, dict[str, str]]) 
         if any(v not in (None, "") and (not isinstance(v, str) or v.strip()) for v in values[len(sheet.columns):]):
             problems.append(cell_problem(src, sheet, number, None, "表格右侧多出了没有表头的内容",
                                          "cells right of the last column", "删除这些单元格", "delete those cells"))
-        data: dict[str, Any] = {}
         filled = prefill.get(number, {})
-        for c, v in zip(sheet.columns, values):
-            try:
-                value = cell_value(c, v)
-            except CellError as e:
-                problems.append(cell_problem(src, sheet, number, c, *e.texts))
-                continue
-            if value is not None:
-                data[c.name] = value
-        if {k: v for k, v in data.items() if filled.get(k) != v}:
-            out.append(Row(sheet, number, data))
+        row = _read_row(src, sheet, number, zip(sheet.columns, values), problems)
+        if row.bad or {k: v for k, v in row.data.items() if filled.get(k) != v}:
+            out.append(row)
     return out, problems
+
+
+def _read_row(src: str, sheet: Sheet, number: int, cells, problems: list[Problem]) -> Row:
+    """The cells of one row (column, value) as model input; bad cells and normalisations go to problems."""
+    row = Row(sheet, number, {})
+    for c, v in cells:
+        try:
+            value, notes = cell_value(c, v)
+        except BadValue as e:
+            problems.append(cell_problem(src, sheet, number, c, *e.texts))
+            row.bad.add(c.name)
+            continue
+        problems += [cell_problem(src, sheet, number, c, zh, en, code="excel.normalized", severity="note")
+                     for zh, en in notes]
+        if value is not None:
+            row.data[c.name] = value
+    return row
 
 
 def _read_info(ws, sheet: Sheet, src: str) -> tuple[dict[str, Any], list[Problem]]:
@@ -512,16 +626,58 @@ def _read_info(ws, sheet: Sheet, src: str) -> tuple[dict[str, Any], list[Problem
     if names[:len(sheet.columns)] != [c.name for c in sheet.columns]:
         _wrong_template(src, f"工作表“{sheet.title}”的字段与当前版本不符",
                         f"the fields of sheet '{sheet.title}' do not match this version")
-    data, problems = {}, []
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
     for number, c in enumerate(sheet.columns, start=1):
-        try:
-            value = cell_value(c, rows[number - 1][1])
-        except CellError as e:
-            problems.append(cell_problem(src, sheet, number, c, *e.texts))
-            continue
-        if value is not None:
-            data[c.name] = value
+        data.update(_read_row(src, sheet, number, [(c, rows[number - 1][1])], problems).data)
     return data, problems
+
+
+# The site's item-list download (data/<dept>/items.xlsx) names its columns by the models' titles or by
+# its open-data field names; these are the ones that differ from the item fields.
+_SITE_ITEM_NAMES = {"item_id": "id", "配合部门": "partners"}
+_SITE_ONLY = ("清单公布日期", "published")  # list-level, not an item's value
+
+
+def _site_item_columns(header: tuple) -> dict[int, Column] | None:
+    """Positions of the item columns in a header row of the site's download; None if it is not one."""
+    sheet = TEMPLATES["items"].main
+    known = {**{c.header: c for c in sheet.columns}, **{c.name: c for c in sheet.columns},
+             **{Item.model_fields[c.name].title: c for c in sheet.columns},
+             **{k: sheet.column(v) for k, v in _SITE_ITEM_NAMES.items()}}
+    cols = {i: replace(known[str(h).strip()], header=str(h).strip()) for i, h in enumerate(header)
+            if h is not None and str(h).strip() in known}
+    return cols if any(c.name == "id" for c in cols.values()) and len(cols) >= 3 else None
+
+
+def _read_site_items(wb, src: str) -> FilledBook:
+    """The site's download of an item list: its columns update the items it holds (see merge.complete_partial)."""
+    t = TEMPLATES["items"]
+    rows = _values(wb.worksheets[0])
+    at = next(((n, cols) for n, r in enumerate(rows[:3]) if (cols := _site_item_columns(r))), None)
+    if at is None:
+        _wrong_template(src, f"缺少隐藏工作表“{META_SHEET}”，也不是网站下载的事项清单（第 1 行应有“事项编号”等列名）",
+                        f"hidden sheet '{META_SHEET}' is missing, and it is not the site's item-list download "
+                        "(row 1 should name columns such as 事项编号)")
+    head, cols = at
+    unknown = [str(h) for i, h in enumerate(rows[head]) if h is not None and i not in cols and str(h) not in _SITE_ONLY]
+    problems: list[Problem] = []
+    if unknown:
+        problems.append(cell_problem(src, t.main, head + 1, None, f"不认识的列 {'、'.join(unknown)}，已忽略",
+                                     f"unknown columns {', '.join(unknown)} are ignored", severity="note",
+                                     code="excel.unknown-column"))
+    # The download's own column order, so that messages name the letters the person sees.
+    sheet = replace(t.main, title=wb.worksheets[0].title, columns=tuple(
+        cols.get(i) or Column(f"_{i}", str(h), "text", False, (), False, None, "", "")
+        for i, h in enumerate(rows[head])))
+    out = []
+    for number, values in enumerate(rows[head + 1:], start=head + 2):
+        row = _read_row(src, sheet, number, [(c, values[i] if i < len(values) else None) for i, c in cols.items()],
+                        problems)
+        if row.data or row.bad:
+            out.append(row)
+    return FilledBook(t, {t.main.title: out, **{c.title: [] for c in t.children.values()}}, {}, problems,
+                      partial=tuple(c.name for c in cols.values()))
 
 
 def read_workbook(path: Path, src: str | None = None) -> FilledBook:
@@ -530,7 +686,7 @@ def read_workbook(path: Path, src: str | None = None) -> FilledBook:
     wb = _open(path, src)
     try:
         if META_SHEET not in wb.sheetnames:
-            _wrong_template(src, f"缺少隐藏工作表“{META_SHEET}”", f"hidden sheet '{META_SHEET}' is missing")
+            return _read_site_items(wb, src)
         meta = (_values(wb[META_SHEET]) or [()])[0]
         if len(meta) < 3 or meta[0] != "ssj-template" or meta[1] not in TEMPLATES:
             _wrong_template(src, "模板标记无效", "bad template marker")
@@ -566,9 +722,55 @@ def _validate_row(model: type[BaseModel], row: Row, src: str) -> tuple[BaseModel
         out = []
         for p in problems_from(e, model, src):
             name = p.field.split(".")[0].split("[")[0] if p.field else None
+            if name in row.bad:
+                continue  # its cell was reported unreadable
             col = next((c for c in row.sheet.columns if c.name == name), None)
             out.append(cell_problem(src, row.sheet, row.number, col, p.zh, p.en, p.fix_zh, p.fix_en, p.code))
+        if all(err["loc"] for err in e.errors()):  # else the checks across fields have run
+            failed = row.bad | {str(err["loc"][0]) for err in e.errors()}
+            out += [cell_problem(src, row.sheet, row.number, None, *texts, code="excel.record")
+                    for texts in _record_checks(model, row.data, failed)]
         return None, out
+
+
+def _record_checks(model: type[BaseModel], data: dict[str, Any], failed: set[str]) -> list[tuple[str, ...]]:
+    """The model's checks across fields, run on the fields that are valid, when others are not.
+
+    Pydantic runs them only once every field is valid, so a person would fix the fields and then
+    meet these; here they come in the same report. A check that needs a failed field is skipped."""
+    checks = [d.func for d in model.__pydantic_decorators__.model_validators.values() if d.info.mode == "after"]
+    record = model.model_construct(**{k: v for k, v in data.items() if k not in failed})
+    for name in failed:
+        record.__dict__.pop(name, None)  # reading it raises AttributeError: the check is skipped
+    out = []
+    for check in checks:
+        try:
+            check(record)
+        except PydanticCustomError as e:
+            ctx = e.context or {}
+            out.append((ctx.get("zh", e.message()), ctx.get("en", e.message()), ctx.get("fix_zh", ""),
+                        ctx.get("fix_en", "")))
+        except ValueError as e:
+            zh, _, en = str(e).partition(" / ")
+            out.append((zh, en or zh))
+        except (AttributeError, TypeError):
+            continue  # it reads a field that failed
+    return out
+
+
+def _target_codes(row: Row, src: str) -> list[Problem]:
+    """A code typed once: an empty 对象编号 is the USCC (or 注册号), an empty USCC / 注册号 is the 对象编号."""
+    data, notes = row.data, []
+    code = data.get("uscc") or data.get("reg_no")
+    if "id" not in data and "id" not in row.bad and code:
+        data["id"] = code
+        notes.append(("id", f"对象编号留空，取 {code}", f"empty id: set to {code}"))
+    elif "id" in data and "uscc" not in data and "reg_no" not in data and not row.bad & {"uscc", "reg_no"}:
+        name = "uscc" if len(data["id"]) == 18 else "reg_no"
+        data[name] = data["id"]
+        notes.append((name, f"按对象编号填为 {data['id']}", f"set from the id: {data['id']}"))
+    return [cell_problem(src, row.sheet, row.number, row.sheet.column(name), zh, en, code="excel.normalized",
+                         severity="note") for name, zh, en in notes]
 
 
 def _duplicates(rows: list[tuple[Row, BaseModel]], key: str, src: str) -> list[Problem]:
@@ -607,7 +809,10 @@ def records_of(book: FilledBook, dept: str, src: str) -> Imported:
                 problems.append(cell_problem(src, sheet, row.number, sheet.parent_key,
                                              f"事项编号 “{parent or ''}” 在“{t.main.title}”中不存在",
                                              f"item id '{parent or ''}' is not in sheet '{t.main.title}'",
-                                             "填写“事项编号”列中已有的编号", "use an id of the item sheet"))
+                                             f"填写“{t.main.title}”中已有的事项编号；删去了该事项的，"
+                                             "把它在本表的行也删去",
+                                             "use an item id of the item sheet; if you deleted that item, delete "
+                                             "its rows here too"))
                 continue
             rec, more = _validate_row(sheet.model, row, src)
             problems += more
@@ -617,6 +822,8 @@ def records_of(book: FilledBook, dept: str, src: str) -> Imported:
     for row in main_rows:
         for name in t.dept_default:
             row.data.setdefault(name, dept)
+        if t.main.model is Target:
+            problems += _target_codes(row, src)
         for fname, recs in children.get(row.data.get("id"), {}).items():
             row.data[fname] = recs
         rec, more = _validate_row(t.main.model, row, src)
@@ -628,43 +835,33 @@ def records_of(book: FilledBook, dept: str, src: str) -> Imported:
     return Imported(t, [rec for _, rec in good], book.info, problems)
 
 
-def targets_csv(targets: list[Target]) -> str:
-    """A target shard as `load` reads it: field-name header, list cells joined by ';', ISO dates."""
-    names = list(Target.model_fields)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
-    for t in targets:
-        row = []
-        for n in names:
-            v = getattr(t, n)
-            row.append("" if v is None else LIST_SEP.join(v) if isinstance(v, list)
-                       else v.isoformat() if isinstance(v, dt.date) else str(v))
-        w.writerow(row)
-    return buf.getvalue()
+def target_row(t: Target) -> list[str]:
+    """A target as a row of a CSV shard, as `load` reads it: list cells joined by ';', ISO dates."""
+    row = []
+    for n in Target.model_fields:
+        v = getattr(t, n)
+        row.append("" if v is None else LIST_SEP.join(v) if isinstance(v, list)
+                   else v.isoformat() if isinstance(v, dt.date) else str(v))
+    return row
 
 
-def container_of(imp: Imported, dept: str, keep: dict[str, Any], src: str,
-                 keep_src: str | None = None) -> tuple[BaseModel | None, list[Problem]]:
-    """The YAML file record: main rows, info values, department, and fields kept from the old file."""
+def container_of(imp: Imported, data: dict[str, Any], src: str, rel: str) -> tuple[BaseModel | None, list[Problem]]:
+    """The YAML file record from its merged data; problems of the sheet's values name their cells."""
     t = imp.template
-    data = {**keep, **imp.info, "department": dept, t.list_field: imp.records}
     try:
         return t.container.model_validate(data), []
     except ValidationError as e:
         out = []
-        for p in problems_from(e, t.container, src):
+        for p in problems_from(e, t.container, rel):
             top = p.field.split(".")[0].split("[")[0] if p.field else ""
-            if top in keep and keep_src:
-                out.append(replace(p, file=keep_src))
+            if top == t.list_field:
+                if not any(x.severity == "error" for x in imp.problems):  # else the rows in error explain it
+                    out.append(cell_problem(src, t.main, FIRST_ROW, None, "表中没有数据行", "the table has no rows",
+                                            "至少填写一行", "fill at least one row", "excel.no-rows"))
             elif t.info and top in {c.name for c in t.info.columns}:
                 c = t.info.column(top)
                 out.append(cell_problem(src, t.info, t.info.columns.index(c) + 1, c, p.zh, p.en,
                                         p.fix_zh, p.fix_en, p.code))
-            elif top == t.list_field:
-                if not imp.problems:  # else the rows in error explain why the list is short
-                    out.append(cell_problem(src, t.main, FIRST_ROW, None, "表中没有数据行", "the table has no rows",
-                                            "至少填写一行", "fill at least one row", "excel.no-rows"))
             else:
                 out.append(p)
         return None, out

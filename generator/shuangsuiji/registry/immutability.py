@@ -18,6 +18,7 @@ from shuangsuiji.core.yamlio import LoadError, parse_yaml
 from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.models.draw import RECORD_CURRENT_KEYS
+from shuangsuiji.registry.revisions import RegistryRepo
 
 NO_BASE = "0" * 40  # git's name for "no previous commit" (a first push): nothing was committed before
 APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
@@ -25,58 +26,31 @@ APPEND_ONLY = {"draw-events": "events", "draw-sources": "sources"}
 
 def check_base(root: Path, rev: str | None) -> None:
     """A rev this clone does not have is a usage error, never a silent pass (`--base REV`; None means HEAD)."""
-    import git
-
-    if rev is not None and rev != NO_BASE:
-        try:
-            git.Repo(root, search_parent_directories=True).commit(rev)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
-            fail("usage.base-missing", f"找不到基准版本 {rev}：{root} 不在 git 仓库中，或本地没有这个提交",
-                 f"base revision {rev} not found: {root} is not in a git repository, or this clone lacks the commit",
-                 "检出完整历史（actions/checkout 设 fetch-depth: 0，或 git fetch origin 该提交）；"
-                 "若主分支历史被强制推送改写，请市职能办核对后手工校验",
-                 "check out the full history (fetch-depth: 0, or git fetch origin REV); if main's history was "
-                 "rewritten by a force-push, have the coordinating office check it by hand")
-
-
-def _base_tree(root: Path, rev: str | None):
-    """The registry folder's tree at the base revision, or None (no git, no commit yet, a first push)."""
-    import git
-
-    if rev == NO_BASE:
-        return None
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-        commit = repo.commit(rev or "HEAD")
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
-        return None  # not in git, or no commit yet: nothing is committed
-    rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
-    try:
-        return commit.tree if rel == "." else commit.tree / rel
-    except KeyError:
-        return None
+    if rev is None or rev == NO_BASE:
+        return
+    repo = RegistryRepo.find(root)
+    if repo is None or repo.commit(rev) is None:
+        fail("usage.base-missing", f"找不到基准版本 {rev}：{root} 不在 git 仓库中，或本地没有这个提交",
+             f"base revision {rev} not found: {root} is not in a git repository, or this clone lacks the commit",
+             "检出完整历史（actions/checkout 设 fetch-depth: 0，或 git fetch origin 该提交）；"
+             "若主分支历史被强制推送改写，请市职能办核对后手工校验",
+             "check out the full history (fetch-depth: 0, or git fetch origin REV); if main's history was "
+             "rewritten by a force-push, have the coordinating office check it by hand")
 
 
 def base_commit(root: Path, rev: str | None) -> str | None:
     """The commit files are judged against (`--base`, else HEAD), or None outside git."""
-    import git
-
     if rev == NO_BASE:
         return NO_BASE
-    try:
-        return git.Repo(root, search_parent_directories=True).commit(rev or "HEAD").hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.BadName, ValueError):
-        return None
+    repo = RegistryRepo.find(root)
+    commit = repo.commit(rev or "HEAD") if repo else None
+    return commit.hexsha if commit else None
 
 
 def work_tree(root: Path) -> Path | None:
     """The top folder of the git repository holding root, or None outside git."""
-    import git
-
-    try:
-        return Path(git.Repo(root, search_parent_directories=True).working_tree_dir)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
+    repo = RegistryRepo.find(root)
+    return Path(repo.repo.working_tree_dir) if repo else None
 
 
 def base_name(rev: str | None) -> str:
@@ -84,30 +58,9 @@ def base_name(rev: str | None) -> str:
 
 
 def read_at_base(root: Path, rel: str, rev: str | None) -> bytes | None:
-    """The bytes of the registry file rel at the base revision; None if it was not there."""
-    tree = _base_tree(root, rev)
-    try:
-        blob = tree / rel if tree is not None else None
-    except KeyError:
-        return None
-    return blob.data_stream.read() if blob is not None and blob.type == "blob" else None
-
-
-def _committed_draw_files(root: Path, rev: str | None) -> dict[str, bytes] | None:
-    """{registry-relative path: bytes} of every draw-folder file at the base revision."""
-    tree = _base_tree(root, rev)
-    if tree is None:
-        return None
-    out = {}
-    for dept in tree.trees:
-        try:
-            draws = dept / "draws"
-        except KeyError:
-            continue
-        for blob in draws.traverse():
-            if blob.type == "blob":
-                out[f"{dept.name}/draws/{blob.path.split('/draws/', 1)[1]}"] = blob.data_stream.read()
-    return out
+    """The bytes of the registry file rel at the base revision; None if it was not there (or nothing was)."""
+    repo = RegistryRepo.find(root) if rev != NO_BASE else None
+    return repo.file_at(rev or "HEAD", rel) if repo else None
 
 
 def _items(data: bytes, rel: str, key: str) -> list[Any] | None:
@@ -140,9 +93,10 @@ def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
 
 
 def committed_draws_unchanged(reg: Registry, base: str | None) -> Iterator[Problem]:
-    committed = _committed_draw_files(reg.root, base)
+    repo = RegistryRepo.find(reg.root) if base != NO_BASE else None
+    committed = repo.draw_files_at(base or "HEAD") if repo else None
     if committed is None:
-        return
+        return  # not in git, no commit yet, or a first push: nothing is committed
     rev = base_name(base)
     for rel, old in sorted(committed.items()):
         path = reg.root / rel

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from shuangsuiji.core.errors import Problem, problem
+from shuangsuiji.core.errors import Problem, plural, problem
 from shuangsuiji.registry.layout import RegistryFile, discover
 from shuangsuiji.registry.models.approval import ApprovalsFile
 from shuangsuiji.registry.models.config import RegistryConfig
@@ -33,7 +33,7 @@ from shuangsuiji.registry.models.item import Item, ItemList, MattersFile
 from shuangsuiji.registry.models.liaison import LiaisonFile
 from shuangsuiji.registry.models.plan import AnnualPlan
 from shuangsuiji.registry.models.region import Region
-from shuangsuiji.registry.models.result import Result, ResultsFile
+from shuangsuiji.registry.models.result import ResultsFile
 from shuangsuiji.registry.models.target import Target
 from shuangsuiji.registry.models.task import Task
 from shuangsuiji.registry.schema_errors import field_path, parse_field_path, problems_from
@@ -282,7 +282,7 @@ def _read_targets(path: Path, rf: RegistryFile) -> tuple[list[tuple], list[Probl
     for line, row in rows:
         if len(row) != len(header):
             problems.append(problem("csv.columns", f"本行有 {len(row)} 列，表头有 {len(header)} 列",
-                                    f"row has {len(row)} cells, header has {len(header)}",
+                                    f"row has {plural(len(row), 'cell')}, header has {len(header)}",
                                     "检查是否多了或少了逗号，含逗号的内容要加引号",
                                     "check for extra or missing commas; quote cells that hold commas",
                                     file=rf.rel, line=line))

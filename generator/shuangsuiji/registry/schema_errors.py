@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from shuangsuiji.core.errors import Problem
+from shuangsuiji.registry.models.base import FORMAT_WORDS, RATIO_PATTERN, YEAR_MONTH_PATTERN
+from shuangsuiji.core.normalize import BadValue, read_code, read_date, read_ratio, read_year_month
+
+# Readers of forgiving input: a refused value that one of them can read is named in its stored form.
+_CANONICAL = {RATIO_PATTERN: read_ratio, YEAR_MONTH_PATTERN: read_year_month}
 
 
 def field_path(loc: tuple) -> str:
@@ -75,8 +81,12 @@ def _explain(err: dict) -> tuple[str, str, str, str]:
         return (f"取值 {shown} 不在允许的范围内：{ctx.get('expected')}",
                 f"value {shown} is not one of {ctx.get('expected')}", "改为列出的取值之一", "use one of the listed values")
     if t == "string_pattern_mismatch":
-        return (f"取值 {shown} 格式不对（应匹配 {ctx.get('pattern')}）",
-                f"value {shown} does not match {ctx.get('pattern')}", "按要求的格式填写", "use the required format")
+        pattern = ctx.get("pattern")
+        zh, en = FORMAT_WORDS.get(pattern, ("要求的格式", "the required format"))
+        meant = _stored_form(_CANONICAL.get(pattern, lambda v: read_code(v, upper=True)), got)
+        meant = meant if meant and re.search(pattern, meant) else None
+        fix_zh, fix_en = (f"改为 {meant}", f"write {meant}") if meant else (f"写成{zh}", f"write {en}")
+        return f"取值 {shown} 格式不对，应为{zh}", f"value {shown} is not {en}", fix_zh, fix_en
     if t == "too_short":
         n, have = ctx.get("min_length"), ctx.get("actual_length")
         return (f"至少需要 {n} 项（现有 {have} 项）", f"at least {n} entries needed ({have} given)",
@@ -84,8 +94,10 @@ def _explain(err: dict) -> tuple[str, str, str, str]:
     if t == "too_long":
         return (f"条目过多（{err['msg']}）", err["msg"], "删减条目", "remove entries")
     if t in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
-        return (f"日期 {shown} 无效", f"invalid date {shown}", "按 YYYY-MM-DD 填写，如 2026-04-25",
-                "write dates as YYYY-MM-DD, e.g. 2026-04-25")
+        meant = _stored_form(lambda v: read_date(v).isoformat(), got)
+        return (f"日期 {shown} 无效", f"invalid date {shown}",
+                f"改为 {meant}（日期写成 年-月-日）" if meant else "按 年-月-日 填写，如 2026-04-25",
+                f"write {meant} (dates are year-month-day)" if meant else "write dates as year-month-day, e.g. 2026-04-25")
     if t in ("datetime_parsing", "datetime_from_date_parsing", "datetime_type"):
         return (f"时间 {shown} 无效", f"invalid date-time {shown}", "按 2026-04-25T09:30:00+08:00 格式填写",
                 "write as 2026-04-25T09:30:00+08:00")
@@ -108,6 +120,17 @@ def _explain(err: dict) -> tuple[str, str, str, str]:
         zh, _, en = msg.partition(" / ")
         return zh, en or msg, "", ""
     return err["msg"], err["msg"], "", ""
+
+
+def _stored_form(read, got: Any) -> str | None:
+    """What a refused value would be stored as, if it is a forgiving form of a valid one."""
+    if not isinstance(got, str):
+        return None
+    try:
+        meant = read(got)
+    except BadValue:
+        return None
+    return meant if meant != got else None
 
 
 def _misspellings(errors: list[dict]) -> dict[tuple, str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from shuangsuiji.core import codes
-from shuangsuiji.core.errors import Problem, problem
+from shuangsuiji.core.errors import Problem, plural, problem
 from shuangsuiji.registry.freetext import freetext_problems
 from shuangsuiji.registry.immutability import committed_draws_unchanged
 from shuangsuiji.registry.load import Registry
@@ -294,7 +294,7 @@ def results(reg: Registry) -> Iterator[Problem]:
         if len(places) > cap and counted:
             rel, i = counted[-1]
             yield problem("result.frequency", f"事项 {item} 对同一对象 {target} 在 {year} 年检查了 {len(places)} 次，超过每年 {cap} 次",
-                          f"item {item} checked {len(places)} times on {target} in {year} (cap {cap} a year)",
+                          f"item {item} checked {plural(len(places), 'time')} on {target} in {year} (cap {cap} a year)",
                           "如确有需要，填写频次例外理由 exception（投诉举报、转办交办、数据监测预警、上级专项检查）",
                           "give an exception reason if this was justified", file=rel, field=field_path(("results", i, "exception")))
 

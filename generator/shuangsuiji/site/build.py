@@ -23,7 +23,7 @@ from shuangsuiji.site.history import collect
 from shuangsuiji.site.index import build_index
 from shuangsuiji.core.errors import UserError, fail, problem
 from shuangsuiji.registry.load import load_registry, resolve_lines
-from shuangsuiji.site.opendata import write_open_data
+from shuangsuiji.site.opendata import catalog, write_open_data
 from shuangsuiji.privacy.redact import redact, require_public
 from shuangsuiji.site.render.engine import Writer, make_env, prune_cache, render_sections, templates_digest
 from shuangsuiji.site.render.pages import MAKERS, Site
@@ -35,6 +35,7 @@ from shuangsuiji.core.yamlio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
 SHANGHAI = timezone(timedelta(hours=8))
+STAMP_FORMAT = "%Y-%m-%d %H:%M"
 # The stages of `build`, in the order it runs and times them (BuildStats.seconds has the same keys).
 STAGES = ("load", "validate", "redact", "mkdocs", "opendata", "feeds", "history", "render", "index", "audit", "write")
 
@@ -57,14 +58,14 @@ class BuildStats:
 
 
 def build_time_stamp() -> str:
-    """The explicit build time (Asia/Shanghai); SOURCE_DATE_EPOCH fixes it for reproducible builds."""
+    """The explicit build time (Asia/Shanghai, to the minute); SOURCE_DATE_EPOCH fixes it for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and not epoch.isdigit():
         fail("build.epoch", f"环境变量 SOURCE_DATE_EPOCH 应为整数秒，得到 {epoch!r}",
              f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}", "设为 Unix 时间戳或删除该变量",
              "set it to a Unix timestamp or unset it")
     now = datetime.fromtimestamp(int(epoch), SHANGHAI) if epoch else datetime.now(SHANGHAI)
-    return now.strftime("%Y-%m-%d %H:%M")
+    return now.strftime(STAMP_FORMAT)
 
 
 def project_for(registry: Path) -> Path:
@@ -127,7 +128,9 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         stats.narrative = len(narrative)
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
-        data_files = _files(tmp, write_open_data(pub, tmp))
+        built = datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=SHANGHAI)
+        write_open_data(pub, tmp, built)
+        data_page = catalog(tmp)
         lap("opendata")
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url))
         lap("feeds")
@@ -142,7 +145,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
             atomic_write_bytes(tmp / rel, data)
 
         templates = project / "site_config" / "templates"
-        site = Site(pub, stamp, history, data_files, feed_files, {p.url: p for p in fragments})
+        site = Site(pub, stamp, history, data_page, feed_files, {p.url: p for p in fragments})
         salt = f"{__version__}:{templates_digest(templates, shell)}:{site_url}"
         writer = Writer(make_env(templates), shell, tmp, site_url, salt, cache / "pages")
         sitemap = SitemapWriter(tmp, site_url)

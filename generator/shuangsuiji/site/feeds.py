@@ -1,7 +1,8 @@
 """Stage — feeds: RSS 2.0 and Atom (feedgen) and JSON Feed 1.1 from the public registry.
 
 Feeds: everything, per department, per region (of the inspected target), per result
-category and per company. Entry ids are `tag:` URIs made of record ids, so they never
+category and per company; and 更正与撤回 (`changes`, site-wide and per department): every
+correction (date, reason, the public fields before → after) and withdrawal of a published result. Entry ids are `tag:` URIs made of record ids, so they never
 change (never a commit hash, never the site's address). A correction and a withdrawal
 are entries of their own; a withdrawal entry says that a result was withdrawn, never
 what it said. Times are Asia/Shanghai; newest first; two builds give the same bytes
@@ -11,9 +12,7 @@ what it said. Times are Asia/Shanghai; newest first; two builds give the same by
 from __future__ import annotations
 
 import json
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from feedgen.feed import FeedGenerator
 from shuangsuiji.registry.models.base import OUTCOMES
 from shuangsuiji.privacy.redact import PublicRegistry, require_public
 from shuangsuiji.analysis.warning import feed_entries
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -63,7 +63,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Feed:
-    key: str  # path under feeds/ without extension: all, dept/scjgj, region/371302, result/…, target/…
+    key: str  # path under feeds/ without extension: all, dept/scjgj, region/…, result/…, target/…, changes[/<dept>]
     title: str
     entries: tuple[Entry, ...]
 
@@ -83,6 +83,20 @@ def _result_text(task, r, target_name: str) -> str:
     if r.remarks:
         lines.append(f"备注：{r.remarks}")
     return "\n".join(lines)
+
+
+CHANGE_KINDS = ("更正", "撤回")  # the entries of the 更正与撤回 feeds
+_COMPARED = (("outcome", "检查结果"), ("problems", "问题类型"), ("follow_ups", "后续处置"))
+
+
+def _changes_text(r) -> str:
+    """What a correction changed: each public field of the first published content, before → after."""
+    first = r.get("first")
+    if first is None:
+        return "更正前的内容未登记 / the content before the correction is not on record"
+    lines = [f"{title}：{'、'.join(first.get(f)) or '（无）'} → {'、'.join(r.get(f)) or '（无）'}"
+             for f, title in _COMPARED if tuple(first.get(f)) != tuple(r.get(f))]
+    return "更正内容（更正前 → 更正后）：\n" + ("\n".join(lines) if lines else "检查结果各项未变（仅备注等说明更正）")
 
 
 def entries(pub: PublicRegistry) -> list[Entry]:
@@ -105,10 +119,12 @@ def entries(pub: PublicRegistry) -> list[Entry]:
             corrections = [(rv.date, rv.reason) for rv in r.revisions if rv.action == "更正"]
             if r.status == "更正" and not corrections and r.published_on is not None:
                 corrections = [(r.published_on, None)]
+            changed = _changes_text(r)
             for n, (day, reason) in enumerate(corrections, 1):
                 out.append(Entry(_tag(pub, f"result/{r.id}/correction/{n}"), "更正",
                                  f"【更正】{who}抽查结果：{name}（{'、'.join(r.outcome)}）", day=day,
-                                 text=text + (f"\n更正理由：{reason}" if reason else ""), **common))
+                                 text=f"更正日期：{day.isoformat()}" + (f"\n更正理由：{reason}" if reason else "")
+                                 + f"\n{changed}\n\n更正后的结果：\n{text}", **common))
     for w in pub.withdrawals:
         if w.date is None:
             continue
@@ -117,8 +133,8 @@ def entries(pub: PublicRegistry) -> list[Entry]:
         name = t.name if t is not None else w.target
         who = pub.dept_name(w.department)
         text = (f"{who}已于{w.date.isoformat()}撤回对{name}（{w.target}）的一条检查结果"
-                f"（抽查任务：{task.title if task else w.task}）。撤回的内容不再公示。"
-                + (f"\n撤回理由：{w.reason}" if w.reason else ""))
+                f"（结果编号 {w.id}，抽查任务：{task.title if task else w.task}）。撤回的内容不再公示。"
+                + (f"\n撤回理由：{w.reason}" if w.reason else "") + "\n变更：状态 已公示 → 撤回")
         out.append(Entry(_tag(pub, f"result/{w.id}/withdrawal"), "撤回", f"【撤回】{who}撤回一条检查结果：{name}",
                          f"results/{w.task}/", w.date, text, w.department,
                          t.region if t is not None else None, (), w.target))
@@ -139,7 +155,7 @@ def entries(pub: PublicRegistry) -> list[Entry]:
 
 def feeds(pub: PublicRegistry) -> list[Feed]:
     """The feeds to publish: everything, per department, region, result category and company;
-    each holds its newest `MAX_ENTRIES` entries."""
+    each holds its newest `MAX_ENTRIES` entries, except 更正与撤回, which holds every one."""
     es = entries(pub)
     groups: dict[str, list[Entry]] = {}
     titles: dict[str, str] = {"all": "全部公告"}
@@ -154,6 +170,10 @@ def feeds(pub: PublicRegistry) -> list[Feed]:
         for o in e.outcomes:
             groups.setdefault(f"result/{OUTCOME_SLUGS[o]}", []).append(e)
             titles[f"result/{OUTCOME_SLUGS[o]}"] = f"检查结果：{o}"
+        if e.kind in CHANGE_KINDS:
+            for key in ("changes", f"changes/{e.dept}"):
+                groups.setdefault(key, []).append(e)
+            titles["changes"], titles[f"changes/{e.dept}"] = "更正与撤回", f"{pub.dept_name(e.dept)}：更正与撤回"
         if e.target:
             groups.setdefault(f"target/{e.target}", []).append(e)
             t = pub.targets.get(e.target)
@@ -161,7 +181,8 @@ def feeds(pub: PublicRegistry) -> list[Feed]:
     warns = [Entry(_tag(pub, w["path"]), w["kind"], w["title"], w["link"], w["day"], w["text"], dept="")
              for w in feed_entries(pub.warnings)]
     groups["warnings"], titles["warnings"] = sorted(warns, key=lambda e: (e.day, e.id), reverse=True), "风险预警"
-    return [Feed(k, titles[k], tuple(groups[k][:MAX_ENTRIES])) for k in sorted(groups)]
+    return [Feed(k, titles[k], tuple(groups[k] if k.split("/")[0] == "changes" else groups[k][:MAX_ENTRIES]))
+            for k in sorted(groups)]
 
 
 def _feedgen(pub: PublicRegistry, feed: Feed, site: str, name: str) -> FeedGenerator:
@@ -222,11 +243,8 @@ def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str) -> list[P
     return written
 
 
-_FORKED: tuple = ()  # (pub, feeds, base, site) for worker processes, inherited by fork
-
-
 def _write_range(bounds: tuple[int, int]) -> list[Path]:
-    pub, fs, base, site = _FORKED
+    pub, fs, base, site = shared()["feeds"]
     return [p for feed in fs[bounds[0]:bounds[1]] for p in _write_one(pub, feed, base, site)]
 
 
@@ -235,22 +253,14 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2) ->
 
     A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
     `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
-    global _FORKED
     require_public(pub)
     site = site_url.rstrip("/") + "/"
     base = Path(out) / "feeds"
     fs = feeds(pub)
     step = max(1, -(-len(fs) // (jobs * 8)))
     ranges = [(i, i + step) for i in range(0, len(fs), step)]
-    _FORKED = (pub, fs, base, site)
-    try:
-        if jobs > 1 and len(fs) > PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                written = [p for part in pool.map(_write_range, ranges) for p in part]
-        else:
-            written = [p for r in ranges for p in _write_range(r)]
-    finally:
-        _FORKED = ()
+    workers = jobs if len(fs) > PARALLEL_MIN else 1
+    written = [p for part in fork_map(_write_range, ranges, workers, feeds=(pub, fs, base, site)) for p in part]
     catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries), "rss": f"feeds/{f.key}.xml",
                 "atom": f"feeds/{f.key}.atom", "json": f"feeds/{f.key}.json"} for f in fs]
     index = base / "index.json"

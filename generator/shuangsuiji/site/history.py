@@ -25,7 +25,8 @@ from pydantic import BaseModel
 
 from shuangsuiji.registry.freetext import is_text_annotation
 from shuangsuiji.registry.layout import KINDS, match
-from shuangsuiji.registry.load import DrawFiles, assemble, code_digest, read_file
+from shuangsuiji.registry.load import DrawFiles, code_digest
+from shuangsuiji.registry.revisions import RegistryRepo
 from shuangsuiji.privacy.redact import PublicRegistry, redact, rules_of
 from shuangsuiji.core.yamlio import atomic_write_bytes, load_yaml
 
@@ -164,29 +165,9 @@ def _log(repo: git.Repo, rev: str, registry_rel: str) -> list[_Commit]:
 
 # --- redacted snapshots -----------------------------------------------------------------------
 
-def _blob(repo: git.Repo, rev: str, path: str) -> bytes | None:
-    try:
-        return repo.git.get_object_data(f"{rev}:{path}")[3]
-    except (git.GitCommandError, ValueError):
-        return None
-
-
-def _snapshot(repo: git.Repo, rev: str, paths: list[tuple[str, str]], tmp: Path) -> dict[tuple[str, str], dict]:
-    """Public records of the given files at `rev`: (kind, id) → flattened public fields."""
-    root = tmp / rev.replace("^", "_p")
-    results = []
-    for path, rel in paths:
-        data = _blob(repo, rev, path)
-        rf = match(rel)
-        if data is None or rf is None:
-            continue
-        f = root / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_bytes(data)
-        res = read_file(root, rf)
-        if not res.problems:  # a file that did not load at this revision says nothing about its records
-            results.append(res)
-    reg, _ = assemble(root, results)
+def _snapshot(source: RegistryRepo, rev: str, files: list[str], tmp: Path) -> dict[tuple[str, str], dict]:
+    """Public records of the given registry files at `rev`: (kind, id) → flattened public fields."""
+    reg, _ = source.registry_at(rev, tmp / rev.replace("^", "_p"), files)
     if len(reg.targets):
         reg.draws[_HISTORY_TASK] = DrawFiles("", _HISTORY_TASK, record={"strata": {"all": {"selected": sorted(reg.targets)}}})
     return _records(redact(reg))
@@ -245,9 +226,9 @@ def _diff(old: dict[tuple[str, str], dict], new: dict[tuple[str, str], dict]) ->
     return out
 
 
-def _commit_changes(repo: git.Repo, c: _Commit, registry_rel: str, tmp: Path) -> list[list]:
+def _commit_changes(source: RegistryRepo, c: _Commit, tmp: Path) -> list[list]:
     """[kind, id, action, [[field, title, value], …], dept id] for one commit (cacheable: JSON)."""
-    prefix = registry_rel.rstrip("/") + "/" if registry_rel not in ("", ".") else ""
+    prefix = source.path("")
     by_dept: dict[str, list[tuple[str, str, str]]] = {}
     for status, path in c.files:
         if not path.startswith(prefix):
@@ -260,8 +241,8 @@ def _commit_changes(repo: git.Repo, c: _Commit, registry_rel: str, tmp: Path) ->
     out = []
     for dept in sorted(by_dept):
         files = by_dept[dept]
-        old = _snapshot(repo, f"{c.sha}^", [(p, r) for s, p, r in files if s != "A"], tmp)
-        new = _snapshot(repo, c.sha, [(p, r) for s, p, r in files if s != "D"], tmp)
+        old = _snapshot(source, f"{c.sha}^", [r for s, _, r in files if s != "A"], tmp)
+        new = _snapshot(source, c.sha, [r for s, _, r in files if s != "D"], tmp)
         out.extend([*d, dept] for d in _diff(old, new))
     return out
 
@@ -300,6 +281,7 @@ def _load_cache(path: Path, registry_rel: str) -> dict:
 def collect(repo_root: Path, registry_rel: str, cache_dir: Path) -> History:
     """The history of every record under `registry_rel` in the git repository at `repo_root`."""
     repo = git.Repo(repo_root)
+    source = RegistryRepo(repo, registry_rel.strip("/") if registry_rel not in ("", ".") else "")
     try:
         head = repo.head.commit.hexsha
     except ValueError:  # no commit yet
@@ -319,7 +301,7 @@ def collect(repo_root: Path, registry_rel: str, cache_dir: Path) -> History:
     with tempfile.TemporaryDirectory(prefix="ssj-history-") as tmp:
         for c in commits:
             if c.sha not in changes:
-                changes[c.sha] = _commit_changes(repo, c, registry_rel, Path(tmp))
+                changes[c.sha] = _commit_changes(source, c, Path(tmp))
                 computed += 1
     known = {c.sha for c in commits}
     cache.update(head=head, commits=[[c.sha, c.time, [list(f) for f in c.files]] for c in commits],

@@ -1,9 +1,13 @@
-"""Open data: CSV, JSON and XLSX per department and year, a Frictionless `datapackage.json`,
-and the static JSON API (`/api/targets/<id>.json`, `/api/tasks/<id>.json`, `/api/index.json`).
+"""Open data: CSV, JSON and XLSX per department and year, a Frictionless `datapackage.json` that
+validates (types, primary and foreign keys), one zip per year, and the static JSON API
+(`/api/targets/<id>.json`, `/api/tasks/<id>.json`, `/api/index.json`) with a JSON Schema per kind.
 
 Only from the `PublicRegistry`, so only public (and masked or withheld-as-notice) values.
-Every file is byte-identical across builds: sorted rows, no clock (the XLSX creation and
-modification times and its zip entry times are the newest date in its rows).
+Every file is byte-identical across builds of the same registry and build time: sorted rows,
+no clock (XLSX creation time and zip entry times come from the rows or are fixed; the build
+time is the caller's, from SOURCE_DATE_EPOCH when set).
+Citation: the package, each JSON file's `meta` and each XLSX's document properties name the
+publisher, the licence and the build time; CSVs carry theirs through the package.
 """
 
 from __future__ import annotations
@@ -13,33 +17,50 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
-from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.core.yamlio import atomic_write_bytes
+from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
+from shuangsuiji.registry.models.result import Result
+from shuangsuiji.registry.models.target import Target
+from shuangsuiji.registry.models.task import Task
 
 EPOCH = date(2017, 1, 1)  # the date of a file with no dated row
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry of a bulk zip: the zip format's first day, never the clock
 SEP = ";"  # list cells (检查结果 may hold several values)
+LICENSE = {"name": "CC-BY-4.0", "title": "知识共享署名 4.0 国际 / Creative Commons Attribution 4.0",
+           "path": "https://creativecommons.org/licenses/by/4.0/"}
+BOM = "\ufeff"  # CSVs start with it: Excel on Chinese Windows reads UTF-8 only then
+NAME_ROW, FIRST_DATA_ROW = 2, 3  # XLSX: row 1 Chinese titles, row 2 the field names, then data
+API_KINDS = ("target", "task", "index")  # /api/schema/<kind>.schema.json
 
 
 @dataclass(frozen=True)
 class Column:
-    name: str  # CSV header and JSON key
-    title: str  # Chinese title (XLSX header, datapackage title)
+    name: str  # CSV header, JSON key, XLSX row 2
+    title: str  # Chinese title (XLSX row 1, datapackage title)
     type: str  # Frictionless type: string | integer | date
     get: Callable[[dict], Any]
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str  # results | drawn | items
+    name: str  # departments | tasks | results | drawn | items
     title: str
     columns: tuple[Column, ...]
+    key: tuple[str, ...]  # primary key
+    refs: tuple[tuple[str, str, str], ...] = ()  # (field, table, its field): foreign keys
+
+    @property
+    def description(self) -> str:
+        return f"{self.title}；列表单元格以“{SEP}”分隔 / list cells are joined by '{SEP}'"
 
 
 def _c(name: str, title: str, type_: str = "string", key: str | None = None) -> Column:
@@ -47,37 +68,72 @@ def _c(name: str, title: str, type_: str = "string", key: str | None = None) -> 
     return Column(name, title, type_, lambda row: row.get(k))
 
 
+DEPARTMENTS = Table("departments", "部门", (
+    _c("department_id", "部门编号"), _c("name", "简称"), _c("full_name", "全称"), _c("level", "层级"),
+    _c("region", "所在区划代码"), _c("active", "现存")), ("department_id",))
+TASKS = Table("tasks", "抽查任务", (
+    _c("task_id", "任务编号"), _c("department_id", "发起部门编号"), _c("year", "年度", "integer"),
+    _c("announcement", "任务公告编号"), _c("title", "任务名称"), _c("kind", "抽查类型"), _c("mode", "抽取方式"),
+    _c("items", "抽查事项"), _c("period_start", "检查开始日期", "date"), _c("period_end", "检查结束日期", "date"),
+    _c("published", "任务公告日期", "date")), ("task_id",), (("department_id", "departments", "department_id"),))
 RESULTS = Table("results", "抽查结果", (
     _c("result_id", "结果编号"), _c("task_id", "任务编号"), _c("task_title", "任务名称"),
     _c("announcement", "公告编号"), _c("kind", "抽查类型"), _c("authority", "检查机关"),
     _c("target_name", "主体名称"), _c("uscc", "统一社会信用代码"), _c("region", "区域"),
     _c("inspected_on", "检查完成日期", "date"), _c("outcome", "检查结果"), _c("problems", "问题类型"),
     _c("follow_ups", "后续处置"), _c("remarks", "备注"), _c("status", "状态"),
-    _c("published_on", "公示日期", "date")))
+    _c("published_on", "公示日期", "date")), ("result_id",), (("task_id", "tasks", "task_id"),))
 DRAWN = Table("drawn", "抽查任务及抽取名单", (
     _c("task_id", "任务编号"), _c("task_title", "任务名称"), _c("announcement", "公告编号"),
     _c("published", "任务公告日期", "date"), _c("no", "序号", "integer"), _c("target_name", "名称"),
     _c("uscc", "统一社会信用代码"), _c("registered_by", "登记机关"),
-    _c("inspectors", "执法检查人员")))
+    _c("inspectors", "执法检查人员")), ("task_id", "no"), (("task_id", "tasks", "task_id"),))
 ITEMS = Table("items", "随机抽查事项清单", (
-    _c("item_id", "事项编号"), _c("seq", "序号", "integer"), _c("name", "事项名称"), _c("category", "事项类别"),
-    _c("basis", "抽查依据"), _c("objects", "抽查对象"), _c("content", "抽查内容"), _c("methods", "抽查方式"),
-    _c("ratio", "抽查比例"), _c("frequency", "抽查频次"), _c("subject", "检查主体"), _c("level", "检查层级"),
-    _c("initiator", "发起部门"), _c("partners", "配合部门"), _c("published", "清单公布日期", "date")))
-TABLES = (RESULTS, DRAWN, ITEMS)
+    _c("item_id", "事项编号"), _c("department_id", "部门编号"), _c("seq", "序号", "integer"), _c("name", "事项名称"),
+    _c("category", "事项类别"), _c("basis", "抽查依据"), _c("objects", "抽查对象"), _c("content", "抽查内容"),
+    _c("methods", "抽查方式"), _c("ratio", "抽查比例"), _c("frequency", "抽查频次"), _c("subject", "检查主体"),
+    _c("level", "检查层级"), _c("initiator", "发起部门"), _c("partners", "配合部门"),
+    _c("published", "清单公布日期", "date")), ("item_id",), (("department_id", "departments", "department_id"),))
+TABLES = (DEPARTMENTS, TASKS, RESULTS, DRAWN, ITEMS)
+TABLE_ORDER = tuple(t.name for t in TABLES)
 
 
 def _cell(v: Any) -> Any:
+    """A value as a CSV/JSON cell: lists joined, withheld notices as text, dates as ISO strings."""
     if isinstance(v, (tuple, list)):
         return SEP.join(str(_cell(x)) for x in v)
     if isinstance(v, Withheld):
         return str(v)
     if isinstance(v, date):
         return v.isoformat()
+    if isinstance(v, bool):
+        return "是" if v else "否"
     return v
 
 
+def _xlsx_cell(v: Any) -> Any:
+    """As `_cell`, but dates stay dates: Excel sorts and filters them as dates."""
+    return v if isinstance(v, date) else _cell(v)
+
+
 # --- rows ---------------------------------------------------------------------------------------
+
+def _department_rows(pub: PublicRegistry) -> list[dict]:
+    return [{"department_id": d.id, "name": d.name, "full_name": d.full_name, "level": d.level, "region": d.region,
+             "active": d.active} for _, d in sorted(pub.departments.items())]
+
+
+def _task_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
+    out: dict[tuple[str, int], list[dict]] = {}
+    for task_id, task in pub.tasks.items():
+        dept = pub.task_dept.get(task_id, task.department)
+        out.setdefault((dept, task.year), []).append({
+            "task_id": task_id, "department_id": dept, "year": task.year,
+            "announcement": pub.announcement_no(dept, task.year, task.seq, "抽查任务公告"), "title": task.title,
+            "kind": task.kind, "mode": task.mode, "items": task.items, "period_start": task.period.start,
+            "period_end": task.period.end, "published": task.published})
+    return out
+
 
 def _result_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
     out: dict[tuple[str, int], list[dict]] = {}
@@ -86,13 +142,12 @@ def _result_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
         if task is None:
             continue
         dept = pub.task_dept.get(task_id, task.department)
-        d = pub.departments.get(dept)
         for r in results:
             t = pub.targets.get(r.target)
             out.setdefault((dept, task.year), []).append({
                 "result_id": r.id, "task_id": task_id, "task_title": task.title,
                 "announcement": pub.announcement_no(dept, task.year, task.seq, "抽查结果公告"), "kind": task.kind,
-                "authority": d.full_name if d is not None else dept, "target_name": t.name if t is not None else "",
+                "authority": pub.authority(dept), "target_name": t.name if t is not None else "",
                 "uscc": (t.uscc or t.id) if t is not None else r.target, "region": t.region if t is not None else "",
                 "inspected_on": r.inspected_on, "outcome": r.outcome, "problems": r.problems,
                 "follow_ups": r.follow_ups, "remarks": r.remarks, "status": r.status, "published_on": r.published_on})
@@ -125,11 +180,12 @@ def _item_rows(pub: PublicRegistry) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for dept, il in pub.item_lists.items():
         published = pub.list_published_on(dept)
-        out[dept] = [{"item_id": it.id, "seq": it.seq, "name": it.name, "category": it.category,
-                      "basis": [f"{b.law}{b.articles or ''}" for b in it.basis], "objects": it.objects,
-                      "content": it.content, "methods": it.methods, "ratio": it.ratio, "frequency": it.frequency,
-                      "subject": it.subject, "level": it.level, "initiator": pub.dept_name(it.initiator),
-                      "partners": [pub.dept_name(p) for p in it.partners], "published": published}
+        out[dept] = [{"item_id": it.id, "department_id": dept, "seq": it.seq, "name": it.name,
+                      "category": it.category, "basis": [f"{b.law}{b.articles or ''}" for b in it.basis],
+                      "objects": it.objects, "content": it.content, "methods": it.methods, "ratio": it.ratio,
+                      "frequency": it.frequency, "subject": it.subject, "level": it.level,
+                      "initiator": pub.dept_name(it.initiator), "partners": [pub.dept_name(p) for p in it.partners],
+                      "published": published}
                      for it in sorted(il.items, key=lambda it: (it.seq, it.id))]
     return out
 
@@ -141,12 +197,13 @@ def _atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def _json_bytes(doc: Any) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+def _json_bytes(doc: Any, sort_keys: bool = True) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=sort_keys) + "\n").encode("utf-8")
 
 
 def _csv_bytes(table: Table, rows: list[dict]) -> bytes:
     buf = io.StringIO()
+    buf.write(BOM)
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([c.name for c in table.columns])
     for row in rows:
@@ -159,71 +216,139 @@ def _newest(rows: list[dict]) -> date:
     return max(days, default=EPOCH)
 
 
-def xlsx_bytes(title: str, header: list[str], rows: list[list[Any]], stamp: date) -> bytes:
+@dataclass(frozen=True)
+class Citation:
+    """Who publishes the data, under which licence, built when (the build's time, not the clock's)."""
+
+    publisher: str
+    site: str
+    built: datetime
+
+    def to_json(self) -> dict:
+        return {"publisher": self.publisher, "license": LICENSE["name"], "license_url": LICENSE["path"],
+                "source": self.site, "built": self.built.isoformat()}
+
+
+def xlsx_bytes(title: str, header: list[str], rows: list[list[Any]], stamp: date, names: list[str] | None = None,
+               cite: Citation | None = None) -> bytes:
     """An XLSX file whose bytes depend only on its content: openpyxl stamps the save time into
-    docProps/core.xml and the zip entries, so both are set from `stamp` here."""
+    docProps/core.xml and the zip entries, so both are set here (created: `stamp`, the newest
+    date in the rows; modified: the build time). `names` (row 2) are the field names a
+    program reads; the Chinese `header` (row 1) is what a person reads."""
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
     ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if names:
+        ws.append(names)
+        for cell in ws[NAME_ROW]:
+            cell.font = Font(color="808080", size=9)
     for r in rows:
         ws.append(r)
-    ws.freeze_panes = "A2"
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = f"A{FIRST_DATA_ROW if names else 2}"
     when = datetime(stamp.year, stamp.month, stamp.day)
     wb.properties.created = wb.properties.modified = when
     wb.properties.creator = "shuangsuiji"
+    if cite is not None:
+        wb.properties.title = title
+        wb.properties.creator = cite.publisher
+        wb.properties.modified = cite.built.astimezone(timezone.utc).replace(tzinfo=None)  # written as UTC (Z)
+        wb.properties.description = (f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
+                                     f"生成时间：{cite.built.isoformat()}；来源：{cite.site}")
+        for k, v in cite.to_json().items():
+            wb.custom_doc_props.append(StringProperty(name=k, value=v))
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
         ExcelWriter(wb, z).save()  # save_workbook() would set modified = now
+    return _rezip(raw.getvalue(), (when.year, when.month, when.day, 0, 0, 0))
+
+
+def _rezip(data: bytes, when: tuple) -> bytes:
+    """The same zip with every entry's time set to `when` (a zip stores local times of day)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(when.year, when.month, when.day, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        _zip_members(out, [(info.filename, src.read(info.filename)) for info in src.infolist()], when)
     return out.getvalue()
 
 
-def _write_table(base: Path, stem: str, table: Table, rows: list[dict], label: str) -> list[tuple[Path, str]]:
-    stamp = _newest(rows)
-    header = [c.title for c in table.columns]
-    cells = [[_cell(c.get(r)) for c in table.columns] for r in rows]
-    return [
-        (_atomic(base / f"{stem}.csv", _csv_bytes(table, rows)), "csv"),
-        (_atomic(base / f"{stem}.json", _json_bytes([{c.name: _cell(c.get(r)) for c in table.columns}
-                                                     for r in rows])), "json"),
-        (_atomic(base / f"{stem}.xlsx", xlsx_bytes(label, header, cells, stamp)), "xlsx"),
-    ]
+def _zip_members(out: io.BytesIO, members: list[tuple[str, bytes]], when: tuple) -> None:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in members:
+            fixed = zipfile.ZipInfo(name, date_time=when)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, data)
 
 
 _MEDIA = {"csv": "text/csv", "json": "application/json",
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_DIALECT = {"csv": None, "json": {"json": {"keyed": True, "property": "data"}},
+            "xlsx": {"headerRows": [NAME_ROW]}}
 
 
-def _schema(table: Table) -> dict:
-    return {"fields": [{"name": c.name, "title": c.title, "type": c.type} for c in table.columns]}
+def _write_table(base: Path, table: Table, rows: list[dict], label: str, cite: Citation) -> list[tuple[Path, str]]:
+    header = [c.title for c in table.columns]
+    names = [c.name for c in table.columns]
+    cells = [[_xlsx_cell(c.get(r)) for c in table.columns] for r in rows]
+    package = f"{cite.site.rstrip('/')}/data/datapackage.json"
+    doc = {"meta": {"title": label, **cite.to_json(), "datapackage": package},
+           "data": [{c.name: _cell(c.get(r)) for c in table.columns} for r in rows]}
+    return [
+        (_atomic(base / f"{table.name}.csv", _csv_bytes(table, rows)), "csv"),
+        (_atomic(base / f"{table.name}.json", _json_bytes(doc, sort_keys=False)), "json"),  # keys in column order
+        (_atomic(base / f"{table.name}.xlsx", xlsx_bytes(label, header, cells, _newest(rows), names, cite)), "xlsx"),
+    ]
 
 
-def write_open_data(pub: PublicRegistry, out: Path) -> list[Path]:
-    """Write `data/…` (tables + datapackage.json) and `api/…` under `out`; returns the paths written."""
+def _schema(table: Table, names: dict[str, str]) -> dict:
+    """Table Schema: `names` maps a referenced table to its resource of the same format."""
+    return {"fields": [{"name": c.name, "title": c.title, "type": c.type} for c in table.columns],
+            "missingValues": [""], "primaryKey": list(table.key),
+            **({"foreignKeys": [{"fields": f, "reference": {"resource": names[t], "fields": tf}}
+                                for f, t, tf in table.refs]} if table.refs else {})}
+
+
+def _resource_name(dept: str | None, year: int | None, table: str, fmt: str) -> str:
+    return "-".join(str(x) for x in (dept, year, table, fmt) if x).lower()
+
+
+def write_open_data(pub: PublicRegistry, out: Path, built: datetime) -> list[Path]:
+    """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
+    returns the paths written. `built` is the build time every file cites."""
     require_public(pub)
     out = Path(out)
     data = out / "data"
+    cite = Citation(pub.config.site.authority, pub.config.site.base_url, built)
     written: list[Path] = []
     resources: list[dict] = []
 
-    def add(table: Table, dept: str, year: int | None, rows: list[dict]) -> None:
-        label = f"{pub.dept_name(dept)}{f'{year}年度' if year else ''}{table.title}"
-        stem_dir = data / dept / (str(year) if year else "")
-        key = f"{dept}-{year}-{table.name}" if year else f"{dept}-{table.name}"
-        for path, fmt in _write_table(stem_dir, table.name, table, rows, label):
+    def add(table: Table, dept: str | None, year: int | None, rows: list[dict]) -> None:
+        who = pub.dept_name(dept) if dept else ""
+        label = f"{who}{f'{year}年度' if year else ''}{table.title}"
+        base = data / (dept or "") / (str(year) if year else "")
+        for path, fmt in _write_table(base, table, rows, label, cite):
             written.append(path)
-            resources.append({"name": f"{key}-{fmt}".lower(), "title": label,
-                              "path": path.relative_to(data).as_posix(), "format": fmt, "mediatype": _MEDIA[fmt],
-                              **({"encoding": "utf-8"} if fmt != "xlsx" else {}),
-                              "profile": "tabular-data-resource", "schema": _schema(table)})
+            # a reference is to the same format's table of the same department and year (departments: the one)
+            refs = {t: _resource_name(*((None, None) if t == DEPARTMENTS.name else (dept, year)), t, fmt)
+                    for _, t, _ in table.refs}
+            resources.append({
+                "name": _resource_name(dept, year, table.name, fmt), "title": label, "description": table.description,
+                "path": path.relative_to(data).as_posix(), "format": fmt, "mediatype": _MEDIA[fmt],
+                **({"encoding": "utf-8"} if fmt != "xlsx" else {}),
+                **({"dialect": _DIALECT[fmt]} if _DIALECT[fmt] else {}),
+                "profile": "tabular-data-resource", "schema": _schema(table, refs),
+                # not the standard `bytes`: frictionless cannot count a JSON file it streams, and fails it
+                "ssj": {"table": table.name, "department": dept, "year": year, "rows": len(rows),
+                        "size": path.stat().st_size}})
 
+    add(DEPARTMENTS, None, None, _department_rows(pub))
+    for (dept, year), rows in sorted(_task_rows(pub).items()):
+        add(TASKS, dept, year, sorted(rows, key=lambda r: r["task_id"]))
     for (dept, year), rows in sorted(_result_rows(pub).items()):
         add(RESULTS, dept, year, sorted(rows, key=lambda r: (r["task_id"], r["result_id"])))
     for (dept, year), rows in sorted(_drawn_rows(pub).items()):
@@ -231,14 +356,43 @@ def write_open_data(pub: PublicRegistry, out: Path) -> list[Path]:
     for dept, rows in sorted(_item_rows(pub).items()):
         add(ITEMS, dept, None, rows)
 
-    package = {"profile": "tabular-data-package", "name": "shuangsuiji-open-data",
-               "title": f"{pub.config.site.title} 开放数据", "homepage": pub.config.site.base_url,
-               "licenses": [{"name": "CC-BY-4.0", "title": "知识共享署名 4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
-               "resources": resources}
-    written.append(_atomic(data / "datapackage.json", _json_bytes(package)))
+    written.append(_atomic(data / "datapackage.json", _json_bytes(_package(pub, cite, resources))))
+    years = sorted({r["ssj"]["year"] for r in resources if r["ssj"]["year"]})
+    shared = [r for r in resources if r["ssj"]["table"] == "departments"]  # every year's foreign keys need them
+    for year in years:
+        chosen = shared + [r for r in resources if r["ssj"]["year"] == year]
+        written.append(_atomic(data / bulk_name(year), _bulk_zip(pub, cite, data, chosen, year)))
     written.extend(_write_api(pub, out / "api", resources))
     return written
 
+
+BULK_PREFIX = "shuangsuiji-"
+
+
+def bulk_name(year: int) -> str:
+    return f"{BULK_PREFIX}{year}.zip"
+
+
+def _package(pub: PublicRegistry, cite: Citation, resources: list[dict], year: int | None = None) -> dict:
+    return {"profile": "tabular-data-package", "name": f"shuangsuiji-open-data{f'-{year}' if year else ''}",
+            "title": f"{pub.config.site.title} 开放数据{f'（{year}年度）' if year else ''}",
+            "description": "“双随机、一公开”抽查任务、抽取名单、抽查结果与抽查事项清单。CSV 为带 BOM 的 UTF-8；"
+                           "JSON 的记录在 data 下，meta 为引用信息；XLSX 第 1 行为中文列名，第 2 行为字段名。",
+            "homepage": pub.config.site.base_url, "created": cite.built.isoformat(),
+            "contributors": [{"title": cite.publisher, "role": "publisher"}],
+            "licenses": [LICENSE], "resources": resources}
+
+
+def _bulk_zip(pub: PublicRegistry, cite: Citation, data: Path, resources: list[dict], year: int) -> bytes:
+    """One year's tables and a datapackage.json describing just them: a package of its own."""
+    members = [(r["path"], (data / r["path"]).read_bytes()) for r in resources]
+    members.append(("datapackage.json", _json_bytes(_package(pub, cite, resources, year))))
+    out = io.BytesIO()
+    _zip_members(out, sorted(members), ZIP_TIME)
+    return out.getvalue()
+
+
+# --- the static API -----------------------------------------------------------------------------
 
 def _write_api(pub: PublicRegistry, api: Path, resources: list[dict]) -> list[Path]:
     written = []
@@ -261,6 +415,121 @@ def _write_api(pub: PublicRegistry, api: Path, resources: list[dict]) -> list[Pa
                "withdrawn": [w.to_json() for w in pub.withdrawals if w.task == task_id]}
         written.append(_atomic(api / "tasks" / f"{task_id}.json", _json_bytes(doc)))
     index = {"targets": sorted(pub.targets), "tasks": sorted(pub.tasks),
-             "data": [r["path"] for r in resources], "datapackage": "data/datapackage.json"}
+             "data": [r["path"] for r in resources], "datapackage": "data/datapackage.json",
+             "schemas": {k: f"api/schema/{k}.schema.json" for k in API_KINDS}}
     written.append(_atomic(api / "index.json", _json_bytes(index)))
+    for kind, schema in api_schemas(pub.config.site.base_url).items():
+        written.append(_atomic(api / "schema" / f"{kind}.schema.json", _json_bytes(schema)))
     return written
+
+
+_WITHHELD = {"type": "object", "required": ["withheld", "notice"], "additionalProperties": False,
+             "properties": {"withheld": {"type": "string"}, "notice": {"type": "string"}}}
+_WITHDRAWAL = {"type": "object", "additionalProperties": False,
+               "required": ["id", "task", "target", "department", "date", "reason"],
+               "properties": {"id": {"type": "string"}, "task": {"type": "string"}, "target": {"type": "string"},
+                              "department": {"type": "string"}, "date": {"type": ["string", "null"], "format": "date"},
+                              "reason": {"type": ["string", "null"]}},
+               "description": "撤回公告：只说明撤回了哪条结果、何时、为何，不含其内容"}
+_DRAW = {"type": ["object", "null"], "required": ["tag", "task", "department", "commitment", "seed", "selected"],
+         "properties": {"tag": {"const": "ssj-draw/1"}, "task": {"type": "string"},
+                        "commitment": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+                        "seed": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+                        "selected": {"type": "array", "items": {"type": "object", "required": ["target"]}}},
+         "description": "公开的抽取记录（ssj-draw/1），可用 ssj verify --public 复核"}
+
+
+def _public_props(schema: dict) -> None:
+    """Make a model's JSON Schema describe its `Public.to_json()`: private fields gone, withheld
+    ones a value or a notice, masked ones any string (the mask breaks patterns); every field present."""
+    for obj in [schema, *schema.get("$defs", {}).values()]:
+        props = obj.get("properties")
+        if props is None:
+            continue
+        kept = {}
+        for name, p in props.items():
+            vis = p.get("x-visibility")
+            if vis == "private":
+                continue
+            if vis == "withheld":
+                p = {"anyOf": [p, {"$ref": "#/$defs/Withheld"}], "title": p.get("title")}
+            elif vis == "masked":
+                p = {"type": ["string", "null"], "title": p.get("title"), "x-visibility": vis}
+            kept[name] = p
+        obj["properties"] = kept
+        obj["required"] = sorted(kept)
+
+
+def _model_schema(model) -> dict:
+    s = model.model_json_schema(mode="serialization")
+    _public_props(s)
+    return s
+
+
+def api_schemas(base_url: str) -> dict[str, dict]:
+    """A JSON Schema (2020-12) per kind of API file, from the record models' declared visibility."""
+    out: dict[str, dict] = {}
+    defs: dict[str, Any] = {"Withheld": _WITHHELD, "Withdrawal": _WITHDRAWAL}
+
+    def lift(model) -> dict:
+        s = _model_schema(model)
+        defs.update(s.pop("$defs", {}))
+        defs[model.__name__] = s
+        return {"$ref": f"#/$defs/{model.__name__}"}
+
+    target, result, task = lift(Target), lift(Result), lift(Task)
+    results = {"type": "array", "items": result}
+    withdrawn = {"type": "array", "items": {"$ref": "#/$defs/Withdrawal"}}
+    bodies = {
+        "target": ("一户一档：一个检查对象的公开信息、检查结果、被抽中的任务与撤回公告",
+                   {"target": target, "results": results, "drawn_in": {"type": "array", "items": {"type": "string"}},
+                    "withdrawn": withdrawn}),
+        "task": ("一个抽查任务：任务公告、抽取记录、检查结果与撤回公告",
+                 {"task": task, "department": {"type": "string"}, "draw": _DRAW, "results": results,
+                  "withdrawn": withdrawn}),
+        "index": ("接口目录：全部检查对象与任务编号、开放数据文件、本目录的 JSON Schema",
+                  {"targets": {"type": "array", "items": {"type": "string"}},
+                   "tasks": {"type": "array", "items": {"type": "string"}},
+                   "data": {"type": "array", "items": {"type": "string"}}, "datapackage": {"type": "string"},
+                   "schemas": {"type": "object", "additionalProperties": {"type": "string"}}}),
+    }
+    for kind, (title, props) in bodies.items():
+        out[kind] = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "$id": f"{base_url.rstrip('/')}/api/schema/{kind}.schema.json", "title": title,
+                     "type": "object", "additionalProperties": False, "required": sorted(props),
+                     "properties": props, "$defs": defs if kind != "index" else {}}
+    return out
+
+
+# --- the data page ------------------------------------------------------------------------------
+
+def human_size(n: int) -> str:
+    """1.2 MB, 34.5 KB, 812 B: sizes as a person reads them."""
+    for unit, size in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def catalog(out: Path) -> dict:
+    """The data page's context from the written `datapackage.json`: each year's tables by
+    department (formats, sizes, row counts), the item lists, the per-year zips, the API schemas."""
+    data = Path(out) / "data"
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    tables: dict[tuple, dict] = {}
+    for r in package["resources"]:
+        s = r["ssj"]
+        t = tables.setdefault((-(s["year"] or 0), s["department"] or "", TABLE_ORDER.index(s["table"])), {
+            "title": r["title"], "table": s["table"], "department": s["department"], "rows": s["rows"], "files": []})
+        t["files"].append({"format": r["format"].upper(), "path": f"data/{r['path']}", "size": human_size(s["size"])})
+    years: dict[int, list[dict]] = {}
+    for (year, _, _), t in sorted(tables.items()):
+        years.setdefault(-year, []).append(t)
+    bulk = {int(p.stem.removeprefix(BULK_PREFIX)): {"path": f"data/{p.name}", "size": human_size(p.stat().st_size)}
+            for p in data.glob(f"{BULK_PREFIX}*.zip")}
+    return {"package": {"path": "data/datapackage.json", "size": human_size((data / "datapackage.json").stat().st_size),
+                        "created": package["created"], "publisher": package["contributors"][0]["title"],
+                        "license": package["licenses"][0]},
+            "years": [{"year": y, "bulk": bulk.get(y), "tables": ts} for y, ts in years.items() if y],
+            "undated": years.get(0, []),
+            "schemas": [{"kind": k, "path": f"api/schema/{k}.schema.json"} for k in API_KINDS]}

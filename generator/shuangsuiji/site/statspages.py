@@ -73,7 +73,7 @@ def stats_pages(st: Stats, publish_days: int = 20) -> list[SitePage]:
     note = _NOTE.format(days=publish_days)
     t = st.total
     ci = t.problem_ci
-    overview = [f'<article class="ssj-stats" data-pagefind-body><h1>统计分析</h1>',
+    overview = ['<article class="ssj-stats" data-pagefind-body><h1>统计分析</h1>',
                 '<dl class="ssj-figures">',
                 *(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in (
                     ("抽查任务", t.tasks), ("联合抽查任务", f"{t.joint_tasks}（{pct(t.joint_rate)}）"),

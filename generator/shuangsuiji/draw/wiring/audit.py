@@ -7,9 +7,7 @@ added `manifest.json` (or the working tree when it is not committed yet).
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +21,8 @@ from shuangsuiji.draw.wiring.folder import (TABLES, build_record, draw_input, fr
 from shuangsuiji.draw.verifier import Check, commitment_moment, compare, invariants, source_checks, utc_text
 from shuangsuiji.draw.sources import round_time
 from shuangsuiji.core.errors import UserError
-from shuangsuiji.registry.load import Registry, load_registry
+from shuangsuiji.registry.load import Registry
+from shuangsuiji.registry.revisions import RegistryRepo
 
 
 @dataclass
@@ -31,28 +30,20 @@ class Snapshots:
     """Registries as they were at given commits, loaded once each."""
 
     root: Path
-    repo: object | None = None
-    rel: str = ""
+    repo: RegistryRepo | None = None
     cache: dict[str, Registry] = field(default_factory=dict)
     tmp: list[tempfile.TemporaryDirectory] = field(default_factory=list)
 
     @classmethod
     def open(cls, root: Path) -> "Snapshots":
-        import git
-
-        try:
-            repo = git.Repo(root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            return cls(root)
-        rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
-        return cls(root, repo, "" if rel == "." else rel)
+        return cls(root, RegistryRepo.find(root))
 
     def first_commit(self, rel_file: str) -> tuple[str, datetime] | None:
         """The commit that added a registry file, and its commit time; None if not committed."""
         if self.repo is None:
             return None
-        path = f"{self.rel}/{rel_file}" if self.rel else rel_file
-        out = self.repo.git.log("--diff-filter=A", "--format=%H %ct", "--", path).strip()
+        path = self.repo.path(rel_file)
+        out = self.repo.repo.git.log("--diff-filter=A", "--format=%H %ct", "--", path).strip()
         if not out:
             return None
         sha, ct = out.splitlines()[-1].split()
@@ -62,12 +53,7 @@ class Snapshots:
         if commit not in self.cache:
             tmp = tempfile.TemporaryDirectory(prefix="ssj-verify-")
             self.tmp.append(tmp)
-            buf = io.BytesIO()
-            self.repo.archive(buf, commit, path=self.rel or ".")  # type: ignore[union-attr]
-            buf.seek(0)
-            with tarfile.open(fileobj=buf) as tar:
-                tar.extractall(tmp.name, filter="data")
-            self.cache[commit] = load_registry(Path(tmp.name) / self.rel)[0]
+            self.cache[commit] = self.repo.registry_at(commit, Path(tmp.name))[0]  # type: ignore[union-attr]
         return self.cache[commit]
 
     def close(self) -> None:

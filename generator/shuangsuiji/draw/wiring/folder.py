@@ -21,7 +21,7 @@ from shuangsuiji.draw.canon import canonical_table, sha256_hex
 from shuangsuiji.draw.compute import strata_json, teams_json
 from shuangsuiji.draw.sources import QUICKNET_CHAIN_HASH, drand_randomness, round_at, round_time, verify_quicknet
 from shuangsuiji.draw.verifier import PRIVATE_MANIFEST_KEYS, record_ranked, source_checks, utc_text
-from shuangsuiji.core.errors import UserError, fail, problem
+from shuangsuiji.core.errors import UserError, fail, plural, problem
 from shuangsuiji.registry.load import DrawFiles, Registry, load_registry
 from shuangsuiji.registry.models.draw import RECORD_CURRENT_KEYS, Ceremony, DrawEvent, EventsFile, SourcesFile
 from shuangsuiji.registry.models.task import Task
@@ -46,7 +46,7 @@ def load_task(root: Path, task_id: str) -> tuple[Registry, Task]:
     if errors:
         raise UserError(*errors[:20], problem(
             "draw.registry-errors", f"登记册有 {len(errors)} 个错误，先修正再抽取",
-            f"the registry has {len(errors)} errors; fix them before drawing", "运行 ssj validate 查看全部错误",
+            f"the registry has {plural(len(errors), 'error')}; fix them before drawing", "运行 ssj validate 查看全部错误",
             "run ssj validate to see them all"))
     task = reg.tasks.get(task_id)
     if task is None:

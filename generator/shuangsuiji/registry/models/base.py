@@ -190,8 +190,24 @@ IndustryCode = Annotated[str, _code_check(_industry_issue), PII_FREE]
 # An id can hold digits, so a mobile typed as an id is caught by the leak audit's shape scan.
 Slug = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_slug), PII_FREE]
 Text = Annotated[str, BeforeValidator(_nfc), AfterValidator(check_text)]
-Ratio = Annotated[str, Field(pattern=r"^(\d+(\.\d+)?|\d+/[1-9]\d*)$"), PII_FREE]
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"), PII_FREE]
+RATIO_PATTERN = r"^(\d+(\.\d+)?|\d+/[1-9]\d*)$"
+YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+Ratio = Annotated[str, Field(pattern=RATIO_PATTERN), PII_FREE]
+YearMonth = Annotated[str, Field(pattern=YEAR_MONTH_PATTERN), PII_FREE]
+TARGET_ID_PATTERN = r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$"
+DIVISION_PATTERN = r"^\d{6}$"
+
+# Every pattern of the models in words, with an example: messages never show a regular expression.
+FORMAT_WORDS: dict[str, tuple[str, str]] = {
+    RATIO_PATTERN: ("比例，写成小数或分数，如 0.05 或 1/20", "a ratio written as a decimal or a fraction, e.g. 0.05 or 1/20"),
+    YEAR_MONTH_PATTERN: ("年月，如 1980-05", "a year and month such as 1980-05"),
+    TARGET_ID_PATTERN: ("18 位统一社会信用代码或 15 位注册号（数字和大写字母），如 91371302MA3C8XXXXX",
+                        "an 18-character USCC or a 15-character registration number (digits and capital letters)"),
+    DIVISION_PATTERN: ("6 位数字的区划代码，如 371302", "a 6-digit division code such as 371302"),
+    r"^[0-9a-f]{96}$": ("96 位十六进制数字（0–9、a–f）", "96 hexadecimal digits (0-9, a-f)"),
+    r"^(result|target):[0-9A-Za-z_-]+$": ("“result:结果编号”或“target:对象代码”，如 result:R-0001",
+                                           "'result:<result id>' or 'target:<code>', e.g. result:R-0001"),
+}
 
 
 # --- vocabularies (domain.md) ---------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date as Day
 
-from shuangsuiji.registry.models.base import Level, Record, public
+from shuangsuiji.registry.models.base import DIVISION_PATTERN, Level, Record, public
 
 # The milestones the registry holds evidence for (see analysis/progress.py); a deadline's key is
 # `<year>-<milestone>`, e.g. 2017-liaison, 2026-plan. zh label, en gloss.
@@ -69,7 +69,7 @@ class PrivacyConfig(Record):
 
 class RegistryConfig(Record):
     site: SiteConfig = public("网站", default_factory=SiteConfig)
-    city: str = public("城市区划代码", pii_free=True, default="371300", pattern=r"^\d{6}$")
+    city: str = public("城市区划代码", pii_free=True, default="371300", pattern=DIVISION_PATTERN)
     publish_within_working_days: int = public("结果公示时限（工作日）", default=20, ge=1)
     abnormal_list_within_working_days: int = public("列入经营异常名录时限（工作日）", default=10, ge=1)
     deadlines: list[Deadline] = public("工作节点", default_factory=list)

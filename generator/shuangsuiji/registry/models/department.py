@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date as Day
 from typing import Literal
 
-from shuangsuiji.registry.models.base import Level, Ratio, Record, Slug, private, public
+from shuangsuiji.registry.models.base import DIVISION_PATTERN, Level, Ratio, Record, Slug, private, public
 
 
 class DepartmentEvent(Record):
@@ -23,7 +23,7 @@ class Department(Record):
     name: str = public("简称（按实施方案原文）", pii_free=True, description="如 市发改委、经信委")
     full_name: str = public("全称", pii_free=True)
     level: Level = public("层级")
-    region: str = public("所在区划代码", pii_free=True, pattern=r"^\d{6}$")
+    region: str = public("所在区划代码", pii_free=True, pattern=DIVISION_PATTERN)
     annex1: bool = public("列入实施方案附件1", default=False)
     coordinator: bool = public("市职能办（可修改全部数据）", default=False)
     active: bool = public("现存", default=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date as Day, datetime as DateTime
 from typing import Literal
 
-from pydantic import Field
-
 from shuangsuiji.registry.models.base import RecusalReason, Record, Slug, Text, private, public
 from shuangsuiji.registry.models.task import SeedKind
 

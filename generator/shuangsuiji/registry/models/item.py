@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date as Day
 from typing import Literal
 
-from pydantic import Field
-
 from shuangsuiji.registry.models.base import (ItemCategory, Level, Method, Ratio, Record, Slug, TargetType, Text,
                                      public)
 

@@ -12,11 +12,14 @@ from shuangsuiji.registry.models.base import (ExceptionReason, FollowUp, Outcome
 
 
 class ResultContent(Record):
-    """What a result said at one time (its first content is kept when it is corrected)."""
+    """What a result said at one time (its first content is kept when it is corrected).
 
-    outcome: list[Outcome] = private("检查结果")
-    problems: list[ProblemKind] = private("问题类型", default_factory=list)
-    follow_ups: list[FollowUp] = private("后续处置", default_factory=list)
+    The vocabulary fields were published before the correction and a correction notice says
+    what it changed (更正前/更正后), so they are public; the free-text remarks stay private."""
+
+    outcome: list[Outcome] = public("检查结果")
+    problems: list[ProblemKind] = public("问题类型", default_factory=list)
+    follow_ups: list[FollowUp] = public("后续处置", default_factory=list)
     remarks: Text | None = private("备注", default=None)
 
 
@@ -47,7 +50,7 @@ class Result(Record):
     published_on: Day | None = public("公示日期", default=None)
     abnormal_listed_on: Day | None = public("列入经营异常名录日期", default=None)
     referred_on: Day | None = public("移送司法机关日期", default=None)
-    first: ResultContent | None = private("首次公示内容（更正后保留）", default=None)
+    first: ResultContent | None = public("首次公示内容（更正后保留；备注不公开）", default=None)
     revisions: list[Revision] = public("办理记录", default_factory=list)
 
     @model_validator(mode="after")

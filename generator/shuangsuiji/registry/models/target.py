@@ -11,14 +11,15 @@ from datetime import date as Day
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from shuangsuiji.registry.models.base import (USCC, CreditClass, CreditFlag, IdNumber, IndustryCode, RegionCode, RegNo,
-                                     RegStatus, Record, Slug, TargetType, masked, private, public, withheld)
+from shuangsuiji.registry.models.base import (TARGET_ID_PATTERN, USCC, CreditClass, CreditFlag, IdNumber,
+                                              IndustryCode, RegionCode, RegNo, RegStatus, Record, Slug, TargetType,
+                                              masked, private, public, withheld)
 
 NON_PERSON_TYPES = ["企业", "农民专业合作社", "事业单位", "社会组织", "民办非企业单位"]
 
 
 class Target(Record):
-    id: str = public("对象编号", pii_free=True, pattern=r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$",
+    id: str = public("对象编号", pii_free=True, pattern=TARGET_ID_PATTERN,
                      description="统一社会信用代码（18位）或老注册号（15位），大写")
     name: str = public("名称", pii_free=True, min_length=2)
     uscc: USCC | None = public("统一社会信用代码", default=None)

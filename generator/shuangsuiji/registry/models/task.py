@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date as Day, datetime as DateTime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from shuangsuiji.registry.models.base import (CreditClass, ExceptionReason, Ratio, Record, Slug, TargetType, Text, public,
                                      private)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -21,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import jinja2
 from markupsafe import Markup, escape
 
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.site.render.shell import LANG, Shell
 
 FEED_TYPES = (("xml", "RSS", "application/rss+xml"), ("atom", "Atom", "application/atom+xml"),
@@ -183,14 +183,11 @@ class Writer:
 # A section is a named family of pages: its keys, and how to make the page of one key.
 Maker = Callable[[Any, str], Page]
 
-_STATE: dict[str, Any] = {}  # set before forking: the pool's workers inherit it
-
-
 def _work(task: tuple[str, Sequence[str]]) -> tuple[list[str], list[str], int, int]:
     name, keys = task
-    make: Maker = _STATE["makers"][name]
-    writer: Writer = _STATE["writer"]
-    pub = _STATE["pub"]
+    make: Maker = shared()["makers"][name]
+    writer: Writer = shared()["writer"]
+    pub = shared()["pub"]
     before = writer.rendered, writer.reused
     paths, hashes = [], []
     for k in keys:
@@ -219,23 +216,14 @@ def render_sections(pub: Any, writer: Writer, makers: dict[str, Maker], sections
     stats = RenderStats()
     used: set[str] = set()
     total = sum(len(k) for _, k in sections)
-    _STATE.update(pub=pub, writer=writer, makers=makers)
-    try:
-        def tally(results) -> None:
-            for paths, hashes, rendered, reused in results:
-                on_paths(paths)
-                used.update(hashes)
-                stats.pages += len(paths)
-                stats.rendered += rendered
-                stats.reused += reused
-
-        if jobs > 1 and total >= POOL_THRESHOLD:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                tally(pool.imap(_work, _chunks(sections)))
-        else:
-            tally(map(_work, _chunks(sections)))
-    finally:
-        _STATE.clear()
+    workers = jobs if total >= POOL_THRESHOLD else 1
+    for paths, hashes, rendered, reused in fork_map(_work, _chunks(sections), workers,
+                                                    pub=pub, writer=writer, makers=makers):
+        on_paths(paths)
+        used.update(hashes)
+        stats.pages += len(paths)
+        stats.rendered += rendered
+        stats.reused += reused
     used.discard("")
     return stats, used
 

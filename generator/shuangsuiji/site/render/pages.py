@@ -49,7 +49,7 @@ class Site:
     pub: Any
     build_time: str  # explicit build-time stamp (home page only)
     history: Any = None  # history.History when the registry is a git repository
-    data_files: list[dict] = field(default_factory=list)  # from opendata.write_open_data
+    data: dict = field(default_factory=dict)  # opendata.catalog: the data page's tables, zips and schemas
     feed_files: list[dict] = field(default_factory=list)  # from feeds.write_feeds
     fragments: dict[str, Any] = field(default_factory=dict)  # url → statspages.SitePage (统计分析, 预警, 失信名单)
 
@@ -402,7 +402,7 @@ def result(site: Site, tid: str) -> Page:
     for r in pub.results[tid]:
         rows.append({**r.to_json(), "ref": site.target_ref(r.target),
                      "late": bool(r.published_on and r.published_on > due)})
-    withdrawn = site.withdrawn_by_task.get(tid, [])
+    withdrawn = [{**w, "ref": site.target_ref(w["target"])} for w in site.withdrawn_by_task.get(tid, [])]
     plan = pub.plans.get(t.plan) if t.plan else None
     return Page(f"results/{tid}/", "result.html", {
         "task": t.to_json(), "no": no, "authority": site.authority(t.department),
@@ -457,11 +457,16 @@ def inspectors(site: Site, _key: str) -> Page:
 
 
 def data_page(site: Site, _key: str) -> Page:
-    return Page("data/", "data.html", {"files": site.data_files}, "数据下载")
+    return Page("data/", "data.html", {"data": site.data}, "数据下载")
 
 
 def feeds_page(site: Site, _key: str) -> Page:
-    return Page("feeds/", "feeds.html", {"files": site.feed_files}, "订阅", site.feeds(ALL_FEED))
+    depts = sorted({f["path"].split("/")[2].rsplit(".", 1)[0] for f in site.feed_files
+                    if f["path"].startswith("feeds/changes/")})
+    changes = [{"name": "全部部门", "key": "changes"}] + [{"name": site.dept_name(d), "key": f"changes/{d}"}
+                                                        for d in depts]
+    return Page("feeds/", "feeds.html", {"files": site.feed_files, "changes": changes}, "订阅",
+                site.feeds(ALL_FEED))
 
 
 def changelog(site: Site, _key: str) -> Page:
