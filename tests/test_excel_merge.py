@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import openpyxl
@@ -318,7 +319,7 @@ def test_yaml_ratio_in_a_natural_form_names_its_stored_form(reg, capsys):
 def _site_download(tmp_path: Path, root: Path) -> Path:
     reg, problems = load_registry(root)
     assert not [p for p in problems if p.severity == "error"]
-    write_open_data(redact(reg), tmp_path / "site")
+    write_open_data(redact(reg), tmp_path / "site", datetime(2026, 6, 30, 12, 0, tzinfo=timezone(timedelta(hours=8))))
     return tmp_path / "site" / "data" / DEPT / "items.xlsx"
 
 
@@ -331,7 +332,8 @@ def test_site_download_updates_the_items_it_holds(tmp_path, reg, capsys):
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     heads = [c.value for c in ws[1]]
-    ws.cell(2, heads.index("抽查比例") + 1).value = "5%"
+    assert [c.value for c in ws[2]][0] == "item_id"  # the download's second header row: field names
+    ws.cell(3, heads.index("抽查比例") + 1).value = "5%"
     wb.save(path)
     assert _import(reg, path) == 0
     out = capsys.readouterr().out
@@ -340,7 +342,7 @@ def test_site_download_updates_the_items_it_holds(tmp_path, reg, capsys):
     assert after.items[0] == before.items[0].model_copy(update={"ratio": "0.05"})
     assert after.items[1:] == before.items[1:]  # columns the download lacks (检查表格, 主体类型…) are kept
     # a cell emptied in the download empties the field (a column it lacks is kept)
-    ws.cell(2, heads.index("抽查比例") + 1).value = None
+    ws.cell(3, heads.index("抽查比例") + 1).value = None
     wb.save(path)
     assert _import(reg, path) == 0
     assert _record(reg, f"{DEPT}/items.yaml").items[0] == before.items[0].model_copy(update={"ratio": None})

@@ -11,7 +11,6 @@ due date, not yet merged away): merged-away departments are listed under their s
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from shuangsuiji.analysis.stats import Fact
+from shuangsuiji.core.terminal import table
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry.load import Registry
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES
@@ -242,14 +242,6 @@ def dashboard(reg: Registry, facts: list[Fact], as_of: date) -> tuple[list[DeptP
 
 # --- terminal --------------------------------------------------------------------------------
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 _SHORT = {ON_TIME: "✓", LATE: "逾期完成", OVERDUE: "逾期未完成", PENDING: "未到期", NOT_APPLICABLE: "—"}
 
 
@@ -268,8 +260,7 @@ def text_table(rows: list[DeptProgress], as_of: date) -> list[str]:
             cells.append(_SHORT[st] + (f" {c.done_on.strftime('%Y-%m-%d')}" if c.done and c.done_on else ""))
         cells.append(f"{dp.results_on_time}/{dp.results_published}" if dp.results_published else "")
         body.append(cells)
-    widths = [max(_width(r[i]) for r in [header, due, *body]) for i in range(len(header))]
-    return ["  ".join(_pad(cell, w) for cell, w in zip(r, widths)).rstrip() for r in [header, due, *body]]
+    return table(header, [due, *body], right=[False] * len(header))
 
 
 # --- workbook --------------------------------------------------------------------------------

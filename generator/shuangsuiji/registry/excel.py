@@ -636,7 +636,7 @@ def _read_info(ws, sheet: Sheet, src: str) -> tuple[dict[str, Any], list[Problem
 # The site's item-list download (data/<dept>/items.xlsx) names its columns by the models' titles or by
 # its open-data field names; these are the ones that differ from the item fields.
 _SITE_ITEM_NAMES = {"item_id": "id", "配合部门": "partners"}
-_SITE_ONLY = ("清单公布日期", "published")  # list-level, not an item's value
+_SITE_ONLY = ("清单公布日期", "published", "部门编号", "department_id")  # list-level, not an item's value
 
 
 def _site_item_columns(header: tuple) -> dict[int, Column] | None:
@@ -660,6 +660,9 @@ def _read_site_items(wb, src: str) -> FilledBook:
                         f"hidden sheet '{META_SHEET}' is missing, and it is not the site's item-list download "
                         "(row 1 should name columns such as 事项编号)")
     head, cols = at
+    data_from = head + 1
+    while data_from < len(rows) and _site_item_columns(rows[data_from]):  # a second header row of field names
+        data_from += 1
     unknown = [str(h) for i, h in enumerate(rows[head]) if h is not None and i not in cols and str(h) not in _SITE_ONLY]
     problems: list[Problem] = []
     if unknown:
@@ -671,7 +674,7 @@ def _read_site_items(wb, src: str) -> FilledBook:
         cols.get(i) or Column(f"_{i}", str(h), "text", False, (), False, None, "", "")
         for i, h in enumerate(rows[head])))
     out = []
-    for number, values in enumerate(rows[head + 1:], start=head + 2):
+    for number, values in enumerate(rows[data_from:], start=data_from + 1):
         row = _read_row(src, sheet, number, [(c, values[i] if i < len(values) else None) for i, c in cols.items()],
                         problems)
         if row.data or row.bad:
