@@ -84,6 +84,30 @@ def write_site(site: Path) -> Path:
     return site
 
 
+def write_names_site(site: Path, files: dict[str, bytes]) -> Path:
+    """A site of the name index alone (`nameindex.files`): the search page and search.js, no Pagefind."""
+    for rel, data in files.items():
+        f = site / "names" / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(data)
+    (site / "search").mkdir(parents=True, exist_ok=True)
+    (site / "search" / "index.html").write_text(_SHELL.format(
+        title="搜索", root="../", body='<div id="ssj-search" data-root="../"></div>'
+        '<script type="module" src="../assets/search.js"></script>'), encoding="utf-8")
+    (site / "assets").mkdir(exist_ok=True)
+    shutil.copyfile(ROOT / "site_config" / "assets" / "search.js", site / "assets" / "search.js")
+    return site
+
+
+# Waits for search.js, then the first k company codes of each query, from one page session.
+TOP_CODES = """async ([qs, k]) => {
+    await new Promise((ok) => { const t = () => window.ssjSearch ? ok() : setTimeout(t, 20); t(); });
+    const out = [];
+    for (const q of qs) out.push(await window.ssjSearch.names.top(q, k));
+    return out;
+}"""
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from shuangsuiji.site import index
+from shuangsuiji.site import index, nameindex
 from site_fixture import COMPANIES, browser, serve, write_site
 
 
@@ -16,10 +17,11 @@ def built(tmp_path_factory):
     site = write_site(tmp_path_factory.mktemp("site"))
     cache = tmp_path_factory.mktemp("cache")
     stats = index.build_index(site, cache, max_pages=3)
+    nameindex.write_name_index(site, [nameindex.Company(c[0], c[1], (c[0],), c[3], c[7], c[8]) for c in COMPANIES])
     return site, cache, stats
 
 
-def test_shards_and_directory(built):
+def test_shards(built):
     site, _, stats = built
     manifest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
     names = [s["name"] for s in manifest["shards"]]
@@ -27,11 +29,11 @@ def test_shards_and_directory(built):
     # itself has no data-pagefind-body mark
     assert stats.pages == len(COMPANIES) + 3
     assert sum(s["pages"] for s in manifest["shards"]) == stats.pages
-    assert len(names) == len(set(names)) and "dir" not in names and manifest["directory"] == "dir"
+    assert len(names) == len(set(names))
     assert all(0 < s["pages"] <= 3 for s in manifest["shards"]) and len(names) >= 3
     assert any("y2019" in n for n in names)  # announcements go by year
     assert manifest["filters"]["区域"]["兰山区"] == 2 and manifest["filters"]["年度"]["2019"] == 3
-    for name in names + ["dir"]:
+    for name in names:
         bundle = site / "pagefind" / name
         assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
         assert not (bundle / "pagefind-ui.js").exists()
@@ -57,10 +59,9 @@ def test_date_meta_added_for_merged_sorting():
     assert index._indexed_bytes(out) == out
 
 
-# A search has settled when its count is shown and, unless it found nothing, its first results are
-# drawn (search.js shows the count before it renders the results).
-SETTLED = ("(() => { const m = /找到 (\\d+) 条结果/.exec(document.querySelector('.ssj-search-status').textContent);"
-           " return !!m && (m[1] === '0' || document.querySelectorAll('#ssj-results a').length > 0); })()")
+# A search has settled when the full-text count is shown: search.js writes it after the company
+# list and the first step of other pages are drawn (a step may be empty: companies listed above).
+SETTLED = "/找到 \\d+ 条结果/.test(document.querySelector('.ssj-search-status').textContent)"
 
 
 def _search(page, query: str) -> list[str]:
@@ -91,20 +92,31 @@ def test_search_page_in_chromium(built):
         assert page.eval_on_selector_all("#ssj-companies a", "as => as.length") == 0
         _search(page, uscc.lower())
         assert page.eval_on_selector_all("#ssj-companies a", "as => as.length") == 1
-        # a filter narrows the results: 有限公司 in 兰山区 only
+        # the region filter narrows the company list: 有限公司 in 兰山区 only, not repeated below
         all_hits = _search(page, "有限公司")
         page.select_option("select[data-filter='区域']", "兰山区")
-        page.wait_for_function("() => /^找到 2 条/.test(document.querySelector('.ssj-search-status').textContent)")
+        page.wait_for_function("() => new URLSearchParams(location.search).get('区域') === '兰山区' && /：2 家/.test(document.querySelector('.ssj-company-status').textContent)"
+                               " && /条结果/.test(document.querySelector('.ssj-search-status').textContent)")
+        lanshan = sorted(f"/targets/{c[0]}/" for c in COMPANIES if c[3] == "兰山区")
+        listed = page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))")
+        assert sorted(listed) == lanshan
+        assert not set(lanshan) & set(page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))"))
+        assert len(set(all_hits)) > len(listed)
+        # another filter is Pagefind's: the company list steps aside and the pages list has them
+        page.select_option("select[data-filter='部门']", "市场监管局")
+        page.wait_for_function("() => /^全文找到 2 条/.test(document.querySelector('.ssj-search-status').textContent)"
+                               " && document.getElementById('ssj-company-section').hidden")
         filtered = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
-        assert sorted(filtered) == sorted(f"/targets/{c[0]}/" for c in COMPANIES if c[3] == "兰山区")
-        assert len(set(all_hits)) > len(filtered)
-        # sorted by date across shards (newest first), the filter kept
+        assert sorted(filtered) == lanshan
+        # sorted by date across shards (newest first), the filters kept
         page.select_option("#ssj-sort", "desc")
         page.wait_for_function("() => document.querySelectorAll('#ssj-results a').length === 2"
                                " && /sort=desc/.test(location.search)")
         ordered = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
         assert ordered == ["/targets/91371302MA3C4D5E7K/", f"/targets/{uscc}/"]
         # reach the company page and follow its feed link
+        page.select_option("select[data-filter='区域']", "")
+        page.select_option("select[data-filter='部门']", "")
         _search(page, uscc)
         page.click(f"#ssj-companies a[href='/targets/{uscc}/']")
         page.wait_for_url(f"**/targets/{uscc}/")
@@ -143,6 +155,14 @@ def test_search_on_built_site(example_site):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + "search/")
         assert tid and f"/targets/{tid}/" in _search(page, part)
+        # the company is listed once, under 企业; below it, pages holding the part as typed come first
+        assert page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))")[:1] == \
+            [f"/targets/{tid}/"]
+        pages = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert f"/targets/{tid}/" not in pages
+        holds = [part in re.sub(r"<[^>]+>|\s", "", (site / url.strip("/") / "index.html").read_text(encoding="utf-8"))
+                 for url in pages]
+        assert holds and holds[0] and holds == sorted(holds, reverse=True)
         _search(page, tid)
         assert page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))") == \
             [f"/targets/{tid}/"]
@@ -151,13 +171,15 @@ def test_search_on_built_site(example_site):
         page.select_option("select[data-filter='区域']", region)
         page.wait_for_function(f"(r) => new URLSearchParams(location.search).get('区域') === r && ({SETTLED})",
                                arg=region)
-        assert f"/targets/{tid}/" in page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert f"/targets/{tid}/" in page.eval_on_selector_all("#ssj-companies a, #ssj-results a",
+                                                                "as => as.map(a => a.getAttribute('href'))")
         other = next(o for o in page.eval_on_selector_all("select[data-filter='区域'] option", "os => os.map(o => o.value)")
                      if o and o != region)
         page.select_option("select[data-filter='区域']", other)
         page.wait_for_function(f"(r) => new URLSearchParams(location.search).get('区域') === r && ({SETTLED})",
                                arg=other)
-        assert f"/targets/{tid}/" not in page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
+        assert f"/targets/{tid}/" not in page.eval_on_selector_all("#ssj-companies a, #ssj-results a",
+                                                                    "as => as.map(a => a.getAttribute('href'))")
         assert hits
         # reach the company page, then follow its feed link to a feed that parses
         page.select_option("select[data-filter='区域']", "")

@@ -1,24 +1,154 @@
-// 站内搜索 / Site search: Pagefind shards merged in the browser, offline (no CDN).
+// 站内搜索 / Site search, offline (no CDN), in two labelled sections:
+// 1. 企业 / Companies: the name index written by nameindex.py (/names/): a part of a name
+//    (two characters or more) → the companies whose names contain it, exact substrings
+//    first, shorter names first; a USCC or registration number → its company. Postings of
+//    the query's character bigrams are intersected, then the substring is confirmed on the
+//    names; only the shards a query needs are fetched.
+// 2. 其他页面 / Other pages: Pagefind full text over the shards listed in
+//    pagefind/shards.json (one instance, the others merged with mergeIndex). Date order:
+//    Pagefind's merged results are ordered by score only, so each shard is queried alone
+//    (through the mergeFilter "分片") and the sorted lists are merged here by the date meta.
+//    Company pages already listed under 企业 are not repeated.
 //
 // The page holds <div id="ssj-search" data-bundle="../pagefind/"></div> (the Pagefind folder,
-// relative to the page; or data-root="../", the site root) and loads this file. index.py writes
-// pagefind/shards.json: the shards, the directory shard and the filter values.
-// - Relevance order: one Pagefind instance, the other shards merged with mergeIndex.
-// - Date order: Pagefind's merged results are ordered by score only, so each shard is
-//   queried alone (through the mergeFilter "分片") and the sorted lists are merged here
-//   by the date meta, loading only the results that are shown.
-// - Company lookup: the light directory shard (names and codes) is searched first; a
-//   USCC or registration number is searched as the single word index.py indexed it as.
+// relative to the page; or data-root="../", the site root) and loads this file.
+// window.ssjSearch.names is the name index (tests and bench/bench_search.py query it).
 
 const PAGE = 20;
-const CODE_RE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/i;
+const COMPANY_PAGE = 10;
+const CODE_RE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/;
 const SORTS = [["", "相关度 Relevance"], ["desc", "日期（新→旧）Newest"], ["asc", "日期（旧→新）Oldest"]];
+const REGION = "区域"; // the one filter the company list applies itself (the others are Pagefind's)
 
 const box = document.getElementById("ssj-search");
 // data-bundle: the pagefind folder (or data-root: the site root), relative to the page
 const bundleRoot = new URL(box?.dataset.bundle || `${box?.dataset.root || "../"}pagefind/`, location.href);
 const rootURL = new URL("../", bundleRoot);
 const bundleURL = (name) => new URL(`${name}/`, bundleRoot).pathname;
+
+// As nameindex.normalise / fnv / bigrams: NFKC, lower case, no spaces; FNV-1a over code points.
+const normalise = (s) => s.normalize("NFKC").toLowerCase().replace(/\s+/g, "");
+function fnv(s) {
+  let h = 2166136261;
+  for (const ch of s) h = Math.imul(h ^ ch.codePointAt(0), 16777619) >>> 0;
+  return h;
+}
+function bigrams(s) {
+  const cs = Array.from(s);
+  return [...new Set(cs.slice(1).map((c, i) => cs[i] + c))];
+}
+function intersect(a, b) {
+  const out = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    if (a[i] < b[j]) i++;
+    else if (a[i] > b[j]) j++;
+    else { out.push(a[i]); i++; j++; }
+  }
+  return out;
+}
+
+class NameIndex {
+  constructor(root) {
+    this.root = root;
+    this.files = new Map();
+  }
+
+  json(path) {
+    if (!this.files.has(path)) {
+      this.files.set(path, fetch(new URL(`names/${path}`, this.root)).then((r) => {
+        if (!r.ok) throw new Error(`${r.status} names/${path}`);
+        return r.json();
+      }));
+    }
+    return this.files.get(path);
+  }
+
+  async manifest() {
+    this.man ??= await this.json("index.json");
+    return this.man;
+  }
+
+  async row(id) {
+    const m = await this.manifest();
+    const t = await this.json(`${m.base}t/${Math.floor(id / m.table)}.json`);
+    const [code, name, region, outcome, date] = t[id % m.table];
+    return { id, code, name, region: m.regions[region], latest: outcome >= 0 ? m.outcomes[outcome] : "",
+      date, url: new URL(`targets/${code}/`, this.root).pathname };
+  }
+
+  async posting(gram) {
+    const m = await this.manifest();
+    const heavy = m.heavy[gram];
+    const deltas = heavy ? await this.json(`${m.base}h/${heavy[0]}.json`)
+      : (await this.json(`${m.base}g/${fnv(gram) % m.gram_shards}.json`))[gram] || [];
+    let id = 0;
+    return deltas.map((d) => (id += d));
+  }
+
+  // A lister over the companies matching q (null when q is too short): `count` (exact, or
+  // an upper bound while `approx`), `near` (names holding every bigram of q, not contiguous)
+  // and `next(n)`, the next n rows: exact substrings first, then the near ones.
+  async find(q, region = "") {
+    const m = await this.manifest();
+    const code = q.trim().toUpperCase();
+    if (CODE_RE.test(code)) {
+      const shard = await this.json(`${m.base}c/${fnv(code) % m.code_shards}.json`);
+      return this.lister(code in shard ? [shard[code]] : [], null, region);
+    }
+    const nq = normalise(q);
+    const grams = bigrams(nq);
+    if (!grams.length) return null;
+    const light = grams.filter((g) => !(g in m.heavy));
+    const lists = await Promise.all((light.length ? light : grams).map((g) => this.posting(g)));
+    lists.sort((a, b) => a.length - b.length);
+    const ids = lists.slice(1).reduce(intersect, lists[0]);
+    // one bigram fetched as a whole query is its own proof; longer ones are confirmed on the names
+    return this.lister(ids, grams.length === 1 ? null : nq, region);
+  }
+
+  lister(ids, confirm, region) {
+    let i = 0;
+    const near = []; // all bigrams, not contiguous: shown after every exact match
+    const it = {
+      count: ids.length, near: 0, approx: Boolean(confirm || region),
+      next: async (n) => {
+        const out = [];
+        while (out.length < n && i < ids.length) {
+          const batch = ids.slice(i, i + n - out.length);
+          i += batch.length;
+          for (const r of await Promise.all(batch.map((id) => this.row(id)))) {
+            if (region && r.region !== region) it.count--;
+            else if (!confirm || normalise(r.name).includes(confirm)) out.push(r);
+            else { it.count--; it.near++; near.push({ ...r, near: true }); }
+          }
+        }
+        if (i >= ids.length) {
+          it.approx = false;
+          while (out.length < n && near.length) out.push(near.shift());
+        }
+        it.done = i >= ids.length && !near.length;
+        return out;
+      },
+    };
+    return it;
+  }
+
+  // The codes of the first k companies for q (tests and the bench).
+  async top(q, k = 3) {
+    const l = await this.find(q);
+    return l ? (await l.next(k)).map((r) => r.code) : [];
+  }
+}
+
+// Pagefind matches Chinese character by character: within each step of results, the pages
+// holding every term as typed come first (通泰, before 通福镇 … 泰和); stable otherwise.
+function holdersFirst(data, terms) {
+  const holds = (d) => { const c = (d.content || "").normalize("NFKC").toLowerCase(); return terms.every((t) => c.includes(t)); };
+  return terms.length ? [...data].sort((a, b) => holds(b) - holds(a)) : data;
+}
+
+const names = new NameIndex(rootURL);
+window.ssjSearch = { names, normalise, holdersFirst };
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -38,6 +168,27 @@ function excerptNodes(html) {
     else out.push(n.textContent || "");
   }
   return out;
+}
+
+// The name with the query marked (when the name holds it as typed, after NFKC).
+function markedName(name, q) {
+  const n = name.normalize("NFKC");
+  const at = q ? n.toLowerCase().indexOf(q) : -1;
+  if (at < 0 || n.length !== name.length) return [name];
+  return [name.slice(0, at), el("mark", {}, name.slice(at, at + q.length)), name.slice(at + q.length)];
+}
+
+function fact(label, value) {
+  return el("div", {}, el("dt", {}, label), el("dd", {}, value));
+}
+
+function companyItem(r, q) {
+  const latest = r.date ? `${r.date} ${r.latest}` : "尚无已公示结果 none yet";
+  return el("li", r.near ? { class: "ssj-near" } : {},
+    el("a", { href: r.url }, ...markedName(r.name, q)), r.near ? " （相近 near）" : "",
+    el("dl", { class: "ssj-company-facts" },
+      fact(r.code.length === 15 ? "注册号" : "统一社会信用代码", r.code),
+      fact("区域", r.region), fact("最近检查结果", latest)));
 }
 
 async function loadPagefind(name, manifest, merge) {
@@ -75,18 +226,27 @@ function dateMerger(lists, dir) {
   };
 }
 
+function section(id, zh, en, ...children) {
+  const h = el("h2", { id: `${id}-h` }, `${zh} `, el("small", {}, en));
+  return el("section", { class: "ssj-search-section", id, "aria-labelledby": `${id}-h`, hidden: "" }, h, ...children);
+}
+
 async function main() {
   if (!box) return;
-  const manifest = await (await fetch(new URL("shards.json", bundleRoot))).json();
-  const names = manifest.shards.map((s) => s.name);
+  let manifest = null; // the Pagefind shards; a site without them still finds companies
+  try {
+    const r = await fetch(new URL("shards.json", bundleRoot));
+    if (r.ok) manifest = await r.json();
+  } catch { /* no full-text index */ }
+  const shardNames = manifest ? manifest.shards.map((s) => s.name) : [];
   const params = new URLSearchParams(location.search);
 
   const input = el("input", { type: "search", name: "q", id: "ssj-q", autocomplete: "off",
-    placeholder: "企业名称、统一社会信用代码或关键词 / name, USCC or keyword", "aria-label": "搜索 Search" });
+    placeholder: "企业名称的一部分、统一社会信用代码或关键词 / part of a name, USCC or keyword", "aria-label": "搜索 Search" });
   input.value = params.get("q") || "";
   const selects = {};
   const controls = el("div", { class: "ssj-search-filters" });
-  for (const [key, values] of Object.entries(manifest.filters)) {
+  for (const [key, values] of Object.entries(manifest?.filters || {})) {
     const sel = el("select", { name: key, "data-filter": key, "aria-label": key });
     sel.append(el("option", { value: "" }, `${key}：全部`));
     for (const [v, n] of Object.entries(values)) sel.append(el("option", { value: v }, `${v}（${n}）`));
@@ -97,28 +257,136 @@ async function main() {
   const sort = el("select", { name: "sort", id: "ssj-sort", "aria-label": "排序 Sort" });
   for (const [v, label] of SORTS) sort.append(el("option", { value: v }, label));
   sort.value = params.get("sort") || "";
-  controls.append(el("label", {}, sort));
+  if (manifest) controls.append(el("label", {}, sort));
   const form = el("form", { role: "search", class: "ssj-search-form" }, input,
     el("button", { type: "submit", class: "md-button md-button--primary" }, "搜索 Search"), controls);
+  const cStatus = el("p", { class: "ssj-company-status", "aria-live": "polite" });
+  const companies = el("ol", { class: "ssj-search-companies", id: "ssj-companies" });
+  const cMore = el("button", { type: "button", class: "md-button", hidden: "" }, "更多企业 More companies");
+  const cSection = section("ssj-company-section", "企业", "companies", cStatus, companies, cMore);
   const status = el("p", { class: "ssj-search-status", "aria-live": "polite" });
-  const companies = el("ul", { class: "ssj-search-companies", id: "ssj-companies" });
   const results = el("ol", { class: "ssj-search-results", id: "ssj-results" });
-  const more = el("button", { type: "button", class: "md-button", hidden: "" }, "更多结果 More");
-  box.append(form, status, companies, results, more);
+  const more = el("button", { type: "button", class: "md-button", hidden: "" }, "更多页面 More pages");
+  const pSection = section("ssj-pages-section", "其他页面", "other pages (full text)", status, results, more);
+  box.append(form, cSection, pSection);
 
   let full = null;
-  let directory = null;
   let run = 0;
   let pull = null;
   let total = 0;
+  let seen = 0; // Pagefind results looked at
+  let skipped = 0; // of which company pages listed above
+  let lister = null;
+  let terms = []; // the query's terms, normalised
+  let listed = null; // normalised query: pages whose title holds it are in the company list
+  const shown = new Set(); // company pages in the company list
 
-  function render(list, data, excerpts = true) {
+  function render(list, data) {
     for (const d of data) {
-      const title = d.meta.title || d.url;
-      list.append(el("li", {}, el("a", { href: d.url }, title),
-        d.meta.code ? el("span", { class: "ssj-code" }, ` ${d.meta.code}`) : "",
-        excerpts && d.excerpt ? el("p", {}, ...excerptNodes(d.excerpt)) : ""));
+      list.append(el("li", {}, el("a", { href: d.url }, d.meta.title || d.url),
+        d.excerpt ? el("p", {}, ...excerptNodes(d.excerpt)) : ""));
     }
+  }
+
+  function companyStatus(q) {
+    const n = lister.count;
+    const what = lister.code ? `代码为 ${q.toUpperCase()} 的企业` : `名称含「${q}」的企业`;
+    cStatus.textContent = n === 0 ? `没有${what} / no company found`
+      : `${what}：${lister.approx ? "最多 " : ""}${n} 家 / ${lister.approx ? "at most " : ""}${n} ${n === 1 ? "company" : "companies"}`;
+    if (lister.near && !lister.approx) cStatus.textContent += `；另有 ${lister.near} 家名称含这些字但不相连 / ${lister.near} more with these characters apart`;
+  }
+
+  async function searchCompanies(mine, q, filters) {
+    companies.replaceChildren();
+    cMore.hidden = true;
+    lister = null;
+    listed = null;
+    shown.clear();
+    const others = Object.keys(filters).some((k) => k !== REGION);
+    cSection.hidden = !q || others;
+    if (cSection.hidden) return;
+    cStatus.textContent = "正在查找企业… Looking up companies…";
+    let found;
+    try {
+      found = await names.find(q, filters[REGION] || "");
+    } catch (e) {
+      cStatus.textContent = `企业名称索引无法读取 / the company name index cannot be read (${e.message})`;
+      return;
+    }
+    if (mine !== run) return;
+    if (!found) {
+      cStatus.textContent = "企业名称请输入至少两个字 / type at least two characters of a company name";
+      return;
+    }
+    lister = found;
+    lister.code = CODE_RE.test(q.toUpperCase());
+    listed = lister.code ? null : normalise(q);
+    await moreCompanies(mine, q);
+  }
+
+  async function moreCompanies(mine, q) {
+    const rows = await lister.next(COMPANY_PAGE);
+    if (mine !== run) return;
+    for (const r of rows) {
+      companies.append(companyItem(r, listed));
+      shown.add(r.url);
+    }
+    companyStatus(q);
+    cMore.hidden = lister.done;
+  }
+
+  async function searchPages(mine, q, filters) {
+    results.replaceChildren();
+    more.hidden = true;
+    pSection.hidden = !manifest || (!q && !Object.keys(filters).length);
+    if (pSection.hidden) return;
+    status.textContent = "正在搜索全文… Searching the full text…";
+    full ??= await loadPagefind(shardNames[0], manifest, shardNames.slice(1));
+    const term = q || null;
+    let next;
+    if (!sort.value) {
+      const r = await full.search(term, { filters });
+      total = r.results.length;
+      let i = 0;
+      next = async (n) => { const part = r.results.slice(i, i + n); i += n; return Promise.all(part.map((x) => x.data())); };
+    } else {
+      const lists = await Promise.all(shardNames.map((name, i) => {
+        const only = i === 0 ? { none: shardNames.slice(1) } : name;
+        return full.search(term, { filters: { ...filters, [manifest.filter]: only }, sort: { date: sort.value } });
+      }));
+      total = lists.reduce((n, r) => n + r.results.length, 0);
+      next = dateMerger(lists.map((r) => r.results), sort.value);
+    }
+    seen = 0;
+    skipped = 0;
+    terms = q.split(/\s+/).map(normalise).filter(Boolean);
+    const skip = listed; // the company list of this search (set before: companies go first)
+    pull = async (n) => { // up to n pages, without the company pages listed above (looks at 3n at most)
+      const out = [];
+      for (const stop = seen + 3 * n; out.length < n && seen < total && seen < stop;) {
+        const part = await next(n - out.length);
+        if (!part.length) break;
+        seen += part.length;
+        for (const d of part) {
+          const company = /\/targets\/[0-9A-Z]+\/$/.test(d.url);
+          if (company && (shown.has(d.url) || (skip && normalise(d.meta.title || "").includes(skip)))) skipped++;
+          else out.push(d);
+        }
+      }
+      return out;
+    };
+    if (mine !== run) return;
+    await showMore(mine);
+  }
+
+  async function showMore(mine) {
+    const data = await pull(PAGE);
+    if (mine !== run) return;
+    render(results, sort.value ? data : holdersFirst(data, terms));
+    more.hidden = seen >= total;
+    status.textContent = `全文找到 ${total} 条结果 / ${total} results`
+      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} of them listed above` : "")
+      + (!results.children.length && !more.hidden ? "；点“更多页面”继续查看其余页面 / “More pages” goes on" : "");
   }
 
   async function search() {
@@ -131,49 +399,16 @@ async function main() {
     for (const [k, v] of Object.entries(filters)) p.set(k, v);
     if (sort.value) p.set("sort", sort.value);
     history.replaceState(null, "", `${location.pathname}${p.toString() ? "?" + p : ""}`);
-    companies.replaceChildren();
-    results.replaceChildren();
-    more.hidden = true;
-    if (!q && !Object.keys(filters).length) { status.textContent = ""; return; }
     status.textContent = "正在搜索… Searching…";
-
-    if (q && manifest.directory) {
-      directory ??= await loadPagefind(manifest.directory, manifest, []);
-      const term = CODE_RE.test(q) ? manifest.code_prefix + q.toLowerCase() : q;
-      const r = await directory.search(term);
-      if (mine !== run) return;
-      render(companies, await Promise.all(r.results.slice(0, 8).map((x) => x.data())), false);
-    }
-    full ??= await loadPagefind(names[0], manifest, names.slice(1));
-    const term = q || null;
-    if (!sort.value) {
-      const r = await full.search(term, { filters });
-      total = r.results.length;
-      let i = 0;
-      pull = async (n) => { const part = r.results.slice(i, i + n); i += n; return Promise.all(part.map((x) => x.data())); };
-    } else {
-      const lists = await Promise.all(names.map((name, i) => {
-        const only = i === 0 ? { none: names.slice(1) } : name;
-        return full.search(term, { filters: { ...filters, [manifest.filter]: only }, sort: { date: sort.value } });
-      }));
-      total = lists.reduce((n, r) => n + r.results.length, 0);
-      pull = dateMerger(lists.map((r) => r.results), sort.value);
-    }
+    await searchCompanies(mine, q, filters);
     if (mine !== run) return;
-    status.textContent = `找到 ${total} 条结果 / ${total} results`;
-    await showMore(mine);
-  }
-
-  async function showMore(mine) {
-    const data = await pull(PAGE);
-    if (mine !== run) return;
-    render(results, data);
-    more.hidden = results.children.length >= total;
+    await searchPages(mine, q, filters);
   }
 
   form.addEventListener("submit", (e) => { e.preventDefault(); search(); });
   for (const s of [...Object.values(selects), sort]) s.addEventListener("change", search);
   more.addEventListener("click", () => showMore(run));
+  cMore.addEventListener("click", () => moreCompanies(run, input.value.trim()));
   if (input.value || [...Object.values(selects)].some((s) => s.value)) search();
 }
 

@@ -391,6 +391,10 @@ class PublicRegistry:
         d = self.departments.get(dept_id)
         return d.name if d is not None else dept_id
 
+    def region_name(self, code: str | None) -> str:
+        r = self.regions.get(code) if code else None
+        return r.name if r else (code or "")
+
     def authority(self, dept_id: str) -> str:
         """The department's full name: the accountable body named on announcements."""
         d = self.departments.get(dept_id)

@@ -21,6 +21,7 @@ from shuangsuiji.privacy.audit import audit_site
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site.history import collect
 from shuangsuiji.site.index import build_index
+from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
 from shuangsuiji.registry.load import load_registry, resolve_lines
 from shuangsuiji.site.opendata import catalog, write_open_data
@@ -156,6 +157,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("render")
 
         stats.index = build_index(tmp, cache / "index")
+        write_name_index(tmp, companies(pub))
         lap("index")
         leaks = audit_site(tmp, reg, pub, jobs=jobs)
         if leaks:

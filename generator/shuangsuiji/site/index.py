@@ -8,8 +8,9 @@ merges with `mergeIndex` (see `site_config/assets/search.js`):
 - `y<year>`: task, result and plan pages of one year;
 - `r<region>`: company pages (一户一档) of one region;
 - any group over `max_pages` is split further into buckets by a hash of the page path, and
-  small neighbouring groups are packed into one shard (`general--r371302`);
-- `dir`: a light directory shard (company name and code only) for quick company lookup.
+  small neighbouring groups are packed into one shard (`general--r371302`).
+
+Companies are found by name or code through the name index (`nameindex.py`), not here.
 
 Each shard is built by the extended binary (the only one that segments Chinese) from the
 shard's pages alone, into a cache directory keyed by a hash of the shard's page bytes: a shard
@@ -37,11 +38,7 @@ import pagefind_bin_extended
 BUNDLE = "pagefind"  # site sub-directory holding every shard: /pagefind/<shard>/
 LANG = "zh-cn"  # one language for every page: zh and zh-CN would make two indexes
 MAX_PAGES = 8000  # ≈ 450 MB per Pagefind run (measured: 10,000 pages → 546 MB, 9 s)
-DIRECTORY = "dir"
 SHARD_FILTER = "分片"  # mergeFilter key: lets search.js query one shard at a time (date sort)
-# Pagefind splits an 18-character USCC at letter/digit boundaries, so a search for a code
-# also matches pages holding its pieces; `uscc` + the lower-case code is indexed as one word.
-CODE_PREFIX = "uscc"
 _UNUSED_RE = re.compile(r"pagefind-(?:[a-z-]*ui|highlight)\.(?:js|css)")  # search.js is the UI
 
 _BODY_RE = re.compile(rb"<[^>]*\bdata-pagefind-body\b[^>]*>")
@@ -49,15 +46,13 @@ FILTERS = ("部门", "区域", "年度", "结果", "行业")  # the filters of t
 _FILTER_RE = re.compile(rb'data-pagefind-filter="([^":]+):([^"]*)"')
 _SORT_RE = re.compile(rb'data-pagefind-sort="date:(\d{4}-\d{2}-\d{2})"')
 _DATE_META_RE = re.compile(rb'data-pagefind-meta="[^"]*\bdate:')
-_TITLE_META_RE = re.compile(rb'data-pagefind-meta="title:([^"]*)"')
-_TITLE_RE = re.compile(rb"<title>([^<]*)</title>")
 _COMPANY_RE = re.compile(r"targets/([0-9A-Z]{15}|[0-9A-Z]{18})/index\.html")
 
 
 @dataclass(frozen=True)
 class IndexStats:
     pages: int  # pages indexed (those with data-pagefind-body)
-    shards: int  # shards, the directory shard included
+    shards: int
     rebuilt: int  # shards built by Pagefind in this run
     reused: int  # shards copied from the cache
     seconds: float
@@ -69,11 +64,6 @@ class IndexStats:
 class _Page:
     rel: str  # path under the site, '/'-separated
     data: bytes  # the bytes Pagefind indexes (the page, with a date meta added if needed)
-
-
-def code_token(code: str) -> str:
-    """The single search word under which a company's code is indexed (and queried by search.js)."""
-    return CODE_PREFIX + code.lower()
 
 
 def _indexed_bytes(data: bytes) -> bytes:
@@ -142,18 +132,6 @@ def _shards(pages: list[_Page], max_pages: int) -> dict[str, list[_Page]]:
     for key, members in packed:
         out[key] = sorted(members, key=lambda p: p.rel)
     return out
-
-
-def _directory_page(page: _Page) -> _Page:
-    """A tiny stand-in of a company page at the same path: name and code only."""
-    code = _COMPANY_RE.fullmatch(page.rel).group(1)  # type: ignore[union-attr]
-    m = _TITLE_META_RE.search(page.data) or _TITLE_RE.search(page.data)
-    name = html.unescape(m.group(1).decode()).strip() if m else code
-    e = html.escape
-    doc = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(name)}</title></head>'
-           f'<body><main data-pagefind-body><h1 data-pagefind-meta="title">{e(name)}</h1>'
-           f'<p><span data-pagefind-meta="code">{code}</span> {code_token(code)}</p></main></body></html>')
-    return _Page(page.rel, doc.encode())
 
 
 def _digest(pages: list[_Page]) -> str:
@@ -251,9 +229,6 @@ def build_index(site_dir: Path, cache_dir: Path | None = None, max_pages: int = 
         cache = Path(cache_dir) / "pagefind" if cache_dir else Path(scratch)
         pages = _read_pages(site_dir)
         shards = _shards(pages, max_pages)
-        companies = [_directory_page(p) for p in pages if _COMPANY_RE.fullmatch(p.rel)]
-        if companies:
-            shards[DIRECTORY] = companies
         digests = {name: _digest(members) for name, members in shards.items()}
         todo = [name for name in shards if not (cache / digests[name]).is_dir()]
         with ThreadPoolExecutor(max(1, jobs)) as pool:
@@ -261,10 +236,8 @@ def build_index(site_dir: Path, cache_dir: Path | None = None, max_pages: int = 
         out = site_dir / BUNDLE
         if out.exists():
             shutil.rmtree(out)
-        manifest = {"version": 1, "lang": LANG, "filter": SHARD_FILTER, "code_prefix": CODE_PREFIX,
-                    "directory": DIRECTORY if companies else None, "filters": _filter_counts(pages),
-                    "shards": [{"name": n, "pages": len(shards[n]), "digest": digests[n]}
-                               for n in shards if n != DIRECTORY]}
+        manifest = {"version": 1, "lang": LANG, "filter": SHARD_FILTER, "filters": _filter_counts(pages),
+                    "shards": [{"name": n, "pages": len(shards[n]), "digest": digests[n]} for n in shards]}
         for name in shards:
             _copy_tree(cache / digests[name], out / name)
         if cache_dir:  # keep only the shards of this build: the cache does not grow without end

@@ -104,8 +104,7 @@ class Site:
         return {"id": tid, "name": t.name, "uscc": t.uscc or t.id, "registered_by": t.registered_by, "page": True}
 
     def region_name(self, code: str | None) -> str:
-        r = self.pub.regions.get(code) if code else None
-        return r.name if r else (code or "")
+        return self.pub.region_name(code)
 
     def feeds(self, *keys: tuple[str, str]) -> tuple[tuple[str, str], ...]:
         """The (key, title) pairs of those feeds this build wrote (a company without results has none)."""

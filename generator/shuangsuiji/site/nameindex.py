@@ -1,0 +1,142 @@
+"""Stage — index (layer: site): the company name index, static JSON shards that search.js queries.
+
+Pagefind segments Chinese into words and matches single characters, so a part of a trade
+name (通泰) ranks a shop called 通程 above the company called 通泰, and addresses match too.
+This index answers "which companies' names contain this string" exactly, at city scale
+(≈ 50,000 company pages) with a few small fetches:
+
+- companies get ids 0…N-1 in rank order (shorter names first, then by name): a query's
+  candidates come out of the postings already ranked;
+- `g/<h>.json`: for every character bigram of every normalised name, the ids of the names
+  containing it (delta-coded), sharded by an FNV-1a hash of the bigram;
+- `h/<n>.json`: the postings of one heavy bigram (in more than one name in `HEAVY_SHARE`
+  and more than `HEAVY_MIN` names: 有限, 公司, region names), listed in the manifest with its
+  count; the browser fetches one only when the query has no rarer bigram, and otherwise
+  confirms the substring on the names;
+- `t/<k>.json`: the company table, `TABLE` rows per file: code, name, region, latest result;
+- `c/<h>.json`: every USCC and registration number → company id (an exact lookup).
+
+search.js intersects the postings of the query's bigrams and confirms the substring on the
+names. Inputs are the redaction stage's targets (only companies that have a page). The
+files go under `names/<digest>/` (a digest of their contents) with `names/index.json`
+pointing there, so a browser never mixes the shards of two builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from shuangsuiji.privacy.redact import require_public
+from shuangsuiji.core.yamlio import atomic_write_bytes
+
+FOLDER = "names"  # /names/index.json and /names/<digest>/
+TABLE = 64  # company rows per table file: a result list of 10 fetches at most 10 such files
+SHARD_BYTES = 8_000  # aim for posting files of about this size
+HEAVY_SHARE = 16  # a bigram in more than 1/16 of all names …
+HEAVY_MIN = 1000  # … and in more than 1,000 (≈ 3 KB of postings: cheaper to fetch than to confirm) is heavy
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str  # the page's id: the USCC, or the registration number of an old entity
+    name: str
+    codes: tuple[str, ...]  # USCC and registration number, whichever it has
+    region: str  # region name
+    latest: str  # outcome of the latest published result ("" if none)
+    latest_on: str  # its inspection date (ISO) or ""
+
+
+def normalise(s: str) -> str:
+    """The form names and queries are compared in (search.js does the same): NFKC, lower case, no spaces."""
+    return "".join(unicodedata.normalize("NFKC", s).lower().split())
+
+
+def fnv(s: str) -> int:
+    """FNV-1a (32 bits) over code points: the shard of a bigram or a code, computed alike in search.js."""
+    h = 2166136261
+    for ch in s:
+        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def bigrams(s: str) -> list[str]:
+    return [s[i:i + 2] for i in range(len(s) - 1)]
+
+
+def companies(pub) -> list[Company]:
+    """The companies with a page on the site, with their latest published result."""
+    pub = require_public(pub)
+    out = []
+    for tid in sorted(pub.targets):
+        t = pub.targets[tid]
+        results = sorted(pub.results_of_target(tid), key=lambda r: (r.inspected_on, r.id))
+        last = results[-1] if results else None
+        codes = tuple(dict.fromkeys(c for c in (tid, t.uscc, t.reg_no) if c))
+        out.append(Company(tid, t.name, codes, pub.region_name(t.region),
+                           "、".join(map(str, last.outcome)) if last else "",
+                           last.inspected_on.isoformat() if last else ""))
+    return out
+
+
+def _power_of_two(n: float) -> int:
+    k = 1
+    while k < n:
+        k *= 2
+    return k
+
+
+def _dumps(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
+    """Every file of the index, path (under `names/`) → bytes; deterministic for the same companies."""
+    ranked = sorted(items, key=lambda c: (len(normalise(c.name)), normalise(c.name), c.id))
+    regions = sorted({c.region for c in ranked})
+    outcomes = sorted({c.latest for c in ranked if c.latest})
+    postings: dict[str, list[int]] = {}
+    for i, c in enumerate(ranked):
+        for g in dict.fromkeys(bigrams(normalise(c.name))):
+            postings.setdefault(g, []).append(i)
+    coded = {g: [ids[0]] + [b - a for a, b in zip(ids, ids[1:])] for g, ids in postings.items()}
+    heavy = sorted(g for g, ids in postings.items() if len(ids) > max(len(ranked) / HEAVY_SHARE, heavy_min))
+    out: dict[str, bytes] = {f"h/{n}.json": _dumps(coded.pop(g)) for n, g in enumerate(heavy)}
+    size = sum(len(g) * 3 + 6 + len(ids) * 3 for g, ids in coded.items())  # a rough JSON size
+    gram_shards = _power_of_two(size / SHARD_BYTES)
+    code_shards = _power_of_two(len(ranked) / 256)
+    grams: list[dict] = [{} for _ in range(gram_shards)]
+    for g in sorted(coded):
+        grams[fnv(g) % gram_shards][g] = coded[g]
+    for k, part in enumerate(grams):
+        out[f"g/{k}.json"] = _dumps(part)
+    for k in range(0, len(ranked), TABLE):
+        out[f"t/{k // TABLE}.json"] = _dumps([
+            [c.id, c.name, regions.index(c.region), outcomes.index(c.latest) if c.latest else -1, c.latest_on]
+            for c in ranked[k:k + TABLE]])
+    lookup: list[dict] = [{} for _ in range(code_shards)]
+    for i, c in enumerate(ranked):
+        for code in c.codes:
+            lookup[fnv(code.upper()) % code_shards][code.upper()] = i
+    for k, part in enumerate(lookup):
+        out[f"c/{k}.json"] = _dumps(part)
+    digest = hashlib.sha256()
+    for rel in sorted(out):
+        digest.update(rel.encode() + b"\0" + out[rel])
+    base = digest.hexdigest()[:16]
+    manifest = {"version": 1, "base": f"{base}/", "companies": len(ranked), "table": TABLE,
+                "gram_shards": gram_shards, "code_shards": code_shards,
+                "heavy": {g: [n, len(postings[g])] for n, g in enumerate(heavy)},
+                "regions": regions, "outcomes": outcomes}
+    return {"index.json": _dumps(manifest), **{f"{base}/{rel}": data for rel, data in out.items()}}
+
+
+def write_name_index(site_dir: Path, items: list[Company]) -> int:
+    """Write the index of `items` (`companies(pub)`) under `site_dir/names/`; returns the bytes written."""
+    written = files(items)
+    for rel, data in written.items():
+        atomic_write_bytes(Path(site_dir) / FOLDER / rel, data)
+    return sum(map(len, written.values()))
