@@ -67,14 +67,13 @@ class DrawFiles:
     tables: dict[str, bytes] = field(default_factory=dict)  # name → raw canonical bytes
 
     def drawn(self) -> list[str] | None:
-        """Targets the run draw selected (the keys of its assignments), or None before `ssj draw run`."""
+        """Targets the run draw selected (the keys of its initial assignments), or None before `ssj draw run`.
+
+        Read from the record's committed, immutable part: events change who inspects, never who is drawn."""
         rec = self.record
-        if not isinstance(rec, dict):
+        if not isinstance(rec, dict) or not isinstance(rec.get("initial_assignments"), dict):
             return None
-        for key in ("assignments", "initial_assignments"):
-            if isinstance(rec.get(key), dict):
-                return sorted(rec[key])
-        return None
+        return sorted(rec["initial_assignments"])
 
 
 HOT = ("name", "legal_rep", "registered_by")  # read with the ids: what free-text checks need of every target

@@ -38,10 +38,6 @@ def industry_label(code: str | None) -> str:
     return f"{name}（{code}）" if name else code
 
 
-def _day(v: Any) -> date | None:
-    return date.fromisoformat(v) if isinstance(v, str) and v else None
-
-
 @dataclass
 class Site:
     """The public registry, indexed for pages that cut across records."""
