@@ -49,6 +49,8 @@ def main_repo(tmp_path_factory) -> Path:
     add_sources(root)
     shutil.copy(REPO / ".gitignore", repo / ".gitignore")
     git(repo, "init", "-q", "-b", "main")
+    git(repo.parent, "init", "-q", "--bare", f"{repo.name}-origin.git")  # where the site workflow pushes its tag
+    git(repo, "remote", "add", "origin", str(repo.parent / f"{repo.name}-origin.git"))
     for args in (("codeowners", "--write"), ("draw", "freeze", TASK, "--registry", "registries"),
                  ("draw", "run", TASK, "--registry", "registries")):
         done = ssj(repo, *args)
@@ -65,6 +67,9 @@ def repo(main_repo) -> Path:
     git(main_repo, "checkout", "-q", "-f", "-B", "pr", "main")
     git(main_repo, "clean", "-q", "-fd")
     shutil.rmtree(main_repo / "site", ignore_errors=True)
+    for where in ([], ["origin"]):  # no main has passed the site's check yet
+        git(main_repo, *(["push", "-q", "origin", ":refs/tags/ssj-checked"] if where else ["tag", "-d", "ssj-checked"]),
+            check=False)
     return main_repo
 
 
@@ -236,3 +241,20 @@ def test_site_workflow_refuses_a_main_whose_committed_draw_changed(repo):
     built = run_workflow(repo, "site.yml", "build", push(sha(repo, "main~0")))
     assert built.returncode == 0, built.stdout + built.stderr
     assert (repo / "site/index.html").is_file()
+
+
+def test_a_refused_draw_change_stays_refused_after_a_later_push(repo):
+    """Push A edits a committed draw (refused); push B changes something else on top: B is judged against
+    the last main that passed (tag ssj-checked), not against A, so the edit is never published."""
+    good = run_workflow(repo, "site.yml", "build", push(sha(repo, "main")))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert sha(repo) in git(repo, "ls-remote", "--tags", "origin", "ssj-checked")
+    edit_text(repo / DRAW / "candidates.tsv", drop_candidate_row)
+    commit(repo, merge=False)
+    a = run_workflow(repo, "site.yml", "build", push(sha(repo, "main")))
+    assert a.returncode == 2 and "candidates.tsv: 错误 error: 已提交" in a.stderr, a.stderr
+    edit_text(repo / "registries/scjgj/liaison.yaml", lambda t: t + "# 备注\n")
+    commit(repo, merge=False)
+    b = run_workflow(repo, "site.yml", "build", push(sha(repo, "HEAD~1")))
+    assert b.returncode == 2 and "candidates.tsv: 错误 error: 已提交" in b.stderr, b.stderr
+    assert sha(repo, "main") in git(repo, "ls-remote", "--tags", "origin", "ssj-checked")  # the tag did not move
