@@ -258,3 +258,22 @@ def test_a_refused_draw_change_stays_refused_after_a_later_push(repo):
     b = run_workflow(repo, "site.yml", "build", push(sha(repo, "HEAD~1")))
     assert b.returncode == 2 and "candidates.tsv: 错误 error: 已提交" in b.stderr, b.stderr
     assert sha(repo, "main") in git(repo, "ls-remote", "--tags", "origin", "ssj-checked")  # the tag did not move
+
+
+def test_the_current_part_of_a_draw_record_follows_its_events(repo):
+    """The current part is the one part of a committed record that may change: drawing in a target or
+    swapping an inspector there without an event is refused; the appended recusal itself is fine."""
+    path = repo / DRAW / "record.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    clean = ssj(repo, "validate", "registries", "--json")
+    assert "draw.current-part" not in clean.stdout and any(e["type"] == "回避" for e in record["events"])
+    someone = next(iter(record["assignments"]))
+    for change in (lambda r: r["assignments"].update({"91371302MA3C0FAKE1": r["assignments"][someone]}),
+                   lambda r: r["assignments"].update({someone: list(reversed(r["inspector_units"]))[:2]}),
+                   lambda r: r["events"].pop()):
+        tampered = json.loads(json.dumps(record))
+        change(tampered)
+        path.write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")
+        run = ssj(repo, "validate", "registries", "--json")
+        probs = [(p["code"], p["file"]) for p in json.loads(run.stdout)["problems"] if p["code"] == "draw.current-part"]
+        assert run.returncode == 1 and probs == [("draw.current-part", f"{DRAW}/record.json")], run.stdout
