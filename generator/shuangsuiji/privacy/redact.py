@@ -299,7 +299,9 @@ def public_draw(task_id: str, files, record: dict | None, rd: _Redactor) -> Publ
     assigned = current.get("assignments") if isinstance(current.get("assignments"), dict) else {}
     initial = rec.get("initial_assignments") if isinstance(rec.get("initial_assignments"), dict) else {}
     # who was drawn comes from the committed part only: events change who inspects, never who is drawn
-    chosen = sorted(set(selected) | set(initial) | (set(tickets) if isinstance(rec.get("strata"), list) else set()))
+    # (a record of `ssj draw compute` has no current part: its assignments are the draw)
+    drawn = initial if "initial_assignments" in rec else assigned
+    chosen = sorted(set(selected) | set(drawn) | (set(tickets) if isinstance(rec.get("strata"), list) else set()))
     log = current.get("log")
     prefix = rec.get("ranked_prefix")
     return _public(

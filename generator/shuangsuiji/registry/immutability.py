@@ -83,7 +83,9 @@ def _record_core(data: bytes) -> Any:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         return None
-    return {k: v for k, v in doc.items() if k not in RECORD_CURRENT_KEYS} if isinstance(doc, dict) else doc
+    if not isinstance(doc, dict) or "initial_assignments" not in doc:
+        return doc  # no current part (the `ssj draw compute` layout): nothing in it may change
+    return {k: v for k, v in doc.items() if k not in RECORD_CURRENT_KEYS}
 
 
 def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
