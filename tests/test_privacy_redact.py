@@ -6,6 +6,7 @@ import json
 import pickle
 
 import pytest
+from registry_fixture import write_yaml
 
 from privacy_fixture import (CANARY, FIRM, RELEASED, SOLE, SOLE_NAME, edit_yaml, make_canary_registry,
                              non_public_fields)
@@ -197,19 +198,23 @@ def test_review_and_liaison_notes_are_free_text(tmp_path):
 
 
 def test_rules_keep_office_contacts_and_mask_personal_data(tmp_path):
-    """A department's 实施细则 publishes its office hotline and e-mail; mobiles, ID numbers and
-    registered names in it are masked (and reported by validate with their line)."""
+    """A department's 实施细则 publishes its office hotline, and its office e-mail when the registry
+    declares the domain; mobiles, personal e-mails, ID numbers and registered names in it are masked
+    (and reported by validate with their line)."""
     root = make_canary_registry(tmp_path / "registries", blocking_text=False)
+    write_yaml(root / "config.yaml", {"privacy": {"org_email_domains": ["linyi.gov.cn"]}})
     (root / "scjgj/rules.md").write_text(
         "# 实施细则\n\n投诉举报电话：0539-8123456，邮箱 scjgj@linyi.gov.cn。\n\n"
-        f"值班手机 13712345678（{CANARY['remark.person']}），身份证 {CANARY['remark.id_number']}。\n", encoding="utf-8")
+        f"值班手机 13712345678（{CANARY['remark.person']}），身份证 {CANARY['remark.id_number']}。\n\n"
+        "联系人邮箱 zhangsan1985@163.com\n", encoding="utf-8")
     reg = load_registry(root)[0]
     rules = redact(reg).rules["scjgj"]
     assert "0539-8123456" in rules and "scjgj@linyi.gov.cn" in rules
     assert "137****5678（孙*）" in rules and "371324********" in rules
     assert "13712345678" not in rules and CANARY["remark.person"] not in rules
+    assert "zhangsan1985@163.com" not in rules  # typed into rules.md, a personal e-mail is still masked
     found = sorted((p.line, p.code) for p in freetext_problems(reg) if p.file == "scjgj/rules.md")
-    assert found == [(5, "freetext.id_number"), (5, "freetext.mobile"), (5, "freetext.name")]
+    assert found == [(5, "freetext.id_number"), (5, "freetext.mobile"), (5, "freetext.name"), (7, "freetext.email")]
 
 
 def test_credit_events_from_credit_rules_as_of_the_registry_date(tmp_path):
@@ -238,3 +243,17 @@ def test_credit_events_from_credit_rules_as_of_the_registry_date(tmp_path):
     assert set(events[0].fields()) == {"target", "kind", "date", "recorded", "ground", "basis", "result", "task",
                                        "department"}
     assert events[1].ground == "通过登记的住所或者经营场所无法联系" and events[1].department == "scjgj"
+
+
+def test_a_result_withdrawn_before_publication_gets_no_notice(tmp_path):
+    """Withdrawing a draft tells the public nothing: no notice, no page for its company."""
+    root = make_canary_registry(tmp_path / "registries")
+
+    def never_published(d):
+        for r in d["results"]:
+            if r["id"] == "R-2":
+                r.pop("published_on")
+    edit_yaml(root / "scjgj/results/LY-SCJG-2026-001.yaml", never_published)
+    pub = redact(load_registry(root)[0])
+    assert [w.id for w in pub.withdrawals] == []
+    assert sorted(r.id for r in pub.all_results()) == ["R-1", "R-4"]

@@ -49,6 +49,8 @@ def main_repo(tmp_path_factory) -> Path:
     add_sources(root)
     shutil.copy(REPO / ".gitignore", repo / ".gitignore")
     git(repo, "init", "-q", "-b", "main")
+    git(repo.parent, "init", "-q", "--bare", f"{repo.name}-origin.git")  # where the site workflow pushes its tag
+    git(repo, "remote", "add", "origin", str(repo.parent / f"{repo.name}-origin.git"))
     for args in (("codeowners", "--write"), ("draw", "freeze", TASK, "--registry", "registries"),
                  ("draw", "run", TASK, "--registry", "registries")):
         done = ssj(repo, *args)
@@ -65,6 +67,9 @@ def repo(main_repo) -> Path:
     git(main_repo, "checkout", "-q", "-f", "-B", "pr", "main")
     git(main_repo, "clean", "-q", "-fd")
     shutil.rmtree(main_repo / "site", ignore_errors=True)
+    for where in ([], ["origin"]):  # no main has passed the site's check yet
+        git(main_repo, *(["push", "-q", "origin", ":refs/tags/ssj-checked"] if where else ["tag", "-d", "ssj-checked"]),
+            check=False)
     return main_repo
 
 
@@ -236,3 +241,39 @@ def test_site_workflow_refuses_a_main_whose_committed_draw_changed(repo):
     built = run_workflow(repo, "site.yml", "build", push(sha(repo, "main~0")))
     assert built.returncode == 0, built.stdout + built.stderr
     assert (repo / "site/index.html").is_file()
+
+
+def test_a_refused_draw_change_stays_refused_after_a_later_push(repo):
+    """Push A edits a committed draw (refused); push B changes something else on top: B is judged against
+    the last main that passed (tag ssj-checked), not against A, so the edit is never published."""
+    good = run_workflow(repo, "site.yml", "build", push(sha(repo, "main")))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert sha(repo) in git(repo, "ls-remote", "--tags", "origin", "ssj-checked")
+    edit_text(repo / DRAW / "candidates.tsv", drop_candidate_row)
+    commit(repo, merge=False)
+    a = run_workflow(repo, "site.yml", "build", push(sha(repo, "main")))
+    assert a.returncode == 2 and "candidates.tsv: 错误 error: 已提交" in a.stderr, a.stderr
+    edit_text(repo / "registries/scjgj/liaison.yaml", lambda t: t + "# 备注\n")
+    commit(repo, merge=False)
+    b = run_workflow(repo, "site.yml", "build", push(sha(repo, "HEAD~1")))
+    assert b.returncode == 2 and "candidates.tsv: 错误 error: 已提交" in b.stderr, b.stderr
+    assert sha(repo, "main") in git(repo, "ls-remote", "--tags", "origin", "ssj-checked")  # the tag did not move
+
+
+def test_the_current_part_of_a_draw_record_follows_its_events(repo):
+    """The current part is the one part of a committed record that may change: drawing in a target or
+    swapping an inspector there without an event is refused; the appended recusal itself is fine."""
+    path = repo / DRAW / "record.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    clean = ssj(repo, "validate", "registries", "--json")
+    assert "draw.current-part" not in clean.stdout and any(e["type"] == "回避" for e in record["events"])
+    someone = next(iter(record["assignments"]))
+    for change in (lambda r: r["assignments"].update({"91371302MA3C0FAKE1": r["assignments"][someone]}),
+                   lambda r: r["assignments"].update({someone: list(reversed(r["inspector_units"]))[:2]}),
+                   lambda r: r["events"].pop()):
+        tampered = json.loads(json.dumps(record))
+        change(tampered)
+        path.write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")
+        run = ssj(repo, "validate", "registries", "--json")
+        probs = [(p["code"], p["file"]) for p in json.loads(run.stdout)["problems"] if p["code"] == "draw.current-part"]
+        assert run.returncode == 1 and probs == [("draw.current-part", f"{DRAW}/record.json")], run.stdout

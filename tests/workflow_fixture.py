@@ -26,8 +26,8 @@ ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.envi
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=ENV, check=True, capture_output=True, text=True).stdout
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    return subprocess.run(["git", *args], cwd=repo, env=ENV, check=check, capture_output=True, text=True).stdout
 
 
 def _lookup(ctx: dict, path: str) -> Any:

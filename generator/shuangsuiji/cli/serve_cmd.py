@@ -7,6 +7,7 @@ a failed rebuild prints its problems and keeps serving the last good site.
 from __future__ import annotations
 
 import http.server
+import re
 import sys
 import threading
 import time
@@ -47,13 +48,55 @@ def _rebuild(registry: Path, out: Path) -> None:
         sys.stderr.write("生成失败，继续提供上一次的网站 / build failed; serving the previous site\n")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def translate_path(self, path):  # serve whatever `site/` is now (it is swapped on rebuild)
+_PREFIX = re.compile(r'(?:href|src)="([^"]*/)assets/')
+
+
+def not_found_page(site_dir: Path) -> bytes | None:
+    """The site's 404 page as the preview serves it: at the site root, not under the base URL's path.
+
+    MkDocs writes the 404 page's links absolute, from `site.base_url` (`/ssj/assets/…`), so that
+    it works at any depth of the published site; the preview serves the site at `/`.
+    """
+    page = site_dir / "404.html"
+    if not page.is_file():
+        return None
+    text = page.read_text(encoding="utf-8")
+    m = _PREFIX.search(text)
+    if m and m.group(1).startswith("/") and m.group(1) != "/":
+        text = text.replace(f'"{m.group(1)}', '"/')  # attributes and the theme's "base" setting
+    return text.encode("utf-8")
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves whatever `server.site_dir` holds now (it is swapped on rebuild); a missing path gets the site's 404 page."""
+
+    def translate_path(self, path):
         self.directory = str(self.server.site_dir)
         return super().translate_path(path)
 
+    def send_error(self, code, message=None, explain=None):
+        body = not_found_page(Path(self.server.site_dir)) if code == 404 else None
+        if body is None:
+            return super().send_error(code, message, explain)
+        self.send_response(404, message)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the browser moved on
+                pass
+
     def log_message(self, fmt, *args):
         pass
+
+
+def make_server(site_dir: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
+    """The preview server on 127.0.0.1 (port 0: any free port), not yet serving."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.site_dir = Path(site_dir).resolve()
+    return server
 
 
 def run(args) -> int:
@@ -63,8 +106,7 @@ def run(args) -> int:
     project = project_for(registry)
     watched = [registry, project / "content", project / "site_config", project / "mkdocs.yml"]
     _rebuild(registry, out)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), _Handler)
-    server.site_dir = out.resolve()
+    server = make_server(out, args.port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdout.write(f"预览地址 / preview: http://127.0.0.1:{server.server_address[1]}/ （Ctrl-C 退出）\n")
     seen = snapshot(watched)

@@ -582,13 +582,10 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
 
 def declared_public_shapes(registry) -> PublicContacts:
     """What the shape scan lets through: the contacts `config.privacy` declares public (and its
-    organisational e-mail domains), the office e-mails a department's rules.md publishes
-    (`OFFICE_CONTACTS`), and the random numbers a draw's seed sources published (dice, lottery)."""
+    organisational e-mail domains), and the random numbers a draw's seed sources published (dice, lottery).
+    Nothing is exempt because of where it was typed: a personal e-mail in rules.md is still a leak."""
     declared = public_contacts(registry)
     keys = set(declared.values)
-    for text in registry.rules.values():  # redact keeps every e-mail of rules.md (OFFICE_CONTACTS)
-        folded = text.translate(FOLD)
-        keys.update(contact_key(folded[h.start:h.end]) for h in shape_hits(folded, declared, numbers=False))
     for d in registry.draws.values():
         for v in (d.sources.sources if d.sources is not None else ()):
             keys.update(contact_key(v.value[h.start:h.end]) for h in shape_hits(v.value.translate(FOLD), emails=False))

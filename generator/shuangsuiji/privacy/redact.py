@@ -303,8 +303,10 @@ def public_draw(task_id: str, files, record: dict | None, rd: _Redactor) -> Publ
     tickets = rec.get("tickets") if isinstance(rec.get("tickets"), dict) else {}  # only their keys: who was chosen
     assigned = current.get("assignments") if isinstance(current.get("assignments"), dict) else {}
     initial = rec.get("initial_assignments") if isinstance(rec.get("initial_assignments"), dict) else {}
-    chosen = sorted(set(selected) | set(initial) | set(assigned) | (set(tickets) if isinstance(rec.get("strata"), list)
-                                                                    else set()))
+    # who was drawn comes from the committed part only: events change who inspects, never who is drawn
+    # (a record of `ssj draw compute` has no current part: its assignments are the draw)
+    drawn = initial if "initial_assignments" in rec else assigned
+    chosen = sorted(set(selected) | set(drawn) | (set(tickets) if isinstance(rec.get("strata"), list) else set()))
     log = current.get("log")
     prefix = rec.get("ranked_prefix")
     return _public(
@@ -480,7 +482,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
                 p = rec(r)
                 out.append(p)
                 shown_targets.add(r.target)
-            elif r.status == "撤回":
+            elif r.status == "撤回" and r.published_on is not None:  # never published: nothing to withdraw publicly
                 reason = next((rv.reason for rv in reversed(r.revisions) if rv.action == "撤回"), None)
                 withdrawals.append(_public("Withdrawal", id=r.id, task=task_id, target=r.target, department=dept,
                                            date=_withdrawn_on(r), reason=rd.text(reason) if reason else None))

@@ -115,9 +115,12 @@ def contact_key(raw: str) -> str:
 
 
 def public_contacts(registry) -> PublicContacts:
+    """The declared public contacts, and the site office's own phone and e-mail (every page's footer)."""
     p = registry.config.privacy
+    site = registry.config.site
+    own = [m.group(0) for m in _EMAIL_RE.finditer(site.email)] + [m.group(0) for m in _LANDLINE_RE.finditer(site.phone)]
     return PublicContacts(tuple(d.lower().lstrip("@.") for d in p.org_email_domains if d),
-                          frozenset(contact_key(v) for v in p.public_contacts if v))
+                          frozenset(contact_key(v) for v in [*p.public_contacts, *own] if v))
 
 
 NO_CONTACTS = PublicContacts()
@@ -300,7 +303,7 @@ def find_hits(text: str, names: NameIndex | None = None, contacts: PublicContact
 
 # A department's own 实施细则 publishes its office hotline and e-mail: those are public by
 # nature there; mobiles, ID numbers, bank cards and private names are masked all the same.
-OFFICE_CONTACTS = frozenset({"landline", "email"})
+OFFICE_CONTACTS = frozenset({"landline"})  # office e-mails: declare their domain in config privacy
 
 
 def mask_text(text: str, names: NameIndex | Iterable[str] | None = None,

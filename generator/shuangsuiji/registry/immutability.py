@@ -63,7 +63,8 @@ def read_at_base(root: Path, rel: str, rev: str | None) -> bytes | None:
     return repo.file_at(rev or "HEAD", rel) if repo else None
 
 
-def _items(data: bytes, rel: str, key: str) -> list[Any] | None:
+def yaml_list(data: bytes, rel: str, key: str) -> list[Any] | None:
+    """The list under `key` of a YAML file's bytes, or None if it does not parse or holds none."""
     try:
         doc = parse_yaml(data.decode("utf-8-sig"), rel)
     except (LoadError, UnicodeDecodeError):
@@ -82,7 +83,9 @@ def _record_core(data: bytes) -> Any:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         return None
-    return {k: v for k, v in doc.items() if k not in RECORD_CURRENT_KEYS} if isinstance(doc, dict) else doc
+    if not isinstance(doc, dict) or "initial_assignments" not in doc:
+        return doc  # no current part (the `ssj draw compute` layout): nothing in it may change
+    return {k: v for k, v in doc.items() if k not in RECORD_CURRENT_KEYS}
 
 
 def _error(rel: str, what_zh: str, what_en: str, rev: str) -> Problem:
@@ -109,7 +112,7 @@ def committed_draws_unchanged(reg: Registry, base: str | None) -> Iterator[Probl
         rf = match(rel)
         kind = rf.kind.name if rf else ""
         if kind in APPEND_ONLY:
-            before, after = _items(old, rel, APPEND_ONLY[kind]), _items(new, rel, APPEND_ONLY[kind])
+            before, after = yaml_list(old, rel, APPEND_ONLY[kind]), yaml_list(new, rel, APPEND_ONLY[kind])
             if before is not None and after is not None and _kept(before, after):
                 continue
             yield _error(rel, "修改（已有条目变了或被删了）", "edited (an existing entry changed or was removed)", rev)

@@ -67,14 +67,15 @@ class DrawFiles:
     tables: dict[str, bytes] = field(default_factory=dict)  # name → raw canonical bytes
 
     def drawn(self) -> list[str] | None:
-        """Targets the run draw selected (the keys of its assignments), or None before `ssj draw run`."""
+        """Targets the run draw selected (the keys of its initial assignments), or None before `ssj draw run`.
+
+        Read from the record's committed, immutable part: events change who inspects, never who is drawn.
+        A record in the `ssj draw compute` layout has no current part: its assignments are the draw."""
         rec = self.record
         if not isinstance(rec, dict):
             return None
-        for key in ("assignments", "initial_assignments"):
-            if isinstance(rec.get(key), dict):
-                return sorted(rec[key])
-        return None
+        key = "initial_assignments" if "initial_assignments" in rec else "assignments"
+        return sorted(rec[key]) if isinstance(rec.get(key), dict) else None
 
 
 HOT = ("name", "legal_rep", "registered_by")  # read with the ids: what free-text checks need of every target

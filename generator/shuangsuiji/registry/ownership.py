@@ -12,17 +12,16 @@ so the forge asks the right people to review.
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from shuangsuiji.core.errors import Problem, fail, problem
-from shuangsuiji.core.yamlio import LoadError, parse_yaml
-from shuangsuiji.registry.immutability import base_name, read_at_base, work_tree
+from shuangsuiji.registry.immutability import base_name, read_at_base, work_tree, yaml_list
 from shuangsuiji.registry.layout import match
 from shuangsuiji.registry.load import Registry
-from shuangsuiji.registry.models.department import Department, DepartmentsFile
+from shuangsuiji.registry.models.department import Department
+from shuangsuiji.registry.revisions import RegistryRepo
 
 CODEOWNERS_FILES = (".github/CODEOWNERS", ".gitea/CODEOWNERS")  # GitHub globs; Gitea/Forgejo regexps
 _OWNER_RE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -38,18 +37,14 @@ def owner_of(departments: dict[str, Department], rel: str) -> Department | None:
     return departments.get(head) if sep else None
 
 
-def departments_at_base(reg: Registry, base: str | None) -> dict[str, Department]:
-    """The departments as the base revision lists them; the working tree's only for a registry not yet committed."""
-    data = read_at_base(reg.root, "departments.yaml", base)
-    if data is None:
+def departments_at_base(reg: Registry, base: str | None) -> dict[str, Department] | None:
+    """The departments as the base revision lists them (None if its departments.yaml does not load);
+    the working tree's only for a registry with no departments.yaml committed yet."""
+    if read_at_base(reg.root, "departments.yaml", base) is None:
         return reg.departments
-    try:
-        doc = parse_yaml(data.decode("utf-8-sig"), "departments.yaml")
-        if isinstance(doc, dict):
-            doc.pop("$schema", None)
-        return {d.id: d for d in DepartmentsFile.model_validate(doc).departments}
-    except (LoadError, UnicodeDecodeError, ValidationError):
-        return reg.departments  # the base was validated when it was merged; a broken one falls back
+    with tempfile.TemporaryDirectory() as tmp:
+        old, problems = RegistryRepo.find(reg.root).registry_at(base or "HEAD", Path(tmp), ["departments.yaml"])
+    return None if problems or not old.departments else old.departments
 
 
 _PATH_FIX_ZH = "写成相对仓库根目录（registries/scjgj/items.yaml）、相对 registries/（scjgj/items.yaml）或绝对路径，只列出本次修改的登记册文件"
@@ -98,6 +93,11 @@ def check_ownership(reg: Registry, changed: list[str], as_dept: str, base: str |
 
     Who owns which folder and who coordinates is judged by departments.yaml at the base revision."""
     departments = departments_at_base(reg, base)
+    if departments is None:  # never judge who may change what by the change's own departments.yaml
+        return [problem("ownership.base-unreadable", f"基准版本（{base_name(base)}）的 departments.yaml 无法读取，无法判断修改归属",
+                        f"departments.yaml at the base ({base_name(base)}) does not load: ownership cannot be judged",
+                        "请市职能办先修复主分支上的 departments.yaml", "have the coordinating office fix departments.yaml "
+                        "on main first", file="departments.yaml")]
     me = departments.get(as_dept)
     if me is None:
         known = "、".join(sorted(departments)) or "无"
@@ -128,15 +128,6 @@ def check_ownership(reg: Registry, changed: list[str], as_dept: str, base: str |
     return out
 
 
-def _review(data: bytes | None, rel: str) -> list:
-    try:
-        doc = parse_yaml(data.decode("utf-8-sig"), rel) if data is not None else None
-    except (LoadError, UnicodeDecodeError):
-        return []
-    review = doc.get("review") if isinstance(doc, dict) else None
-    return review if isinstance(review, list) else []
-
-
 def _review_steps_kept(reg: Registry, rel: str, base: str | None, coord: str) -> list[Problem]:
     """A department records only its own 提交; the coordinating office's review and 公布 steps are judged at the base.
 
@@ -144,8 +135,9 @@ def _review_steps_kept(reg: Registry, rel: str, base: str | None, coord: str) ->
     rf = match(rel)
     if rf is None or rf.kind.name != "items" or not (reg.root / rel).is_file():
         return []
-    old = [s for s in _review(read_at_base(reg.root, rel, base), rel) if not (isinstance(s, dict) and s.get("step") == "提交")]
-    new = [s for s in _review((reg.root / rel).read_bytes(), rel) if not (isinstance(s, dict) and s.get("step") == "提交")]
+    old, new = (yaml_list(data, rel, "review") or [] if data is not None else []
+                for data in (read_at_base(reg.root, rel, base), (reg.root / rel).read_bytes()))
+    old, new = ([s for s in steps if not (isinstance(s, dict) and s.get("step") == "提交")] for steps in (old, new))
     if old == new:
         return []
     return [problem("ownership.review-step", f"审核、审查和公布环节只能由{coord}记录，提交部门只能记录“提交”环节",

@@ -89,6 +89,8 @@ class RegistryRepo:
                 draws = dept / "draws"
             except KeyError:
                 continue
+            if draws.type != "tree":  # a file named draws: nothing committed as a draw
+                continue
             for blob in draws.traverse():
                 if blob.type == "blob":
                     out[f"{dept.name}/draws/{blob.path.split('/draws/', 1)[1]}"] = blob.data_stream.read()
@@ -100,6 +102,7 @@ class RegistryRepo:
 
     def _blob(self, rev: str, path: str) -> bytes | None:
         try:
-            return self.repo.git.get_object_data(f"{rev}:{path}")[3]  # git's persistent cat-file --batch
+            _, kind, _, data = self.repo.git.get_object_data(f"{rev}:{path}")  # git's persistent cat-file --batch
+            return data if kind == b"blob" else None  # a folder is no file
         except (git.GitCommandError, ValueError):
             return None

@@ -35,6 +35,40 @@ class Context:
     base: str | None = None  # `ssj validate --base REV`; None means HEAD
 
 
+@rule
+def draw_current_part_follows_events(reg: Registry) -> Iterator[Problem]:
+    """A draw record's current assignments differ from its initial ones only where a 回避 event removed
+    someone, and it carries exactly the events of events.yaml.
+
+    The current part is the one part of a committed record that may change; without this check an
+    edit of record.json could draw in a target or swap an inspector with no event (`ssj verify`
+    replays who replaced whom)."""
+    for task_id, d in sorted(reg.draws.items()):
+        rec = d.record
+        if not isinstance(rec, dict) or not isinstance(rec.get("initial_assignments"), dict):
+            continue
+        initial, current = rec["initial_assignments"], rec.get("assignments")
+        events = d.events.events if d.events is not None else []
+        recused = {(e.target, e.inspector) for e in events if e.type == "回避"}
+        logged = [(e.get("seq"), e.get("type"), e.get("target"), e.get("inspector"))
+                  for e in rec.get("events") or [] if isinstance(e, dict)]
+        if not isinstance(current, dict) or set(current) != set(initial):
+            what = ("当前分配的对象与初始抽中的对象不同", "the current assignments name other targets than those drawn")
+        elif logged != [(e.seq, e.type, e.target, e.inspector) for e in events]:
+            what = ("记录中的事件与 events.yaml 不一致", "the record's events differ from events.yaml")
+        elif any((x, i) not in recused for x, people in current.items()
+                 for i in set(initial[x]) - set(people) if i is not None):
+            what = ("有执法检查人员被换下，却没有对应的回避事件", "an inspector was replaced without a recusal event")
+        elif not recused and (current != initial or rec.get("log") != rec.get("initial_log")):
+            what = ("没有回避事件，当前分配却与初始分配不同", "no recusal event, yet the current assignments differ")
+        else:
+            continue
+        yield problem("draw.current-part", f"抽取记录的当前部分被改动：{what[0]}", f"the draw record's current part was "
+                      f"edited: {what[1]}", "回避与撤回只能用 ssj draw recuse / withdraw 追加事件；恢复 record.json",
+                      "record recusals and withdrawals with ssj draw recuse / withdraw; restore record.json",
+                      file=f"{d.dept}/draws/{task_id}/record.json", field="assignments")
+
+
 def validate(reg: Registry, ctx: Context = Context()) -> list[Problem]:
     out: list[Problem] = []
     for r in RULES:

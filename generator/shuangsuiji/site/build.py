@@ -124,7 +124,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
     site_url = pub.config.site.base_url.rstrip("/") + "/"
     stamp = build_time or build_time_stamp()
     with staged(out) as tmp:
-        shell = build_narrative(project, tmp, site_url, pub.config.site.title, pub.config.site.authority)
+        shell = build_narrative(project, tmp, site_url, pub.config.site.to_json())
         narrative = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("index.html"))
         stats.narrative = len(narrative)
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")

@@ -236,16 +236,17 @@ def _json_feed(pub: PublicRegistry, feed: Feed, site: str, name: str) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # C encoder
 
 
-def formats(feed: Feed) -> tuple[str, ...]:
-    """A company's feed in RSS only; every other feed in all three formats."""
-    return FORMATS[:1] if feed.key.startswith("target/") else FORMATS
+def formats_of(key: str) -> tuple[str, ...]:
+    """The formats of the feed `key`: a company's feed in RSS only; every other in all three."""
+    return FORMATS[:1] if key.startswith("target/") else FORMATS
+
 
 
 def _feed_bytes(pub: PublicRegistry, feed: Feed, site: str) -> dict[str, bytes]:
     name = f"{feed.title} · {pub.config.site.title}"
     fg = _feedgen(pub, feed, site, name)
     out = {}
-    for ext in formats(feed):
+    for ext in formats_of(feed.key):
         if ext == "json":
             out[ext] = _json_feed(pub, feed, site, name)
         else:
@@ -267,7 +268,7 @@ def _feed_key(pub: PublicRegistry, feed: Feed, site: str) -> str:
 
 def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str, cache: Path | None) -> tuple[list[Path], str]:
     """The feed's files, and its cache key ("" without a cache)."""
-    paths = [base / f"{feed.key}.{ext}" for ext in formats(feed)]
+    paths = [base / f"{feed.key}.{ext}" for ext in formats_of(feed.key)]
     if cache is None:
         for path, data in zip(paths, _feed_bytes(pub, feed, site).values()):
             atomic_write_bytes(path, data)
@@ -280,7 +281,7 @@ def _write_one(pub: PublicRegistry, feed: Feed, base: Path, site: str, cache: Pa
             made.update(_feed_bytes(pub, feed, site))
         return made[ext]
 
-    for ext, path in zip(formats(feed), paths):
+    for ext, path in zip(formats_of(feed.key), paths):
         link_cached(cache / key[:2] / f"{key}.{ext}", path, lambda: make(ext))
     return paths, key
 
@@ -313,7 +314,7 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     if cache is not None:
         prune_cache(cache, {k for _, keys in parts for k in keys})
     catalog = [{"key": f.key, "title": f.title, "entries": len(f.entries),
-                **{FORMAT_KEYS[ext]: f"feeds/{f.key}.{ext}" for ext in formats(f)}} for f in fs]
+                **{FORMAT_KEYS[ext]: f"feeds/{f.key}.{ext}" for ext in formats_of(f.key)}} for f in fs]
     index = base / "index.json"
     atomic_write_bytes(index, (json.dumps(catalog, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     written.append(index)

@@ -35,8 +35,26 @@ class Deadline(Record):
 
 
 class SiteConfig(Record):
+    """What the shell of every page shows (政府网站发展指引: footer items, 找错 channel).
+
+    The defaults are the example's placeholders and say so (（示例）): a real site sets every one.
+    """
+
     title: str = public("网站名称", pii_free=True, default="临沂市“双随机、一公开”监管信息公示")
     authority: str = public("主办单位", pii_free=True, default="临沂市推进政府职能转变领导小组办公室")
+    organizer: str = public("承办单位", pii_free=True, default="临沂市大数据局（示例）")
+    # The office's own contacts, public by nature: a landline with its area code (never a person's mobile).
+    phone: str = public("联系电话（网站办公室固定电话，带区号，如 0539-8123456）", pii_free=True,
+                        default="0539-0000000（示例）", pattern=r"^0\d{2,3}-\d{7,8}")
+    email: str = public("电子邮箱（网站办公室公共邮箱）", pii_free=True, default="ssj@example.gov.cn（示例）")
+    site_code: str = public("网站标识码", pii_free=True, default="3713000000（示例）")
+    icp: str = public("ICP备案号", pii_free=True, default="鲁ICP备00000000号（示例）")
+    police: str = public("公安机关备案号", pii_free=True, default="鲁公网安备 37130202000000号（示例）")
+    party_mark_url: str = public("党政机关网站标识 核验地址（标识图片由注册机构发放，替换 site_config/assets/dzjg.svg）",
+                                 pii_free=True, default="https://bszs.conac.cn/")
+    error_report_url: str = public("我为政府网站找错 地址", pii_free=True,
+                                   default="https://zfwzzc.www.gov.cn/check_web/errorInfo_querySiteInfo.action"
+                                           "?siteCode=3713000000")
     base_url: str = public("网站地址", pii_free=True, default="https://example.gov.cn/ssj/")
 
 

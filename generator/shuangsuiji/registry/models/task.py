@@ -11,6 +11,8 @@ from shuangsuiji.registry.models.base import (CreditClass, ExceptionReason, Rati
                                      private)
 
 SeedKind = Literal["drand-quicknet", "lottery", "dice"]
+SEED_KIND_NAMES = {"drand-quicknet": "drand 公共随机信标（quicknet 网络）", "lottery": "福利彩票开奖号码",
+                   "dice": "掷骰子"}  # what a page calls each kind
 Mode = Literal["双随机", "单随机-对象", "单随机-人员", "普查"]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -19,8 +20,11 @@ from markupsafe import Markup, escape
 
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import link_cached
+from shuangsuiji.site.feeds import formats_of
 from shuangsuiji.site.render.shell import LANG, Shell
 
+FEED_TYPES = (("xml", "RSS", "application/rss+xml"), ("atom", "Atom", "application/atom+xml"),
+              ("json", "JSON Feed", "application/feed+json"))
 CHUNK = 400  # pages per pool task
 POOL_THRESHOLD = 2000  # below this many pages a pool costs more than it saves
 
@@ -31,6 +35,7 @@ class Page:
     template: str
     context: dict[str, Any]
     title: str
+    feeds: tuple[tuple[str, str], ...] = ()  # (key under feeds/, title) of the feeds that fit the page
 
     @property
     def file(self) -> str:
@@ -51,6 +56,59 @@ def show(x: Any) -> Markup:
     if isinstance(x, (list, tuple)):
         return escape("、".join(map(str, x))) if x else Markup("—")
     return escape(x)
+
+
+_TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S)
+_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
+_TH = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_CELL = re.compile(r"<(td|th)\b([^>]*)>")
+_SPAN = re.compile(r'colspan="(\d+)"')
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _plain(html: str) -> str:
+    return " ".join(_TAGS.sub(" ", html).split())
+
+
+def stack_tables(body: str) -> str:
+    """Tables made fit for a phone and a keyboard.
+
+    Every body cell of a table with a header row gets `data-label` (its column's header), so
+    on a narrow screen ssj.css shows each row as stacked "label: value" lines instead of columns
+    cut off; every table sits in a focusable, named scroll region (a wide table on a desktop
+    scrolls by keyboard too). Key-value tables (`ssj-kv`, header cells in the rows) only get the
+    region. Our templates write tables flat (no nested tables), which the patterns rely on.
+    """
+    if "<table" not in body:
+        return body
+    out, pos = [], 0
+    for m in _TABLE.finditer(body):
+        attrs, inner = m.group(1), m.group(2)
+        heads = [h.group(1) for h in _HEADING.finditer(body, 0, m.start())]
+        name = _plain(heads[-1]) if heads else "表格"
+        head, sep, rows = inner.partition("</thead>")
+        if sep and "ssj-kv" not in attrs:
+            labels = [_plain(h) for h in _TH.findall(head)]
+
+            def label_row(row: re.Match) -> str:
+                col = 0
+
+                def label(c: re.Match) -> str:
+                    nonlocal col
+                    text = labels[col] if col < len(labels) else ""
+                    span = _SPAN.search(c.group(2))
+                    col += int(span.group(1)) if span else 1
+                    return f'<{c.group(1)}{c.group(2)} data-label="{escape(text)}">' if text else c.group(0)
+
+                return _CELL.sub(label, row.group(0))
+
+            inner = head + sep + _ROW.sub(label_row, rows)
+        out += [body[pos:m.start()], f'<div class="ssj-table" role="region" tabindex="0" aria-label="{escape(name)}">',
+                f"<table{attrs}>{inner}</table></div>"]
+        pos = m.end()
+    out.append(body[pos:])
+    return "".join(out)
 
 
 def make_env(templates: Path) -> jinja2.Environment:
@@ -81,15 +139,22 @@ class Writer:
         self.reused = 0
 
     def key(self, page: Page) -> str:
-        data = json.dumps([page.path, page.template, page.title, page.context], sort_keys=True,
+        data = json.dumps([page.path, page.template, page.title, page.feeds, page.context], sort_keys=True,
                           ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256((self.salt + data).encode("utf-8")).hexdigest()
 
     def render(self, page: Page) -> bytes:
-        """The record body through its template, then the shell around it."""
+        """The record body through its template, then the shell around it (with the page's feeds)."""
         depth = page.file.count("/")
-        body = self.env.get_template(page.template).render(page.context, root="../" * depth, path=page.path)
-        return self.shell.wrap(depth, page.title, self.site_url + page.path, body).encode("utf-8")
+        root = "../" * depth
+        body = stack_tables(self.env.get_template(page.template).render(page.context, root=root, path=page.path))
+        head = ""
+        if page.feeds:
+            head = "".join(f'<link rel="alternate" type="{mime}" title="{escape(title)}（{fmt}）" '
+                           f'href="{root}feeds/{key}.{ext}">'
+                           for key, title in page.feeds for ext, fmt, mime in FEED_TYPES if ext in formats_of(key))
+            body += self.env.get_template("_subscribe.html").render(feeds=page.feeds, root=root)
+        return self.shell.wrap(depth, page.title, self.site_url + page.path, body, head).encode("utf-8")
 
     def write(self, page: Page) -> str:
         dest = self.out / page.file
@@ -152,3 +217,18 @@ def render_sections(pub: Any, writer: Writer, makers: dict[str, Maker], sections
         stats.reused += reused
     used.discard("")
     return stats, used
+
+
+def prune_cache(cache: Path, used: set[str]) -> int:
+    """Drop cached pages no page of this build used (the cache stays the size of one site)."""
+    removed = 0
+    if not cache.is_dir():
+        return 0
+    for sub in sorted(cache.iterdir()):
+        if not sub.is_dir():
+            continue
+        for f in sorted(sub.iterdir()):
+            if f.suffix == ".html" and f.stem not in used:
+                f.unlink()
+                removed += 1
+    return removed

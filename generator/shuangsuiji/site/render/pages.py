@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shuangsuiji.core.codes import industry_name
 from shuangsuiji.privacy.redact import require_public
+from shuangsuiji.registry.models.task import SEED_KIND_NAMES
 from shuangsuiji.site.render.engine import Page
 from shuangsuiji.analysis.stats import publication_due
 
@@ -25,8 +27,15 @@ def _filter(key: str, value: Any) -> str:
     return f"{key}:{str(value).replace(',', '，')}"
 
 
-def _day(v: Any) -> date | None:
-    return date.fromisoformat(v) if isinstance(v, str) and v else None
+ALL_FEED = ("all", "本站全部公告")
+
+
+def industry_label(code: str | None) -> str:
+    """An industry as words (GB/T 4754 name), the code after it for those who look it up."""
+    if not code:
+        return ""
+    name = industry_name(code)
+    return f"{name}（{code}）" if name else code
 
 
 @dataclass
@@ -52,6 +61,8 @@ class Site:
         for w in pub.withdrawals:
             self.withdrawn_by_task[w.task].append(w.to_json())
             self.withdrawn_by_target[w.target].append(w.to_json())
+        self.feed_keys = {f["path"][len("feeds/"):-len(".xml")] for f in self.feed_files
+                          if f["path"].startswith("feeds/") and f["path"].endswith(".xml")}
         days = pub.config.publish_within_working_days
         for tid in sorted(pub.tasks):
             task = pub.tasks[tid]
@@ -90,6 +101,13 @@ class Site:
 
     def region_name(self, code: str | None) -> str:
         return self.pub.region_name(code)
+
+    def feeds(self, *keys: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+        """The (key, title) pairs of those feeds this build wrote (a company without results has none)."""
+        return tuple((k, t) for k, t in keys if k in self.feed_keys)
+
+    def dept_feed(self, dept: str) -> tuple[str, str]:
+        return f"dept/{dept}", f"{self.dept_name(dept)}的公告"
 
     def revisions(self, kind: str, key: str) -> list[dict]:
         if self.history is None:
@@ -133,6 +151,7 @@ class Site:
             ("feeds", [""]),
             ("changelog", [""]),
             ("search", [""]),
+            ("sitemap", [""]),
             ("fragment", sorted(self.fragments)),
             ("target", sorted(pub.targets)),
         ]
@@ -167,7 +186,7 @@ def home(site: Site, _key: str) -> Page:
         "figures": [{"label": a, "key": b, "value": c} for a, b, c in figures],
         "latest": results[:LATEST],
         "open_tasks": [_task_row(site, t) for t in open_tasks[:LATEST]],
-    }, pub.config.site.title)
+    }, pub.config.site.title, site.feeds(ALL_FEED))
 
 
 def _task_row(site: Site, tid: str) -> dict:
@@ -223,7 +242,7 @@ def department(site: Site, d: str) -> Page:
         "inspectors": len(inspectors), "coverage": coverage,
         "liaison": liaison.to_json() if liaison else None,
         "rules": pub.rules.get(d), "missing": missing,
-    }, dep.name)
+    }, dep.name, site.feeds(site.dept_feed(d), ALL_FEED))
 
 
 def items_index(site: Site, _key: str) -> Page:
@@ -279,7 +298,7 @@ def plan(site: Site, pid: str) -> Page:
 def tasks_index(site: Site, _key: str) -> Page:
     pub = site.pub
     rows = [_task_row(site, t) for t in sorted(pub.tasks, key=lambda t: (pub.tasks[t].published, t), reverse=True)]
-    return Page("tasks/", "tasks.html", {"rows": rows}, "抽查任务公告")
+    return Page("tasks/", "tasks.html", {"rows": rows}, "抽查任务公告", site.feeds(ALL_FEED))
 
 
 def verifier_data(task_id: str, d: Any) -> dict:
@@ -327,13 +346,22 @@ def task(site: Site, tid: str) -> Page:
                   for i in t.items],
         "partners": [{"id": p.department, "name": site.dept_name(p.department)} for p in t.partners],
         "draw": {"commitment": d.commitment, "seed": d.seed,
-                 "sources": [s.to_json() for s in d.sources.sources] if d.sources is not None else [],
+                 "sources": [{**s.to_json(), "kind_name": SEED_KIND_NAMES.get(s.kind, s.kind)}
+                             for s in d.sources.sources] if d.sources is not None else [],
                  "strata": [{"label": s.label, "N": s.N, "ratio": s.ratio, "n": s.n} for s in d.strata],
-                 "events": [e.to_json() for e in d.events]} if d is not None else None,
+                 "events": [{**e.to_json(), "target_ref": site.target_ref(e.target) if e.target else None,
+                             "inspector_ref": _inspector_ref(pub, e.inspector) if e.inspector else None}
+                            for e in d.events]} if d is not None else None,
         "verifier": verifier_data(tid, d) if d is not None and d.seed else None,
         "drawn": drawn, "deadline": site.deadline(tid), "has_results": tid in pub.results,
         "year": t.year, "history_rows": site.revisions("task", tid),
-    }, no)
+        "scope": {"regions": [site.region_name(r) for r in t.scope.regions],
+                  "industries": [industry_label(i) for i in t.scope.industries]},
+    }, no, site.feeds(site.dept_feed(t.department), *_region_feeds(site, t.scope.regions), ALL_FEED))
+
+
+def _region_feeds(site: Site, regions: Any) -> list[tuple[str, str]]:
+    return [(f"region/{r}", f"{site.region_name(r)}的检查结果") for r in regions]
 
 
 def _item_name(pub: Any, iid: str) -> str:
@@ -357,7 +385,7 @@ def results_index(site: Site, _key: str) -> Page:
                      "no": site.pub.announcement_no(t.department, t.year, t.seq, "抽查结果公告"),
                      "count": len(pub.results[tid]), **site.deadline(tid)})
     rows.sort(key=lambda r: (r["year"], r["id"]), reverse=True)
-    return Page("results/", "results.html", {"rows": rows}, "抽查结果公告")
+    return Page("results/", "results.html", {"rows": rows}, "抽查结果公告", site.feeds(ALL_FEED))
 
 
 def result(site: Site, tid: str) -> Page:
@@ -376,7 +404,7 @@ def result(site: Site, tid: str) -> Page:
         "plan": {"id": plan.id, "title": plan.title} if plan else None, "rows": rows, "withdrawn": withdrawn,
         "deadline": site.deadline(tid), "year": t.year, "dept_name": site.dept_name(t.department),
         "history_rows": site.revisions("results", tid),
-    }, no)
+    }, no, site.feeds(site.dept_feed(t.department), ALL_FEED))
 
 
 def target(site: Site, tid: str) -> Page:
@@ -407,10 +435,11 @@ def target(site: Site, tid: str) -> Page:
                + [_filter("年度", y) for y in years] + [_filter("结果", o) for o in outcomes]
                + [_filter("行业", t.industry)])
     return Page(f"targets/{tid}/", "target.html", {
-        "target": t.to_json(), "region": site.region_name(t.region), "tasks": tasks, "results": results,
+        "target": t.to_json(), "region": site.region_name(t.region), "industry": industry_label(t.industry),
+        "tasks": tasks, "results": results,
         "withdrawn": withdrawn, "filters": filters, "sort_date": max(dates) if dates else None,
         "history_rows": site.revisions("target", tid),
-    }, t.name)
+    }, t.name, site.feeds((f"target/{tid}", f"{t.name}的检查结果"), *_region_feeds(site, [t.region]), ALL_FEED))
 
 
 def inspectors(site: Site, _key: str) -> Page:
@@ -431,7 +460,8 @@ def feeds_page(site: Site, _key: str) -> Page:
                     if f["path"].startswith("feeds/changes/")})
     changes = [{"name": "全部部门", "key": "changes"}] + [{"name": site.dept_name(d), "key": f"changes/{d}"}
                                                         for d in depts]
-    return Page("feeds/", "feeds.html", {"files": site.feed_files, "changes": changes}, "订阅")
+    return Page("feeds/", "feeds.html", {"files": site.feed_files, "changes": changes}, "订阅",
+                site.feeds(ALL_FEED))
 
 
 def changelog(site: Site, _key: str) -> Page:
@@ -440,6 +470,28 @@ def changelog(site: Site, _key: str) -> Page:
         entries = [e.to_json() if hasattr(e, "to_json") else e.__dict__ for e in site.history.changelog(500)]
     return Page("changelog/", "changelog.html", {"entries": entries, "has_history": site.history is not None},
                 "更新日志")
+
+
+NARRATIVE = (("about/", "关于本站"), ("policy/", "实施方案（政策原文）"), ("verify/", "如何核验抽取"),
+             ("submit/", "部门如何提交"), ("privacy/", "隐私与更正"), ("accessibility/", "无障碍与关怀版"))
+
+
+def sitemap(site: Site, _key: str) -> Page:
+    """The HTML 网站地图: every section and every department; companies are found by search (a city has 50,000)."""
+    pub = site.pub
+    pages = {url: p.title for url, p in site.fragments.items()}
+    sections = [
+        ("公示内容", [("", "首页"), ("items/", "随机抽查事项清单"), ("plans/", "抽查计划公告"), ("tasks/", "抽查任务公告"),
+                      ("results/", "抽查结果公告"), ("inspectors/", "执法检查人员名录"), ("search/", "搜索（企业一户一档）")]),
+        ("统计分析", sorted(pages.items())),
+        ("部门", [("departments/", "全部部门")] + [(f"departments/{d}/", pub.departments[d].name)
+                                              for d in sorted(pub.departments)]),
+        ("数据与订阅", [("data/", "数据下载"), ("feeds/", "订阅（RSS/Atom/JSON）"), ("changelog/", "更新日志")]),
+        ("说明", list(NARRATIVE)),
+    ]
+    return Page("sitemap/", "sitemap.html", {"sections": [{"title": t, "links": [{"href": h, "title": n}
+                                                                                  for h, n in links]}
+                                                           for t, links in sections]}, "网站地图")
 
 
 def search(site: Site, _key: str) -> Page:
@@ -456,5 +508,5 @@ MAKERS = {
     "home": home, "departments": departments, "department": department, "items": items_index,
     "item_list": item_list, "item": item, "plans": plans_index, "plan": plan, "tasks": tasks_index,
     "task": task, "results": results_index, "result": result, "inspectors": inspectors, "data": data_page,
-    "feeds": feeds_page, "changelog": changelog, "search": search, "target": target, "fragment": fragment,
+    "feeds": feeds_page, "changelog": changelog, "search": search, "sitemap": sitemap, "target": target, "fragment": fragment,
 }

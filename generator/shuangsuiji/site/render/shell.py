@@ -24,10 +24,17 @@ _BODY_START, _BODY_END = "<!--ssj:content-->", "<!--ssj:/content-->"
 LANG = "zh-CN"  # one lang value on every page (Pagefind keeps one index per value)
 
 
-def build_narrative(project: Path, out: Path, site_url: str, site_name: str, copyright: str) -> "Shell":
+def police_url(police: str) -> str:
+    """The police filing mark's standard link: the national lookup with the filing number's digits."""
+    return "https://beian.mps.gov.cn/#/query/webSearch?code=" + "".join(c for c in police if c.isdigit())
+
+
+def build_narrative(project: Path, out: Path, site_url: str, site: dict) -> "Shell":
     """Build content/ with MkDocs into `out` and return the page shell cut from it.
 
-    MkDocs' own sitemap is dropped (ours lists every page); every page gets lang="zh-CN".
+    `site` is the registry's site configuration (SiteConfig as JSON): the shell's title, footer
+    items and 找错 address. MkDocs' own sitemap is dropped (ours lists every page; the HTML
+    网站地图 is a record page); every page gets lang="zh-CN".
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -40,8 +47,9 @@ def build_narrative(project: Path, out: Path, site_url: str, site_name: str, cop
         logging.getLogger("mkdocs").setLevel(logging.WARNING)
         try:
             cfg = load_config(str(project / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out),
-                              site_url=site_url, site_name=site_name, copyright=copyright)
+                              site_url=site_url, site_name=site["title"], copyright=site["authority"])
             cfg["extra"]["generator"] = False  # no "Made with" link out of the site
+            cfg["extra"]["ssj"] = {**site, "police_url": police_url(site["police"])}
             build(cfg)
         except MkDocsException as e:
             fail("build.mkdocs", f"MkDocs 生成说明页面失败：{e}", f"MkDocs failed on the narrative pages: {e}",
@@ -54,7 +62,7 @@ def build_narrative(project: Path, out: Path, site_url: str, site_name: str, cop
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
     stub = out / SHELL_DIR / "index.html"
-    shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url)
+    shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url, site["title"])
     shutil.rmtree(out / SHELL_DIR)
     return shell
 
@@ -62,44 +70,47 @@ def build_narrative(project: Path, out: Path, site_url: str, site_name: str, cop
 class Shell:
     """The page around a record body, as literal text and a few slots.
 
-    Slots: `root` ('../../', a page's way back to the site root), `base` ('../..'), `title`,
-    `canonical`, `head` (extra head tags) and `body`. Everything but title, canonical and
-    body depends only on a page's depth, so it is joined once per depth: wrapping a page is
-    then a handful of string joins instead of a template run.
+    Slots: `root` ('../../', a page's way back to the site root), `base` ('../..'), `title`
+    (the page title in the header), `doctitle` (the <title>: "page – site", the home page only
+    the site), `canonical`, `head` (the page's own head tags: feed links) and `body`. Everything
+    but the per-page slots depends only on a page's depth, so it is joined once per depth:
+    wrapping a page is then a handful of string joins instead of a template run.
     """
 
-    def __init__(self, parts: list[tuple[str, str]], head: str = ""):
+    def __init__(self, parts: list[tuple[str, str]], site_name: str):
         self.parts = parts  # ("text", literal) | ("slot", name)
-        self.head = head
+        self.site_name = site_name
         self._by_depth: dict[int, list[str | None]] = {}
 
     def text(self) -> str:
         """A stable description of the shell, for the page cache key."""
-        return "".join(v if k == "text" else "{" + v + "}" for k, v in self.parts) + self.head
+        return "".join(v if k == "text" else "{" + v + "}" for k, v in self.parts) + self.site_name
 
     def _layout(self, depth: int) -> list:
         root = "../" * depth
-        fixed = {"root": root, "base": root.rstrip("/") or ".", "head": self.head.replace("{root}", root)}
+        fixed = {"root": root, "base": root.rstrip("/") or "."}
         out: list = []
         for kind, value in self.parts:
             piece = value if kind == "text" else fixed.get(value)
             if piece is None:
-                out.append(value)  # title, canonical, body: filled per page
+                out.append(value)  # title, doctitle, canonical, head, body: filled per page
             elif out and isinstance(out[-1], tuple):
                 out[-1] = (out[-1][0] + piece,)
             else:
                 out.append((piece,))
         return out
 
-    def wrap(self, depth: int, title: str, canonical: str, body: str) -> str:
+    def wrap(self, depth: int, title: str, canonical: str, body: str, head: str = "") -> str:
         layout = self._by_depth.get(depth)
         if layout is None:
             layout = self._by_depth[depth] = self._layout(depth)
-        slots = {"title": str(escape(title)), "canonical": str(escape(canonical)), "body": body}
+        doctitle = title if title == self.site_name else f"{title} – {self.site_name}"
+        slots = {"title": str(escape(title)), "doctitle": str(escape(doctitle)), "canonical": str(escape(canonical)),
+                 "head": head, "body": body}
         return "".join(p[0] if isinstance(p, tuple) else slots[p] for p in layout)
 
 
-def shell_from_page(html: str, site_url: str) -> Shell:
+def shell_from_page(html: str, site_url: str, site_name: str) -> Shell:
     """Cut the stub page around its content markers and turn its links into slots."""
     if _BODY_START not in html or _BODY_END not in html:
         fail("build.shell", "页面外壳中找不到内容区标记（site_config/overrides/main.html 被改动？）",
@@ -112,6 +123,7 @@ def shell_from_page(html: str, site_url: str) -> Shell:
     # (pattern, replacement parts), searched for in this order.
     subs = [
         (re.escape(f'href="{site_url}{SHELL_DIR}/"'), [("text", 'href="'), ("slot", "canonical"), ("text", '"')]),
+        (f"<title>{_TITLE}[^<]*</title>", [("text", "<title>"), ("slot", "doctitle"), ("text", "</title>")]),
         (re.escape(f"#{_TITLE.lower()}"), [("text", "#ssj-main")]),
         (re.escape(_TITLE), [("slot", "title")]),
         (r'"\.\./', [("text", '"'), ("slot", "root")]),
@@ -130,5 +142,4 @@ def shell_from_page(html: str, site_url: str) -> Shell:
             parts.extend(subs[m.lastindex - 1][1])
             pos = m.end()
         parts.append(("text", text[pos:]))
-    return Shell([p for p in parts if p != ("text", "")],
-                 head='<link rel="stylesheet" href="{root}assets/ssj/ssj.css">')
+    return Shell([p for p in parts if p != ("text", "")], site_name)
