@@ -183,3 +183,13 @@ def test_published_draw_verifies_publicly_and_tampering_fails(site, tmp_path, ca
     capsys.readouterr()
     assert main(["verify", "--public", str(bad)]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_feed_links_of_company_pages_resolve(site):
+    """A company's feed is RSS only: its page (head and 订阅 block) links no other format."""
+    out, _ = site
+    links = [(p, href) for p in sorted(out.glob("targets/*/index.html"))
+             for href in re.findall(r'href="([^"]*feeds/target/[^"]+)"', p.read_text(encoding="utf-8"))]
+    assert links
+    assert [href for p, href in links if not (p.parent / href).resolve().is_file()] == []
+    assert {href.rsplit(".", 1)[1] for _, href in links} == {"xml"}
