@@ -119,6 +119,18 @@ def test_parallel_scan_same_result(tmp_path, reg, monkeypatch):
     assert audit_files(site, needles, jobs=1) == audit_files(site, needles, jobs=2) != []
 
 
+def test_pagefind_split_codes_are_codes(tmp_path, reg):
+    """Pagefind splits a code at letter/digit bounds with zero-width spaces: the shape scan joins it
+    again (a USCC ending in letters is no card number), and a number split off is still found."""
+    from shuangsuiji.privacy.audit import audit_files, needles_for
+    site = _clean_site(tmp_path / "site", reg)
+    (site / "f1.pf_fragment").write_bytes(_pagefind_like("临沂\u200b市\u200b商会\u200b（\u200b5137130062603857\u200bXG\u200b）"))
+    needles = needles_for(reg)
+    assert audit_files(site, needles, jobs=1) == []
+    (site / "f2.pf_fragment").write_bytes(_pagefind_like("电话\u200b13812345678\u200b号"))
+    assert [x.file for x in audit_files(site, needles, jobs=1)] == ["f2.pf_fragment!gunzip"]
+
+
 def test_cached_audit_rescans_what_changed(tmp_path, reg):
     """A rebuild's audit skips files found clean before, but not a changed file, nor any file once
     the private values change (the cache is keyed by the needle set)."""
