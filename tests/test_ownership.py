@@ -128,7 +128,7 @@ def test_workflow_step_uses_the_dept_label(repo):
 def test_codeowners_generated_and_checked(repo):
     gh = (repo / ".github/CODEOWNERS").read_text(encoding="utf-8")
     lines = [ln for ln in gh.splitlines() if ln and not ln.startswith("#")]
-    assert lines == ["/registries/ @linyi/szbn", "/registries/schema/ @linyi/szbn",
+    assert lines == ["* @linyi/szbn", "/registries/ @linyi/szbn", "/registries/schema/ @linyi/szbn",
                      "/registries/jyj/ @linyi/jyj zhang@example.org", "/registries/scjgj/ @linyi/scjgj",
                      "/registries/szbn/ @linyi/szbn"]
     gitea = [ln.split(" ")[0] for ln in (repo / ".gitea/CODEOWNERS").read_text(encoding="utf-8").splitlines()

@@ -27,9 +27,11 @@ def register(sub):
 
 def repo_root(start: Path) -> Path:
     """The git work tree holding start (CODEOWNERS paths are relative to it)."""
-    for cand in (start.resolve(), *start.resolve().parents):
-        if (cand / ".git").exists():
-            return cand
+    from shuangsuiji.registry.immutability import work_tree
+
+    top = work_tree(start)
+    if top is not None:
+        return top
     fail("codeowners.no-repo", f"{start} 不在 git 仓库中", f"{start} is not inside a git repository",
          "在登记册所在的仓库中运行", "run it inside the registry's repository")
 

@@ -184,9 +184,13 @@ def rules(reg: Registry) -> list[Rule]:
 
 
 def codeowners_github(reg: Registry, prefix: str) -> str:
-    """GitHub syntax: globs, the last matching line wins."""
+    """GitHub syntax: globs, the last matching line wins. Everything outside the registry (code, workflows,
+    templates, pages) is the coordinator's first: a pull request that edits the checks themselves needs its review."""
     lines = _head("GitHub")
-    for r in rules(reg):
+    everything = rules(reg)
+    lines += ["# 仓库中登记册以外的文件（程序、工作流、网站模板与说明页面）：市职能办",
+              f"* {' '.join(everything[0].owners)}"]
+    for r in everything:
         lines.append(f"# {r.comment}")
         path = f"/{prefix}{r.folder}/" if r.folder else f"/{prefix}"
         lines.append(f"{path} {' '.join(r.owners)}")

@@ -23,6 +23,7 @@ from shuangsuiji.site.history import collect
 from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
+from shuangsuiji.registry.immutability import work_tree
 from shuangsuiji.registry.load import load_registry, resolve_lines
 from shuangsuiji.site.opendata import catalog, write_open_data
 from shuangsuiji.privacy.redact import redact, require_public
@@ -136,7 +137,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
         lap("feeds")
         history = None
-        repo_root = next((p for p in (registry, *registry.parents) if (p / ".git").exists()), None)
+        repo_root = work_tree(registry)
         if repo_root is not None:
             history = collect(repo_root, registry.relative_to(repo_root).as_posix(), cache / "history")
         lap("history")
