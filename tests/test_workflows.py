@@ -277,3 +277,16 @@ def test_the_current_part_of_a_draw_record_follows_its_events(repo):
         run = ssj(repo, "validate", "registries", "--json")
         probs = [(p["code"], p["file"]) for p in json.loads(run.stdout)["problems"] if p["code"] == "draw.current-part"]
         assert run.returncode == 1 and probs == [("draw.current-part", f"{DRAW}/record.json")], run.stdout
+
+
+def test_a_committed_cache_is_refused(repo):
+    """A cache in the checkout would be trusted instead of the files reviewers saw."""
+    forged = repo / "registries/.ssj-cache/files/forged.pkl"
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    forged.write_bytes(b"not what reviewers saw")
+    git(repo, "add", "-f", str(forged))
+    commit(repo, merge=False)
+    for workflow, job, ctx in (("validate.yml", "validate", push(sha(repo, "main"))),
+                               ("site.yml", "build", push(sha(repo, "main")))):
+        run = run_workflow(repo, workflow, job, ctx)
+        assert run.returncode == 1 and "::error title=cache.tracked" in run.stdout, (workflow, run.stdout)
