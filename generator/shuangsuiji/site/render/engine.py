@@ -217,18 +217,3 @@ def render_sections(pub: Any, writer: Writer, makers: dict[str, Maker], sections
         stats.reused += reused
     used.discard("")
     return stats, used
-
-
-def prune_cache(cache: Path, used: set[str]) -> int:
-    """Drop cached pages no page of this build used (the cache stays the size of one site)."""
-    removed = 0
-    if not cache.is_dir():
-        return 0
-    for sub in sorted(cache.iterdir()):
-        if not sub.is_dir():
-            continue
-        for f in sorted(sub.iterdir()):
-            if f.suffix == ".html" and f.stem not in used:
-                f.unlink()
-                removed += 1
-    return removed
