@@ -83,6 +83,8 @@ def test_every_feed_parses_cleanly(written):
         stamps = [e.published_parsed if p.suffix == ".xml" else e.updated_parsed for e in f.entries]
         assert stamps == sorted(stamps, reverse=True)  # newest first
         assert all(e.id.startswith("tag:example.gov.cn,2017:") for e in f.entries)
+        for e in f.entries:  # what a reader shows: title, text, link, id
+            assert e.title and e.summary and e.link.startswith(SITE) and e.id, (p, e)
     for p in [p for p in paths if p.suffix == ".json" and p.name != "index.json"]:
         doc = json.loads(p.read_text(encoding="utf-8"))
         jsonschema.validate(doc, JSON_FEED_SCHEMA, format_checker=jsonschema.FormatChecker())
@@ -105,6 +107,20 @@ def test_feed_set_and_catalog(pub, written):
     for item in region["items"]:
         tid = item["content_text"].split("（", 1)[1].split("）", 1)[0]
         assert pub.targets[tid].region == "371311"
+
+
+def test_an_rss_item_carries_its_text_once(written):
+    """RSS: the text in <description> only (no copy in <content:encoded>); Atom: in <content>."""
+    out, paths = written
+    rss = [p for p in paths if p.suffix == ".xml"]
+    assert any(p.parts[-2] == "target" for p in rss)
+    for p in rss:
+        assert b"<content:encoded>" not in p.read_bytes(), p
+    items = feedparser.parse((out / "feeds" / "all.xml").read_bytes()).entries
+    atom = {e.id: e for e in feedparser.parse((out / "feeds" / "all.atom").read_bytes()).entries}
+    assert items and len(items) == len(atom)
+    for e in items:
+        assert "content" not in e and e.summary == atom[e.id].content[0].value
 
 
 def test_corrections_and_withdrawals_are_entries(written):

@@ -37,6 +37,15 @@ def built(registry, tmp_path_factory):
     return out, opendata.write_open_data(redact(registry[1]), out, BUILT)
 
 
+def _as_of(reg, dept: str, year: int) -> str:
+    """The newest date the department's year announced: a task, a result, a correction, a withdrawal."""
+    tasks = {t for t, task in reg.tasks.items() if reg.task_dept[t] == dept and task.year == year}
+    days = [reg.tasks[t].published for t in tasks] + [
+        d for t, _, r in reg.all_results() if t in tasks and r.status in ("已公示", "更正", "撤回")
+        for d in (r.published_on, *(rv.date for rv in r.revisions)) if d is not None]
+    return max(days).isoformat()
+
+
 def test_tables_read_back(registry, built):
     root, _ = registry
     out, paths = built
@@ -56,9 +65,10 @@ def test_tables_read_back(registry, built):
     assert [v[0] for v in values[2:]] == [r["result_id"] for r in rows]
     assert [v[10] for v in values[2:]] == [r["outcome"] for r in rows]
     assert [v[9].date().isoformat() for v in values[2:]] == [r["inspected_on"] for r in rows]  # real dates
-    newest = max(r["published_on"] for r in rows if r["published_on"])
-    assert wb.properties.created.date().isoformat() == newest
-    assert wb.properties.modified == BUILT.astimezone(timezone.utc).replace(tzinfo=None)
+    as_of = _as_of(registry[1], "scjgj", 2023)
+    assert wb.properties.created == wb.properties.modified == datetime.fromisoformat(as_of)  # the data's, not the build's
+    assert {p.name: p.value for p in wb.custom_doc_props}["data_as_of"] == as_of
+    assert json.loads((base / "results.json").read_text(encoding="utf-8"))["meta"]["data_as_of"] == as_of
     drawn = list(csv.DictReader(io.StringIO((base / "drawn.csv").read_text(encoding="utf-8-sig"))))
     assert [int(r["no"]) for r in drawn] == list(range(1, len(drawn) + 1)) and len(drawn) == 24
     assert drawn[0]["announcement"] == "临沂市工商行政管理局2023年度第001号抽查任务公告"
@@ -100,10 +110,23 @@ def test_datapackage_describes_every_file(built):
 def test_api(registry, built):
     _, reg = registry
     out, _ = built
+    pub = redact(reg)
     index = json.loads((out / "api" / "index.json").read_text(encoding="utf-8"))
     assert index["tasks"] == sorted(reg.tasks)
+    assert sorted(index["targets"]) == sorted(pub.targets)
+    shards = {p: json.loads((out / p).read_text(encoding="utf-8")) for p in sorted(set(index["targets"].values()))}
+    assert sorted(p.name for p in (out / "api" / "targets").iterdir()) == sorted(p.rsplit("/", 1)[1] for p in shards)
+    assert 1 < len(shards) < len(pub.targets)  # merged, a few companies to a file
+    for path, shard in shards.items():  # each shard holds exactly the companies the index sends to it
+        assert sorted(shard["targets"]) == sorted(i for i, p in index["targets"].items() if p == path)
+        assert path == f"api/targets/{shard['shard']}.json"
+    for tid, path in index["targets"].items():  # and each company's record is exactly its public record
+        drawn_in = sorted(t for t, d in pub.draws.items() if tid in {s.target for s in d.selected})
+        assert shards[path]["targets"][tid] == json.loads(json.dumps({
+            "target": pub.targets[tid].to_json(), "results": [r.to_json() for r in pub.results_of_target(tid)],
+            "drawn_in": drawn_in, "withdrawn": [w.to_json() for w in pub.withdrawals if w.target == tid]}))
     person = next(i for i in index["targets"] if reg.targets[i].type == "个体工商户")
-    t = json.loads((out / "api" / "targets" / f"{person}.json").read_text(encoding="utf-8"))
+    t = shards[index["targets"][person]]["targets"][person]
     assert t["target"]["id"] == person and t["target"]["name"] == reg.targets[person].name
     assert t["target"]["address"] == {"withheld": "个人隐私", "notice": "依法不予公开：涉及个人隐私"}
     assert sorted(r["id"] for r in t["results"]) == sorted(
@@ -133,3 +156,28 @@ def test_identical_bytes_across_runs(registry, built, tmp_path):
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     for a, b in zip(paths, again):
         assert a.read_bytes() == b.read_bytes(), a
+
+
+def test_a_rebuild_at_another_time_gives_the_same_tables_from_the_cache(registry, tmp_path):
+    """Files cite the data's date, not the build's: a build at another time gives the same bytes,
+    and every table is linked from the cache the first build filled (datapackage.json and the
+    year zips, which hold it, state the build time)."""
+    cache = tmp_path / "cache"
+    first = opendata.write_open_data(redact(registry[1]), tmp_path / "a", BUILT, cache)
+    filled = sorted(cache.rglob("*"))
+    later = BUILT + timedelta(days=40, hours=3)
+    second = opendata.write_open_data(redact(registry[1]), tmp_path / "b", later, cache)
+    assert sorted(cache.rglob("*")) == filled  # nothing made again
+    tables = 0
+    for a, b in zip(first, second):
+        rel = b.relative_to(tmp_path / "b")
+        assert a.relative_to(tmp_path / "a") == rel
+        if a.name == "datapackage.json" or a.suffix == ".zip":
+            assert a.read_bytes() != b.read_bytes()  # these state the build time
+            continue
+        assert a.read_bytes() == b.read_bytes(), rel
+        if rel.parts[0] == "data":
+            assert any(b.samefile(c) for c in filled if c.suffix == b.suffix), rel  # linked from the cache
+            tables += 1
+    package = json.loads((tmp_path / "b" / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert tables == len(package["resources"]) > 0 and package["created"] == later.isoformat()

@@ -131,7 +131,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
         built = datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=SHANGHAI)
-        write_open_data(pub, tmp, built, cache / "opendata")
+        write_open_data(pub, tmp, built, cache / "opendata", jobs)
         data_page = catalog(tmp)
         lap("opendata")
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))

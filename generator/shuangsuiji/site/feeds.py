@@ -7,7 +7,8 @@ A company's feed is RSS only (the one its page links): a city has ≈50,000 of t
 formats of each were two thirds of the site's files. Entry ids are `tag:` URIs made of record ids, so they never
 change (never a commit hash, never the site's address). A correction and a withdrawal
 are entries of their own; a withdrawal entry says that a result was withdrawn, never
-what it said. Times are Asia/Shanghai; newest first; two builds give the same bytes
+what it said. An RSS item carries its text once (`<description>`, no copy in
+`<content:encoded>`), Atom in `<content>`. Times are Asia/Shanghai; newest first; two builds give the same bytes
 (the channel's build/updated time is the newest entry's, not the clock's).
 
 With a cache folder, a feed's files are named by the digest of everything they are made
@@ -214,8 +215,7 @@ def _feedgen(pub: PublicRegistry, feed: Feed, site: str, name: str) -> FeedGener
         fe.link(href=site + e.link)
         fe.updated(e.when)
         fe.published(e.when)
-        fe.content(clean(e.text), type="text")
-        fe.description(clean(e.text))
+        fe.content(clean(e.text), type="text")  # Atom <content>; RSS carries it once, as <description>
         fe.category(term=e.kind)
     return fg
 

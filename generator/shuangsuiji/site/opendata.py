@@ -1,13 +1,16 @@
 """Open data: CSV, JSON and XLSX per department and year, a Frictionless `datapackage.json` that
 validates (types, primary and foreign keys), one zip per year, and the static JSON API
-(`/api/targets/<id>.json`, `/api/tasks/<id>.json`, `/api/index.json`) with a JSON Schema per kind.
+(`/api/targets/<shard>.json`: the companies' records merged a few hundred to a file, as a city
+has ≈50,000 of them; `/api/tasks/<id>.json`; `/api/index.json`, which names each company's
+shard) with a JSON Schema per kind.
 
 Only from the `PublicRegistry`, so only public (and masked or withheld-as-notice) values.
-Every file is byte-identical across builds of the same registry and build time: sorted rows,
-no clock (XLSX creation time and zip entry times come from the rows or are fixed; the build
-time is the caller's, from SOURCE_DATE_EPOCH when set).
-Citation: the package, each JSON file's `meta` and each XLSX's document properties name the
-publisher, the licence and the build time; CSVs carry theirs through the package.
+Every table is byte-identical across builds of the same registry, whenever they run: sorted
+rows, no clock. Citation: each JSON file's `meta` and each XLSX's document properties name the
+publisher, the licence and the date the data is as of (`data_as_of`: the newest date the
+department's year, or item list, announced something), never the build time, so an unchanged
+table is linked from the cache; only `datapackage.json` says when the build ran (`created`).
+Tables, year zips and API shards are made in forked workers (`core.workers.fork_map`).
 """
 
 from __future__ import annotations
@@ -16,31 +19,27 @@ import csv
 import hashlib
 import io
 import json
-import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from openpyxl import Workbook
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
-
+from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import link_cached, prune_cache
+from shuangsuiji.core.xlsx import BOLD, NAMES, write_xlsx, zip_members
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.registry.models.result import Result
 from shuangsuiji.registry.models.target import Target
 from shuangsuiji.registry.models.task import Task
 
-EPOCH = date(2017, 1, 1)  # the date of a file with no dated row
+EPOCH = date(2017, 1, 1)  # the data date of a registry that has announced nothing
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry of a bulk zip: the zip format's first day, never the clock
 SEP = ";"  # list cells (检查结果 may hold several values)
 LICENSE = {"name": "CC-BY-4.0", "title": "知识共享署名 4.0 国际 / Creative Commons Attribution 4.0",
            "path": "https://creativecommons.org/licenses/by/4.0/"}
 BOM = "\ufeff"  # CSVs start with it: Excel on Chinese Windows reads UTF-8 only then
-NAME_ROW, FIRST_DATA_ROW = 2, 3  # XLSX: row 1 Chinese titles, row 2 the field names, then data
+NAME_ROW = 2  # XLSX: row 1 Chinese titles, row 2 the field names, then data
 API_KINDS = ("target", "task", "index")  # /api/schema/<kind>.schema.json
 
 
@@ -111,11 +110,6 @@ def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "是" if v else "否"
     return v
-
-
-def _xlsx_cell(v: Any) -> Any:
-    """As `_cell`, but dates stay dates: Excel sorts and filters them as dates."""
-    return v if isinstance(v, date) else _cell(v)
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -199,92 +193,84 @@ def _atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def _json_bytes(doc: Any, sort_keys: bool = True) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=sort_keys) + "\n").encode("utf-8")
+def _json_bytes(doc: Any) -> bytes:
+    """Indented: the JSON Schemas, which people read."""
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _csv_bytes(table: Table, rows: list[dict]) -> bytes:
+def _compact_json(doc: Any) -> bytes:
+    """No indent, for files programs read (the API, datapackage.json): Python's C encoder (ten
+    times the indenting one's speed) and a third fewer bytes."""
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
+
+
+def _csv_bytes(table: Table, shown: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     buf.write(BOM)
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([c.name for c in table.columns])
-    for row in rows:
-        w.writerow(["" if (v := _cell(c.get(row))) is None else v for c in table.columns])
+    w.writerows(["" if v is None else v for v in row] for row in shown)
     return buf.getvalue().encode("utf-8")
 
 
-def _newest(rows: list[dict]) -> date:
-    days = [v for row in rows for v in row.values() if isinstance(v, date)]
-    return max(days, default=EPOCH)
+def _table_json(meta: dict, names: list[str], shown: list[list[Any]]) -> bytes:
+    """`{"meta": …, "data": [rows]}`, one row to a line (keys in column order, as frictionless reads
+    them): readable and diffable, yet written by the C encoder."""
+    rows = ",\n".join(json.dumps(dict(zip(names, row)), ensure_ascii=False) for row in shown)
+    data = f"[\n{rows}\n]" if rows else "[]"
+    return f'{{"meta": {json.dumps(meta, ensure_ascii=False)},\n"data": {data}}}\n'.encode("utf-8")
+
+
+def _as_of(pub: PublicRegistry) -> dict[tuple[str | None, int | None], date]:
+    """The newest date each department's year (tasks, draws, results: a task, a result, a
+    correction or a withdrawal announced) and each item list (year None: its publication)
+    announced something; (None, None): the newest of all. The date a table's data is as of."""
+    days: dict[tuple[str | None, int | None], date] = {}
+
+    def note(key: tuple[str | None, int | None], day: date | None) -> None:
+        if day is not None and (key not in days or day > days[key]):
+            days[key] = day
+
+    for task_id, task in pub.tasks.items():
+        key = (pub.task_dept.get(task_id, task.department), task.year)
+        note(key, task.published)
+        for r in pub.results.get(task_id, ()):
+            note(key, r.published_on)
+            for rv in r.revisions:
+                note(key, rv.date)
+    for w in pub.withdrawals:
+        task = pub.tasks.get(w.task)
+        if task is not None:
+            note((pub.task_dept.get(w.task, task.department), task.year), w.date)
+    for dept in pub.item_lists:
+        note((dept, None), pub.list_published_on(dept))
+    days[(None, None)] = max(days.values(), default=EPOCH)
+    return days
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Who publishes the data, under which licence, built when (the build's time, not the clock's)."""
+    """Who publishes the data and under which licence; each file adds the date its data is as of
+    (never the build time: a rebuild of the same registry gives the same files)."""
 
     publisher: str
     site: str
-    built: datetime
 
-    def to_json(self) -> dict:
+    def to_json(self, as_of: date) -> dict:
         return {"publisher": self.publisher, "license": LICENSE["name"], "license_url": LICENSE["path"],
-                "source": self.site, "built": self.built.isoformat()}
+                "source": self.site, "data_as_of": as_of.isoformat()}
 
 
-def xlsx_bytes(title: str, header: list[str], rows: list[list[Any]], stamp: date, names: list[str] | None = None,
-               cite: Citation | None = None) -> bytes:
-    """An XLSX file whose bytes depend only on its content: openpyxl stamps the save time into
-    docProps/core.xml and the zip entries, so both are set here (created: `stamp`, the newest
-    date in the rows; modified: the build time). `names` (row 2) are the field names a
-    program reads; the Chinese `header` (row 1) is what a person reads."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    if names:
-        ws.append(names)
-        for cell in ws[NAME_ROW]:
-            cell.font = Font(color="808080", size=9)
-    for r in rows:
-        ws.append(r)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    ws.freeze_panes = f"A{FIRST_DATA_ROW if names else 2}"
-    when = datetime(stamp.year, stamp.month, stamp.day)
-    wb.properties.created = wb.properties.modified = when
-    wb.properties.creator = "shuangsuiji"
-    if cite is not None:
-        wb.properties.title = title
-        wb.properties.creator = cite.publisher
-        wb.properties.modified = cite.built.astimezone(timezone.utc).replace(tzinfo=None)  # written as UTC (Z)
-        wb.properties.description = (f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
-                                     f"生成时间：{cite.built.isoformat()}；来源：{cite.site}")
-        for k, v in cite.to_json().items():
-            wb.custom_doc_props.append(StringProperty(name=k, value=v))
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
-        ExcelWriter(wb, z).save()  # save_workbook() would set modified = now
-    return _rezip(raw.getvalue(), (when.year, when.month, when.day, 0, 0, 0))
-
-
-def _rezip(data: bytes, when: tuple) -> bytes:
-    """The same zip with every entry's time set to `when` (a zip stores local times of day)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        _zip_members(out, [(info.filename, src.read(info.filename)) for info in src.infolist()], when)
-    return out.getvalue()
-
-
-def _zip_members(out: io.BytesIO, members: list[tuple[str, bytes]], when: tuple) -> None:
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in members:
-            fixed = zipfile.ZipInfo(name, date_time=when)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, data)
+def xlsx_bytes(title: str, header: list[str], names: list[str], rows: list[list[Any]], cite: Citation,
+               as_of: date) -> bytes:
+    """A table as XLSX: row 1 the Chinese `header` a person reads, row 2 the field `names` a program
+    reads; the document properties cite the publisher, the licence and `as_of`, which is also the
+    document's time: its bytes depend only on the data."""
+    return write_xlsx(title, [header, names, *rows], datetime(as_of.year, as_of.month, as_of.day),
+                      creator=cite.publisher, custom=cite.to_json(as_of),
+                      description=(f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
+                                   f"数据截至：{as_of.isoformat()}；来源：{cite.site}"),
+                      styles={1: BOLD, NAME_ROW: NAMES}, frozen=NAME_ROW)
 
 
 _FORMATS = ("csv", "json", "xlsx")
@@ -294,46 +280,61 @@ _DIALECT = {"csv": None, "json": {"json": {"keyed": True, "property": "data"}},
             "xlsx": {"headerRows": [NAME_ROW]}}
 
 
-def _table_bytes(table: Table, rows: list[dict], label: str, cite: Citation) -> dict[str, bytes]:
-    header = [c.title for c in table.columns]
-    names = [c.name for c in table.columns]
-    cells = [[_xlsx_cell(c.get(r)) for c in table.columns] for r in rows]
-    package = f"{cite.site.rstrip('/')}/data/datapackage.json"
-    doc = {"meta": {"title": label, **cite.to_json(), "datapackage": package},
-           "data": [{c.name: _cell(c.get(r)) for c in table.columns} for r in rows]}
-    return {"csv": _csv_bytes(table, rows),
-            "json": _json_bytes(doc, sort_keys=False),  # keys in column order
-            "xlsx": xlsx_bytes(label, header, cells, _newest(rows), names, cite)}
+@dataclass(frozen=True)
+class _Job:
+    """One table of one department and year (or the departments, or an item list) to write."""
+
+    table: Table
+    dept: str | None
+    year: int | None
+    label: str
+    rows: list[dict]
+    as_of: date
+
+    @property
+    def folder(self) -> str:
+        return "/".join(str(x) for x in (self.dept, self.year) if x)
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-def _write_table(base: Path, table: Table, rows: list[dict], label: str, cite: Citation,
-                 cache: Path | None = None, used: set[str] | None = None) -> list[tuple[Path, str]]:
-    """A table in CSV, JSON and XLSX. With a `cache` folder its files are linked from there by the
-    digest of what they show (one department and year; `used` collects the digests): an unchanged
-    table is not made again."""
-    paths = [(base / f"{table.name}.{fmt}", fmt) for fmt in _FORMATS]
+def _write_table(data: Path, job: _Job, cite: Citation, cache: Path | None) -> tuple[list[int], str]:
+    """The job's table in CSV, JSON and XLSX under `data`; returns their sizes and the cache key
+    ("" without a cache). The cells are worked out once, and the JSON file, which shows all of
+    them and their types, keys the cache: an unchanged table is linked, not made again."""
+    table = job.table
+    names = [c.name for c in table.columns]
+    raw = [[c.get(r) for c in table.columns] for r in job.rows]
+    shown = [[_cell(v) for v in row] for row in raw]
+    meta = {"title": job.label, **cite.to_json(job.as_of), "datapackage": f"{cite.site.rstrip('/')}/data/datapackage.json"}
+    as_json = _table_json(meta, names, shown)
+
+    def make(fmt: str) -> bytes:
+        if fmt == "json":
+            return as_json
+        if fmt == "csv":
+            return _csv_bytes(table, shown)
+        cells = [[v if isinstance(v, date) else s for v, s in zip(r, s_row)] for r, s_row in zip(raw, shown)]
+        return xlsx_bytes(job.label, [c.title for c in table.columns], names, cells, cite, job.as_of)
+
+    base = data / job.folder
+    paths = {fmt: base / f"{table.name}.{fmt}" for fmt in _FORMATS}
+    key = ""
     if cache is None:
-        made = _table_bytes(table, rows, label, cite)
-        return [(_atomic(path, made[fmt]), fmt) for path, fmt in paths]
-    shown = [[_cell(c.get(r)) for c in table.columns] for r in rows]
-    key = hashlib.sha256(json.dumps([_CODE, label, cite.to_json(), cite.site, table.name,
-                                     [(c.name, c.title) for c in table.columns], shown, _newest(rows)],
-                                    ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
-    if used is not None:
-        used.add(key)
-    made: dict[str, bytes] = {}
+        for fmt, path in paths.items():
+            _atomic(path, make(fmt))
+    else:
+        key = hashlib.sha256(json.dumps([_CODE, [(c.name, c.title, c.type) for c in table.columns]]).encode("utf-8")
+                             + as_json).hexdigest()
+        for fmt, path in paths.items():
+            link_cached(cache / key[:2] / f"{key}.{fmt}", path, lambda: make(fmt))
+    return [paths[fmt].stat().st_size for fmt in _FORMATS], key
 
-    def make(fmt: str) -> bytes:  # the three formats are made together, at most once
-        if not made:
-            made.update(_table_bytes(table, rows, label, cite))
-        return made[fmt]
 
-    for path, fmt in paths:
-        link_cached(cache / key[:2] / f"{key}.{fmt}", path, lambda: make(fmt))
-    return paths
+def _make_table(i: int) -> tuple[list[int], str]:
+    jobs, data, cite, cache = shared()["opendata"]
+    return _write_table(data, jobs[i], cite, cache)
 
 
 def _schema(table: Table, names: dict[str, str]) -> dict:
@@ -348,36 +349,16 @@ def _resource_name(dept: str | None, year: int | None, table: str, fmt: str) -> 
     return "-".join(str(x) for x in (dept, year, table, fmt) if x).lower()
 
 
-def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path | None = None) -> list[Path]:
-    """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
-    returns the paths written. `built` is the build time every file cites. With a `cache` folder,
-    unchanged tables are linked from it (and what no table uses is dropped)."""
-    require_public(pub)
-    out = Path(out)
-    data = out / "data"
-    cite = Citation(pub.config.site.authority, pub.config.site.base_url, built)
-    written: list[Path] = []
-    resources: list[dict] = []
-    used: set[str] = set()
+def _jobs(pub: PublicRegistry) -> list[_Job]:
+    """Every table to write, in the package's order."""
+    dates = _as_of(pub)
+    out: list[_Job] = []
 
     def add(table: Table, dept: str | None, year: int | None, rows: list[dict]) -> None:
         who = pub.dept_name(dept) if dept else ""
         label = f"{who}{f'{year}年度' if year else ''}{table.title}"
-        base = data / (dept or "") / (str(year) if year else "")
-        for path, fmt in _write_table(base, table, rows, label, cite, cache, used):
-            written.append(path)
-            # a reference is to the same format's table of the same department and year (departments: the one)
-            refs = {t: _resource_name(*((None, None) if t == DEPARTMENTS.name else (dept, year)), t, fmt)
-                    for _, t, _ in table.refs}
-            resources.append({
-                "name": _resource_name(dept, year, table.name, fmt), "title": label, "description": table.description,
-                "path": path.relative_to(data).as_posix(), "format": fmt, "mediatype": _MEDIA[fmt],
-                **({"encoding": "utf-8"} if fmt != "xlsx" else {}),
-                **({"dialect": _DIALECT[fmt]} if _DIALECT[fmt] else {}),
-                "profile": "tabular-data-resource", "schema": _schema(table, refs),
-                # not the standard `bytes`: frictionless cannot count a JSON file it streams, and fails it
-                "ssj": {"table": table.name, "department": dept, "year": year, "rows": len(rows),
-                        "size": path.stat().st_size}})
+        as_of = dates.get((dept, year), dates[(None, None)]) if dept else dates[(None, None)]
+        out.append(_Job(table, dept, year, label, rows, as_of))
 
     add(DEPARTMENTS, None, None, _department_rows(pub))
     for (dept, year), rows in sorted(_task_rows(pub).items()):
@@ -388,16 +369,49 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
         add(DRAWN, dept, year, sorted(rows, key=lambda r: (r["task_id"], r["no"])))
     for dept, rows in sorted(_item_rows(pub).items()):
         add(ITEMS, dept, None, rows)
+    return out
 
-    written.append(_atomic(data / "datapackage.json", _json_bytes(_package(pub, cite, resources))))
-    years = sorted({r["ssj"]["year"] for r in resources if r["ssj"]["year"]})
-    shared = [r for r in resources if r["ssj"]["table"] == "departments"]  # every year's foreign keys need them
-    for year in years:
-        chosen = shared + [r for r in resources if r["ssj"]["year"] == year]
-        written.append(_atomic(data / bulk_name(year), _bulk_zip(pub, cite, data, chosen, year)))
-    written.extend(_write_api(pub, out / "api", resources))
+
+def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path | None = None,
+                    jobs: int = 2) -> list[Path]:
+    """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
+    returns the paths written. `built` is the build time `datapackage.json` states. With a
+    `cache` folder, unchanged tables are linked from it (and what no table uses is dropped).
+    Tables (biggest first, so the workers finish together), zips and API shards are made by
+    `jobs` forked workers."""
+    require_public(pub)
+    out = Path(out)
+    data = out / "data"
+    cite = Citation(pub.config.site.authority, pub.config.site.base_url)
+    todo = _jobs(pub)
+    order = sorted(range(len(todo)), key=lambda i: (-len(todo[i].rows), i))
+    made = dict(zip(order, fork_map(_make_table, order, jobs, opendata=(todo, data, cite, cache))))
+    written: list[Path] = []
+    resources: list[dict] = []
+    for i, job in enumerate(todo):
+        sizes, _ = made[i]
+        for fmt, size in zip(_FORMATS, sizes):
+            path = data / job.folder / f"{job.table.name}.{fmt}"
+            written.append(path)
+            # a reference is to the same format's table of the same department and year (departments: the one)
+            refs = {t: _resource_name(*((None, None) if t == DEPARTMENTS.name else (job.dept, job.year)), t, fmt)
+                    for _, t, _ in job.table.refs}
+            resources.append({
+                "name": _resource_name(job.dept, job.year, job.table.name, fmt), "title": job.label,
+                "description": job.table.description, "path": path.relative_to(data).as_posix(), "format": fmt,
+                "mediatype": _MEDIA[fmt], **({"encoding": "utf-8"} if fmt != "xlsx" else {}),
+                **({"dialect": _DIALECT[fmt]} if _DIALECT[fmt] else {}),
+                "profile": "tabular-data-resource", "schema": _schema(job.table, refs),
+                # not the standard `bytes`: frictionless cannot count a JSON file it streams, and fails it
+                "ssj": {"table": job.table.name, "department": job.dept, "year": job.year, "rows": len(job.rows),
+                        "size": size}})
     if cache is not None:
-        prune_cache(cache, used)
+        prune_cache(cache, {key for _, key in made.values()})
+
+    written.append(_atomic(data / "datapackage.json", _compact_json(_package(pub, built, resources))))
+    years = sorted({r["ssj"]["year"] for r in resources if r["ssj"]["year"]})
+    written += fork_map(_make_bulk, years, jobs, bulk=(pub, built, data, resources))
+    written += _write_api(pub, out / "api", resources, jobs)
     return written
 
 
@@ -408,51 +422,84 @@ def bulk_name(year: int) -> str:
     return f"{BULK_PREFIX}{year}.zip"
 
 
-def _package(pub: PublicRegistry, cite: Citation, resources: list[dict], year: int | None = None) -> dict:
+def _package(pub: PublicRegistry, built: datetime, resources: list[dict], year: int | None = None) -> dict:
     return {"profile": "tabular-data-package", "name": f"shuangsuiji-open-data{f'-{year}' if year else ''}",
             "title": f"{pub.config.site.title} 开放数据{f'（{year}年度）' if year else ''}",
             "description": "“双随机、一公开”抽查任务、抽取名单、抽查结果与抽查事项清单。CSV 为带 BOM 的 UTF-8；"
-                           "JSON 的记录在 data 下，meta 为引用信息；XLSX 第 1 行为中文列名，第 2 行为字段名。",
-            "homepage": pub.config.site.base_url, "created": cite.built.isoformat(),
-            "contributors": [{"title": cite.publisher, "role": "publisher"}],
+                           "JSON 的记录在 data 下，meta 为引用信息（data_as_of：数据截至日期）；"
+                           "XLSX 第 1 行为中文列名，第 2 行为字段名。",
+            "homepage": pub.config.site.base_url, "created": built.isoformat(),
+            "contributors": [{"title": pub.config.site.authority, "role": "publisher"}],
             "licenses": [LICENSE], "resources": resources}
 
 
-def _bulk_zip(pub: PublicRegistry, cite: Citation, data: Path, resources: list[dict], year: int) -> bytes:
+def _make_bulk(year: int) -> Path:
     """One year's tables and a datapackage.json describing just them: a package of its own."""
-    members = [(r["path"], (data / r["path"]).read_bytes()) for r in resources]
-    members.append(("datapackage.json", _json_bytes(_package(pub, cite, resources, year))))
-    out = io.BytesIO()
-    _zip_members(out, sorted(members), ZIP_TIME)
-    return out.getvalue()
+    pub, built, data, resources = shared()["bulk"]
+    chosen = [r for r in resources if r["ssj"]["table"] == DEPARTMENTS.name or r["ssj"]["year"] == year]  # every
+    members = [(r["path"], (data / r["path"]).read_bytes()) for r in chosen]  # year's foreign keys need departments
+    members.append(("datapackage.json", _compact_json(_package(pub, built, chosen, year))))
+    buf = io.BytesIO()
+    zip_members(buf, sorted(members), ZIP_TIME)
+    return _atomic(data / bulk_name(year), buf.getvalue())
 
 
 # --- the static API -----------------------------------------------------------------------------
 
-def _write_api(pub: PublicRegistry, api: Path, resources: list[dict]) -> list[Path]:
-    written = []
-    by_task_target: dict[str, list[str]] = {}
+SHARD_SIZE = 500  # companies an API shard holds at most, on average
+
+
+def shard_digits(count: int) -> int:
+    """How many hex digits name a company's API shard: the fewest (at least one) that keep the
+    `count` companies at most `SHARD_SIZE` to a shard on average (a city: 2, 256 shards)."""
+    digits = 1
+    while 16 ** digits * SHARD_SIZE < count:
+        digits += 1
+    return digits
+
+
+def target_api_path(target_id: str, digits: int) -> str:
+    """The API file holding the company's record (under its id): `api/targets/<shard>.json`, the
+    shard being the first `digits` hex digits of the id's SHA-256, so it never depends on others."""
+    return f"api/targets/{hashlib.sha256(target_id.encode('utf-8')).hexdigest()[:digits]}.json"
+
+
+def _make_shard(path: str) -> Path:
+    pub, members, drawn_in, withdrawn, out = shared()["api"]
+    doc = {"shard": Path(path).stem,
+           "targets": {tid: {"target": pub.targets[tid].to_json(),
+                             "results": [r.to_json() for r in pub.results_of_target(tid)],
+                             "drawn_in": sorted(drawn_in.get(tid, [])), "withdrawn": withdrawn.get(tid, [])}
+                       for tid in members[path]}}
+    return _atomic(out / path, _compact_json(doc))
+
+
+def _write_api(pub: PublicRegistry, api: Path, resources: list[dict], jobs: int) -> list[Path]:
+    drawn_in: dict[str, list[str]] = {}
     for task_id, draw in pub.draws.items():
         for s in draw.selected:
-            by_task_target.setdefault(s.target, []).append(task_id)
+            drawn_in.setdefault(s.target, []).append(task_id)
     withdrawn: dict[str, list[dict]] = {}
     for w in pub.withdrawals:
         withdrawn.setdefault(w.target, []).append(w.to_json())
-    for tid, t in pub.targets.items():
-        doc = {"target": t.to_json(), "results": [r.to_json() for r in pub.results_of_target(tid)],
-               "drawn_in": sorted(by_task_target.get(tid, [])), "withdrawn": withdrawn.get(tid, [])}
-        written.append(_atomic(api / "targets" / f"{tid}.json", _json_bytes(doc)))
+    digits = shard_digits(len(pub.targets))
+    where = {tid: target_api_path(tid, digits) for tid in sorted(pub.targets)}
+    members: dict[str, list[str]] = {}
+    for tid, path in where.items():
+        members.setdefault(path, []).append(tid)
+    written = list(fork_map(_make_shard, sorted(members), jobs,
+                            api=(pub, members, drawn_in, withdrawn, api.parent)))
     for task_id, task in pub.tasks.items():
         draw = pub.draws.get(task_id)
         doc = {"task": task.to_json(), "department": pub.task_dept.get(task_id, task.department),
                "draw": draw.to_json() if draw is not None else None,
                "results": [r.to_json() for r in pub.results_of_task(task_id)],
                "withdrawn": [w.to_json() for w in pub.withdrawals if w.task == task_id]}
-        written.append(_atomic(api / "tasks" / f"{task_id}.json", _json_bytes(doc)))
-    index = {"targets": sorted(pub.targets), "tasks": sorted(pub.tasks),
+        written.append(_atomic(api / "tasks" / f"{task_id}.json", _compact_json(doc)))
+    index = {"targets": where, "tasks": sorted(pub.tasks),
              "data": [r["path"] for r in resources], "datapackage": "data/datapackage.json",
              "schemas": {k: f"api/schema/{k}.schema.json" for k in API_KINDS}}
-    written.append(_atomic(api / "index.json", _json_bytes(index)))
+    written.append(_atomic(api / "index.json", _compact_json(index)))
     for kind, schema in api_schemas(pub.config.site.base_url).items():
         written.append(_atomic(api / "schema" / f"{kind}.schema.json", _json_bytes(schema)))
     return written
@@ -515,15 +562,21 @@ def api_schemas(base_url: str) -> dict[str, dict]:
     target, result, task = lift(Target), lift(Result), lift(Task)
     results = {"type": "array", "items": result}
     withdrawn = {"type": "array", "items": {"$ref": "#/$defs/Withdrawal"}}
+    record = {"target": target, "results": results, "drawn_in": {"type": "array", "items": {"type": "string"}},
+              "withdrawn": withdrawn}
+    defs["TargetRecord"] = {"type": "object", "additionalProperties": False, "required": sorted(record),
+                            "properties": record,
+                            "description": "一户一档：一个检查对象的公开信息、检查结果、被抽中的任务与撤回公告"}
     bodies = {
-        "target": ("一户一档：一个检查对象的公开信息、检查结果、被抽中的任务与撤回公告",
-                   {"target": target, "results": results, "drawn_in": {"type": "array", "items": {"type": "string"}},
-                    "withdrawn": withdrawn}),
+        "target": ("检查对象分片文件 api/targets/<分片>.json：数百户的一户一档，以检查对象编号为键"
+                   "（某户在哪个分片见 api/index.json 的 targets）",
+                   {"shard": {"type": "string", "pattern": "^[0-9a-f]+$"},
+                    "targets": {"type": "object", "additionalProperties": {"$ref": "#/$defs/TargetRecord"}}}),
         "task": ("一个抽查任务：任务公告、抽取记录、检查结果与撤回公告",
                  {"task": task, "department": {"type": "string"}, "draw": _DRAW, "results": results,
                   "withdrawn": withdrawn}),
-        "index": ("接口目录：全部检查对象与任务编号、开放数据文件、本目录的 JSON Schema",
-                  {"targets": {"type": "array", "items": {"type": "string"}},
+        "index": ("接口目录：每个检查对象编号所在的分片文件、全部任务编号、开放数据文件、本目录的 JSON Schema",
+                  {"targets": {"type": "object", "additionalProperties": {"type": "string"}},
                    "tasks": {"type": "array", "items": {"type": "string"}},
                    "data": {"type": "array", "items": {"type": "string"}}, "datapackage": {"type": "string"},
                    "schemas": {"type": "object", "additionalProperties": {"type": "string"}}}),

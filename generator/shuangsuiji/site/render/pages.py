@@ -16,6 +16,7 @@ from typing import Any
 from shuangsuiji.core.codes import industry_name
 from shuangsuiji.privacy.redact import require_public
 from shuangsuiji.registry.models.task import SEED_KIND_NAMES
+from shuangsuiji.site.opendata import shard_digits, target_api_path
 from shuangsuiji.site.render.engine import Page
 from shuangsuiji.analysis.stats import publication_due
 
@@ -61,6 +62,7 @@ class Site:
         for w in pub.withdrawals:
             self.withdrawn_by_task[w.task].append(w.to_json())
             self.withdrawn_by_target[w.target].append(w.to_json())
+        self.api_digits = shard_digits(len(pub.targets))  # as opendata named the API shards
         self.feed_keys = {f["path"][len("feeds/"):-len(".xml")] for f in self.feed_files
                           if f["path"].startswith("feeds/") and f["path"].endswith(".xml")}
         days = pub.config.publish_within_working_days
@@ -438,7 +440,7 @@ def target(site: Site, tid: str) -> Page:
         "target": t.to_json(), "region": site.region_name(t.region), "industry": industry_label(t.industry),
         "tasks": tasks, "results": results,
         "withdrawn": withdrawn, "filters": filters, "sort_date": max(dates) if dates else None,
-        "history_rows": site.revisions("target", tid),
+        "history_rows": site.revisions("target", tid), "api": target_api_path(tid, site.api_digits),
     }, t.name, site.feeds((f"target/{tid}", f"{t.name}的检查结果"), *_region_feeds(site, [t.region]), ALL_FEED))
 
 
