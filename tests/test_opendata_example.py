@@ -135,9 +135,11 @@ def test_changes_are_linked_from_the_feeds_and_result_pages(site, registry):
     task_id, dept = next((t, registry.task_dept[t]) for t, _, r in registry.all_results() if r.status == "更正")
     page = (site / "results" / task_id / "index.html").read_text(encoding="utf-8")
     assert f'href="../../feeds/changes/{dept}.xml"' in page
-    target = next(iter(sorted((site / "api" / "targets").glob("*.json")))).stem
-    assert f'href="../../api/targets/{target}.json"' in (site / "targets" / target / "index.html").read_text(
-        encoding="utf-8")
+    shards = json.loads((site / "api" / "index.json").read_text(encoding="utf-8"))["targets"]
+    for target, shard in sorted(shards.items())[:20]:  # a company's page links the shard holding its record
+        page = (site / "targets" / target / "index.html").read_text(encoding="utf-8")
+        assert f'href="../../{shard}">JSON 接口</a>' in page and f"<code>{target}</code>" in page
+        assert target in json.loads((site / shard).read_text(encoding="utf-8"))["targets"]
 
 
 def test_one_zip_per_year_holds_that_years_files(site, package, tmp_path):
@@ -167,6 +169,7 @@ def test_api_files_match_their_published_schemas(site):
     api = site / "api"
     index = json.loads((api / "index.json").read_text(encoding="utf-8"))
     checked = 0
+    assert len(list(api.glob("targets/*.json"))) < len(index["targets"]) / 10  # merged: not a file per company
     for kind, pattern in (("target", "targets/*.json"), ("task", "tasks/*.json"), ("index", "index.json")):
         schema = json.loads((site / index["schemas"][kind]).read_text(encoding="utf-8"))
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -180,26 +183,33 @@ def test_api_files_match_their_published_schemas(site):
             checked += 1
         if kind != "index":  # the schema can fail: a private field or a missing key is refused
             doc = json.loads(files[0].read_text(encoding="utf-8"))
-            doc[kind]["credit_class"] = "B"
+            record = next(iter(doc["targets"].values())) if kind == "target" else doc
+            record[kind]["credit_class"] = "B"
             assert not v.is_valid(doc)
-            del doc[kind]["credit_class"], doc["results"]
+            del record[kind]["credit_class"], record["results"]
             assert not v.is_valid(doc)
-    assert checked == len(index["targets"]) + len(index["tasks"]) + 1
+    assert checked == len(set(index["targets"].values())) + len(index["tasks"]) + 1
 
 
-def test_every_data_file_cites_publisher_licence_and_build_time(site, package, registry):
+def test_every_data_file_cites_publisher_licence_and_the_datas_date(site, package, registry):
+    """The package states the build time; each table the date its data is as of (never the build's)."""
     publisher = registry.config.site.authority
     assert package["created"] == BUILT and package["licenses"] == [LICENSE]
     assert package["contributors"] == [{"title": publisher, "role": "publisher"}]
+    days = {str(d) for _, _, r in registry.all_results() for d in (r.published_on, *(v.date for v in r.revisions))}
+    days |= {str(t.published) for t in registry.tasks.values()} | {
+        str(s.date) for il in registry.item_lists.values() for s in il.review}
     for r in package["resources"]:
         path = site / "data" / r["path"]
         if r["format"] == "json":
             meta = json.loads(path.read_text(encoding="utf-8"))["meta"]
-            assert (meta["publisher"], meta["license"], meta["built"]) == (publisher, LICENSE["name"], BUILT)
+            assert (meta["publisher"], meta["license"]) == (publisher, LICENSE["name"]) and "built" not in meta
+            assert meta["data_as_of"] in days, r["path"]  # a date the registry announced
         elif r["format"] == "xlsx":
             wb = openpyxl.load_workbook(path)
             props = {p.name: p.value for p in wb.custom_doc_props}
-            assert (props["publisher"], props["license"], props["built"]) == (publisher, LICENSE["name"], BUILT)
+            assert (props["publisher"], props["license"]) == (publisher, LICENSE["name"]) and "built" not in props
+            assert props["data_as_of"] in days and wb.properties.modified.date().isoformat() == props["data_as_of"]
             assert wb.properties.creator == publisher
             rows = list(wb.active.iter_rows(max_row=2, values_only=True))
             assert [list(rows[0]), list(rows[1])] == [[f["title"] for f in r["schema"]["fields"]],
