@@ -65,8 +65,10 @@ def test_tables_read_back(registry, built):
     assert [v[0] for v in values[2:]] == [r["result_id"] for r in rows]
     assert [v[10] for v in values[2:]] == [r["outcome"] for r in rows]
     assert [v[9].date().isoformat() for v in values[2:]] == [r["inspected_on"] for r in rows]  # real dates
+    assert ws["J3"].number_format == "yyyy-mm-dd" and ws.freeze_panes == "A3"  # titles and names stay on screen
+    assert ws["A1"].font.b and not ws["A2"].font.b and ws["A2"].font.sz == 9 and not ws["A3"].font.b
     as_of = _as_of(registry[1], "scjgj", 2023)
-    assert wb.properties.created == wb.properties.modified == datetime.fromisoformat(as_of)  # the data's, not the build's
+    assert wb.properties.created == wb.properties.modified == datetime.fromisoformat(as_of)  # not the build's
     assert {p.name: p.value for p in wb.custom_doc_props}["data_as_of"] == as_of
     assert json.loads((base / "results.json").read_text(encoding="utf-8"))["meta"]["data_as_of"] == as_of
     drawn = list(csv.DictReader(io.StringIO((base / "drawn.csv").read_text(encoding="utf-8-sig"))))

@@ -104,8 +104,8 @@ def _sheet(rows: Sequence[Sequence[Any]], styles: dict[int, int], frozen: int) -
     """The sheet; its dimension names the full width, so a reader pads rows whose last cells are empty."""
     letters: list[str] = []
     width = max((len(r) for r in rows), default=1)
-    out = [_DECL, f'<worksheet xmlns="{_NS}" xmlns:r="{_REL}"><dimension ref="A1:{_column(width - 1)}{max(len(rows), 1)}"/>'
-           '<sheetViews><sheetView workbookViewId="0">']
+    out = [_DECL, f'<worksheet xmlns="{_NS}" xmlns:r="{_REL}">',
+           f'<dimension ref="A1:{_column(width - 1)}{max(len(rows), 1)}"/><sheetViews><sheetView workbookViewId="0">']
     if frozen:
         out.append(f'<pane ySplit="{frozen}" topLeftCell="A{frozen + 1}" activePane="bottomLeft" state="frozen"/>'
                    '<selection pane="bottomLeft"/>')

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import link_cached, prune_cache
-from shuangsuiji.core.xlsx import BOLD, NAMES, write_xlsx, zip_members
+from shuangsuiji.core import xlsx
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.registry.models.result import Result
@@ -199,8 +199,8 @@ def _json_bytes(doc: Any) -> bytes:
 
 
 def _compact_json(doc: Any) -> bytes:
-    """No indent, for files programs read (the API, datapackage.json): Python's C encoder (ten
-    times the indenting one's speed) and a third fewer bytes."""
+    """No indent, for files programs read (the API, datapackage.json): fewer bytes, and Python's
+    C encoder, which an indent would turn off."""
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -266,11 +266,11 @@ def xlsx_bytes(title: str, header: list[str], names: list[str], rows: list[list[
     """A table as XLSX: row 1 the Chinese `header` a person reads, row 2 the field `names` a program
     reads; the document properties cite the publisher, the licence and `as_of`, which is also the
     document's time: its bytes depend only on the data."""
-    return write_xlsx(title, [header, names, *rows], datetime(as_of.year, as_of.month, as_of.day),
+    return xlsx.write_xlsx(title, [header, names, *rows], datetime(as_of.year, as_of.month, as_of.day),
                       creator=cite.publisher, custom=cite.to_json(as_of),
                       description=(f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
                                    f"数据截至：{as_of.isoformat()}；来源：{cite.site}"),
-                      styles={1: BOLD, NAME_ROW: NAMES}, frozen=NAME_ROW)
+                      styles={1: xlsx.BOLD, NAME_ROW: xlsx.NAMES}, frozen=NAME_ROW)
 
 
 _FORMATS = ("csv", "json", "xlsx")
@@ -296,7 +296,7 @@ class _Job:
         return "/".join(str(x) for x in (self.dept, self.year) if x)
 
 
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + Path(xlsx.__file__).read_bytes()).hexdigest()  # makes tables
 
 
 def _write_table(data: Path, job: _Job, cite: Citation, cache: Path | None) -> tuple[list[int], str]:
@@ -307,7 +307,8 @@ def _write_table(data: Path, job: _Job, cite: Citation, cache: Path | None) -> t
     names = [c.name for c in table.columns]
     raw = [[c.get(r) for c in table.columns] for r in job.rows]
     shown = [[_cell(v) for v in row] for row in raw]
-    meta = {"title": job.label, **cite.to_json(job.as_of), "datapackage": f"{cite.site.rstrip('/')}/data/datapackage.json"}
+    meta = {"title": job.label, **cite.to_json(job.as_of),
+            "datapackage": f"{cite.site.rstrip('/')}/data/datapackage.json"}
     as_json = _table_json(meta, names, shown)
 
     def make(fmt: str) -> bytes:
@@ -357,7 +358,7 @@ def _jobs(pub: PublicRegistry) -> list[_Job]:
     def add(table: Table, dept: str | None, year: int | None, rows: list[dict]) -> None:
         who = pub.dept_name(dept) if dept else ""
         label = f"{who}{f'{year}年度' if year else ''}{table.title}"
-        as_of = dates.get((dept, year), dates[(None, None)]) if dept else dates[(None, None)]
+        as_of = dates.get((dept, year), dates[(None, None)])  # the departments table: (None, None)
         out.append(_Job(table, dept, year, label, rows, as_of))
 
     add(DEPARTMENTS, None, None, _department_rows(pub))
@@ -385,7 +386,7 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
     cite = Citation(pub.config.site.authority, pub.config.site.base_url)
     todo = _jobs(pub)
     order = sorted(range(len(todo)), key=lambda i: (-len(todo[i].rows), i))
-    made = dict(zip(order, fork_map(_make_table, order, jobs, opendata=(todo, data, cite, cache))))
+    made = dict(zip(order, fork_map(_make_table, order, min(jobs, len(order)), opendata=(todo, data, cite, cache))))
     written: list[Path] = []
     resources: list[dict] = []
     for i, job in enumerate(todo):
@@ -410,7 +411,7 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
 
     written.append(_atomic(data / "datapackage.json", _compact_json(_package(pub, built, resources))))
     years = sorted({r["ssj"]["year"] for r in resources if r["ssj"]["year"]})
-    written += fork_map(_make_bulk, years, jobs, bulk=(pub, built, data, resources))
+    written += fork_map(_make_bulk, years, min(jobs, len(years)), bulk=(pub, built, data, resources))
     written += _write_api(pub, out / "api", resources, jobs)
     return written
 
@@ -440,7 +441,7 @@ def _make_bulk(year: int) -> Path:
     members = [(r["path"], (data / r["path"]).read_bytes()) for r in chosen]  # year's foreign keys need departments
     members.append(("datapackage.json", _compact_json(_package(pub, built, chosen, year))))
     buf = io.BytesIO()
-    zip_members(buf, sorted(members), ZIP_TIME)
+    xlsx.zip_members(buf, sorted(members), ZIP_TIME)
     return _atomic(data / bulk_name(year), buf.getvalue())
 
 
@@ -487,7 +488,7 @@ def _write_api(pub: PublicRegistry, api: Path, resources: list[dict], jobs: int)
     members: dict[str, list[str]] = {}
     for tid, path in where.items():
         members.setdefault(path, []).append(tid)
-    written = list(fork_map(_make_shard, sorted(members), jobs,
+    written = list(fork_map(_make_shard, sorted(members), min(jobs, len(members)),
                             api=(pub, members, drawn_in, withdrawn, api.parent)))
     for task_id, task in pub.tasks.items():
         draw = pub.draws.get(task_id)
