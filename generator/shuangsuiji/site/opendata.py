@@ -9,7 +9,7 @@ Every table is byte-identical across builds of the same registry, whenever they 
 rows, no clock. Citation: each JSON file's `meta` and each XLSX's document properties name the
 publisher, the licence and the date the data is as of (`data_as_of`: the newest date the
 department's year, or item list, announced something), never the build time, so an unchanged
-table is linked from the cache; only `datapackage.json` says when the build ran (`created`).
+table (and year zip) is linked from the cache; only `datapackage.json` says when the build ran.
 Tables, year zips and API shards are made in forked workers (`core.workers.fork_map`).
 """
 
@@ -405,13 +405,14 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
                 "profile": "tabular-data-resource", "schema": _schema(job.table, refs),
                 # not the standard `bytes`: frictionless cannot count a JSON file it streams, and fails it
                 "ssj": {"table": job.table.name, "department": job.dept, "year": job.year, "rows": len(job.rows),
-                        "size": size}})
-    if cache is not None:
-        prune_cache(cache, {key for _, key in made.values()})
+                        "size": size, "data_as_of": job.as_of.isoformat()}})
 
-    written.append(_atomic(data / "datapackage.json", _compact_json(_package(pub, built, resources))))
+    written.append(_atomic(data / "datapackage.json", _compact_json(_package(pub, built.isoformat(), resources))))
     years = sorted({r["ssj"]["year"] for r in resources if r["ssj"]["year"]})
-    written += fork_map(_make_bulk, years, min(jobs, len(years)), bulk=(pub, built, data, resources))
+    zips = list(fork_map(_make_bulk, years, min(jobs, len(years)), bulk=(pub, data, resources, cache)))
+    written += [path for path, _ in zips]
+    if cache is not None:
+        prune_cache(cache, {key for _, key in made.values()} | {key for _, key in zips})
     written += _write_api(pub, out / "api", resources, jobs)
     return written
 
@@ -423,26 +424,43 @@ def bulk_name(year: int) -> str:
     return f"{BULK_PREFIX}{year}.zip"
 
 
-def _package(pub: PublicRegistry, built: datetime, resources: list[dict], year: int | None = None) -> dict:
+def _package(pub: PublicRegistry, created: str, resources: list[dict], year: int | None = None) -> dict:
     return {"profile": "tabular-data-package", "name": f"shuangsuiji-open-data{f'-{year}' if year else ''}",
             "title": f"{pub.config.site.title} 开放数据{f'（{year}年度）' if year else ''}",
             "description": "“双随机、一公开”抽查任务、抽取名单、抽查结果与抽查事项清单。CSV 为带 BOM 的 UTF-8；"
                            "JSON 的记录在 data 下，meta 为引用信息（data_as_of：数据截至日期）；"
                            "XLSX 第 1 行为中文列名，第 2 行为字段名。",
-            "homepage": pub.config.site.base_url, "created": built.isoformat(),
+            "homepage": pub.config.site.base_url, "created": created,
             "contributors": [{"title": pub.config.site.authority, "role": "publisher"}],
             "licenses": [LICENSE], "resources": resources}
 
 
-def _make_bulk(year: int) -> Path:
-    """One year's tables and a datapackage.json describing just them: a package of its own."""
-    pub, built, data, resources = shared()["bulk"]
+def _make_bulk(year: int) -> tuple[Path, str]:
+    """One year's tables and a datapackage.json describing just them: a package of its own, made
+    when it was `created` on its newest table's data date, so an unchanged year is linked from
+    the cache (by the digest of its members); returns its path and cache key ("" without a cache)."""
+    pub, data, resources, cache = shared()["bulk"]
     chosen = [r for r in resources if r["ssj"]["table"] == DEPARTMENTS.name or r["ssj"]["year"] == year]  # every
     members = [(r["path"], (data / r["path"]).read_bytes()) for r in chosen]  # year's foreign keys need departments
-    members.append(("datapackage.json", _compact_json(_package(pub, built, chosen, year))))
-    buf = io.BytesIO()
-    xlsx.zip_members(buf, sorted(members), ZIP_TIME)
-    return _atomic(data / bulk_name(year), buf.getvalue())
+    created = f"{max(r['ssj']['data_as_of'] for r in chosen)}T00:00:00+08:00"  # the site's time zone
+    members.append(("datapackage.json", _compact_json(_package(pub, created, chosen, year))))
+    members.sort()
+
+    def make() -> bytes:
+        buf = io.BytesIO()
+        xlsx.zip_members(buf, members, ZIP_TIME)
+        return buf.getvalue()
+
+    path = data / bulk_name(year)
+    if cache is None:
+        return _atomic(path, make()), ""
+    digest = hashlib.sha256(_CODE.encode("ascii"))
+    for name, body in members:
+        digest.update(f"\0{name}\0{len(body)}\0".encode("utf-8"))
+        digest.update(body)
+    key = digest.hexdigest()
+    link_cached(cache / key[:2] / f"{key}.zip", path, make)
+    return path, key
 
 
 # --- the static API -----------------------------------------------------------------------------
