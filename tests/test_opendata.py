@@ -185,3 +185,28 @@ def test_a_rebuild_at_another_time_gives_the_same_tables_from_the_cache(registry
     years = {r["ssj"]["year"] for r in package["resources"]} - {None}
     assert linked == len(package["resources"]) + len(years) and len(years) > 1
     assert package["created"] == later.isoformat()
+
+
+def test_xlsx_holds_what_was_written(tmp_path):
+    """The text-written XLSX read back by openpyxl: markup characters, spaces, line breaks,
+    numbers, dates, empty cells, a long row; XML-illegal control characters dropped."""
+    from shuangsuiji.core.xlsx import BOLD, write_xlsx
+    rows = [["标题", "b", "c"], ["a<b>&\"c\"", "  前后空格 ", "两行\n第二行"], [3, 2.5, datetime(2024, 2, 29).date()],
+            ["控制\x1b字符", None, ""], [f"v{i}" for i in range(30)]]
+    stamp = datetime(2024, 3, 1)
+    data = write_xlsx("名称[1]:?", rows, stamp, creator="发布单位", custom={"data_as_of": "2024-03-01"},
+                      styles={1: BOLD}, frozen=1)
+    assert write_xlsx("名称[1]:?", rows, stamp, creator="发布单位", custom={"data_as_of": "2024-03-01"},
+                      styles={1: BOLD}, frozen=1) == data  # no clock in it
+    assert all(i.date_time == (2024, 3, 1, 0, 0, 0) for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    (tmp_path / "t.xlsx").write_bytes(data)
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    ws = wb.active
+    got = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert ws.title == "名称_1___" and ws.freeze_panes == "A2" and ws["A1"].font.b and not ws["A2"].font.b
+    assert got[1][:3] == ["a<b>&\"c\"", "  前后空格 ", "两行\n第二行"]
+    assert got[2][:3] == [3, 2.5, datetime(2024, 2, 29)] and ws["C3"].number_format == "yyyy-mm-dd"
+    assert got[3][:3] == ["控制字符", None, None]
+    assert got[4] == [f"v{i}" for i in range(30)] and len(got) == 5
+    assert wb.properties.creator == "发布单位" and wb.properties.created == stamp
+    assert {p.name: p.value for p in wb.custom_doc_props} == {"data_as_of": "2024-03-01"}

@@ -89,33 +89,42 @@ def _column(n: int) -> str:
     return name
 
 
-def _cell(ref: str, v: Any, style: int) -> str:
+def _body(v: Any, style: int) -> str:
+    """A cell after its reference: its style, type and value."""
     s = f' s="{style}"' if style else ""
     if isinstance(v, bool) or not isinstance(v, (int, float, date)):
         t = _text(v)
         space = ' xml:space="preserve"' if t != t.strip() or "\n" in t else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{t}</t></is></c>'
+        return f'{s} t="inlineStr"><is><t{space}>{t}</t></is></c>'
     if isinstance(v, date):
-        return f'<c r="{ref}" s="{DATE}"><v>{(v - _EXCEL_EPOCH).days}</v></c>'
-    return f'<c r="{ref}"{s}><v>{v!r}</v></c>'
+        return f' s="{DATE}"><v>{(v - _EXCEL_EPOCH).days}</v></c>'
+    return f'{s}><v>{v!r}</v></c>'
 
 
 def _sheet(rows: Sequence[Sequence[Any]], styles: dict[int, int], frozen: int) -> str:
-    """The sheet; its dimension names the full width, so a reader pads rows whose last cells are empty."""
-    letters: list[str] = []
+    """The sheet; its dimension names the full width, so a reader pads rows whose last cells are
+    empty. A text's markup is made once a sheet (columns repeat their values)."""
     width = max((len(r) for r in rows), default=1)
+    letters = [_column(i) for i in range(width)]
     out = [_DECL, f'<worksheet xmlns="{_NS}" xmlns:r="{_REL}">',
-           f'<dimension ref="A1:{_column(width - 1)}{max(len(rows), 1)}"/><sheetViews><sheetView workbookViewId="0">']
+           f'<dimension ref="A1:{letters[-1]}{max(len(rows), 1)}"/><sheetViews><sheetView workbookViewId="0">']
     if frozen:
         out.append(f'<pane ySplit="{frozen}" topLeftCell="A{frozen + 1}" activePane="bottomLeft" state="frozen"/>'
                    '<selection pane="bottomLeft"/>')
     out.append("</sheetView></sheetViews><sheetData>")
+    texts: dict[str, str] = {}
     for n, row in enumerate(rows, 1):
-        while len(letters) < len(row):
-            letters.append(_column(len(letters)))
         style = styles.get(n, 0)
-        cells = "".join(_cell(f"{letters[i]}{n}", v, style) for i, v in enumerate(row) if v is not None and v != "")
-        out.append(f'<row r="{n}">{cells}</row>')
+        cells = []
+        for i, v in enumerate(row):
+            if v is None or v == "":
+                continue
+            if style or v.__class__ is not str:
+                body = _body(v, style)
+            elif (body := texts.get(v)) is None:
+                body = texts[v] = _body(v, 0)
+            cells.append(f'<c r="{letters[i]}{n}"{body}')
+        out.append(f'<row r="{n}">{"".join(cells)}</row>')
     out.append("</sheetData></worksheet>")
     return "".join(out)
 
