@@ -24,9 +24,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from shuangsuiji.core import xlsx
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import link_cached, prune_cache
-from shuangsuiji.core import xlsx
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.registry.models.result import Result
@@ -267,10 +267,10 @@ def xlsx_bytes(title: str, header: list[str], names: list[str], rows: list[list[
     reads; the document properties cite the publisher, the licence and `as_of`, which is also the
     document's time: its bytes depend only on the data."""
     return xlsx.write_xlsx(title, [header, names, *rows], datetime(as_of.year, as_of.month, as_of.day),
-                      creator=cite.publisher, custom=cite.to_json(as_of),
-                      description=(f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
-                                   f"数据截至：{as_of.isoformat()}；来源：{cite.site}"),
-                      styles={1: xlsx.BOLD, NAME_ROW: xlsx.NAMES}, frozen=NAME_ROW)
+                           creator=cite.publisher, custom=cite.to_json(as_of),
+                           description=(f"发布：{cite.publisher}；许可：{LICENSE['name']}（{LICENSE['path']}）；"
+                                        f"数据截至：{as_of.isoformat()}；来源：{cite.site}"),
+                           styles={1: xlsx.BOLD, NAME_ROW: xlsx.NAMES}, frozen=NAME_ROW)
 
 
 _FORMATS = ("csv", "json", "xlsx")
@@ -484,6 +484,7 @@ def target_api_path(target_id: str, digits: int) -> str:
 
 
 def _make_shard(path: str) -> Path:
+    """One API shard: its companies' records (public fields, results, draws, withdrawals) by id."""
     pub, members, drawn_in, withdrawn, out = shared()["api"]
     doc = {"shard": Path(path).stem,
            "targets": {tid: {"target": pub.targets[tid].to_json(),
