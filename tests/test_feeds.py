@@ -79,6 +79,7 @@ def test_every_feed_parses_cleanly(written):
         f = feedparser.parse(p.read_bytes())
         assert f.bozo == 0, (p, f.get("bozo_exception"))
         assert f.version == ("rss20" if p.suffix == ".xml" else "atom10")
+        assert f.feed.link == SITE and any(ln.rel == "self" and ln.href.endswith(p.name) for ln in f.feed.links), p
         assert f.entries or p.stem == "warnings", p  # the warnings feed exists even while nothing is flagged
         stamps = [e.published_parsed if p.suffix == ".xml" else e.updated_parsed for e in f.entries]
         assert stamps == sorted(stamps, reverse=True)  # newest first

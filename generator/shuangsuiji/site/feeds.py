@@ -250,7 +250,8 @@ def _feed_bytes(pub: PublicRegistry, feed: Feed, site: str) -> dict[str, bytes]:
         if ext == "json":
             out[ext] = _json_feed(pub, feed, site, name)
         else:
-            fg.link([{"href": site, "rel": "alternate"}, {"href": f"{site}feeds/{feed.key}.{ext}", "rel": "self"}],
+            # the site last: feedgen makes the last link RSS's channel <link>, which names the website
+            fg.link([{"href": f"{site}feeds/{feed.key}.{ext}", "rel": "self"}, {"href": site, "rel": "alternate"}],
                     replace=True)
             out[ext] = fg.rss_str(pretty=True) if ext == "xml" else fg.atom_str(pretty=True)
     return out
