@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from shuangsuiji.site import memo
+from shuangsuiji.site import memo, opendata
 from shuangsuiji.site.build import build
 from shuangsuiji.site.render import pages
 from site_build_fixture import STAMP, copy_registry
@@ -141,3 +141,22 @@ def test_a_build_with_nothing_changed_keeps_the_site(warm):
     repaired = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
     assert not repaired.current and page.read_bytes() == original
     assert not build(reg, out, jobs=2, cache=cache, build_time="2027-01-01 00:00").current
+
+
+def test_more_api_shards_reach_every_company_page(warm, tmp_path, monkeypatch):
+    """Companies outgrowing their API shards (a hex digit more names them) move every company's
+    record to another file: with a results edit that reaches a few companies, every company page
+    is made again and links its new shard, as a cold build's does. (Last: the code the build memo
+    sees does not show the patched shard size.)"""
+    reg, out, cache = warm
+    old = json.loads((out / "api" / "index.json").read_text(encoding="utf-8"))["targets"]
+    _results_edit(reg)
+    _commit(reg.parent, "shards", len(CHANGES) + 1)
+    assert len(old) > 16  # more companies than one-digit shards of one company each
+    monkeypatch.setattr(opendata, "SHARD_SIZE", 1)  # as if the city had grown some hundredfold
+    build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    build(reg, tmp_path / "cold", jobs=2, cache=tmp_path / "cold-cache", build_time=STAMP)
+    new = json.loads((out / "api" / "index.json").read_text(encoding="utf-8"))["targets"]
+    assert new.keys() == old.keys() and all(len(Path(new[t]).stem) == len(Path(old[t]).stem) + 1 for t in new)
+    incremental, fresh = _tree(out), _tree(tmp_path / "cold")
+    assert [k for k in incremental.keys() | fresh.keys() if incremental.get(k) != fresh.get(k)] == []

@@ -172,7 +172,8 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         sitemap.add([p.removesuffix("index.html") for p in narrative])
         region_feeds = sorted(k for k in site.feed_keys if k.startswith("region/"))  # every company page links its region's
         company_pages = CompanyPages(
-            stamp=hashlib.sha256(repr((salt, memo.package_digest(), pub.masking, region_feeds, history is None)).encode())
+            stamp=hashlib.sha256(repr((salt, memo.package_digest(), pub.masking, region_feeds, history is None,
+                                       site.api_digits)).encode())  # api_digits: the API shard each page links
             .hexdigest(), files=keys, head=head, held={f: list(ids) for f, ids in sorted(reg.targets.by_file.items())},
             tasks=site.companies_of_tasks())
         before = CompanyPages.load(cache / "pages")

@@ -10,7 +10,8 @@ departments, the feeds that exist for it and the revisions of its record. So a c
   withdrawals for, before and after;
 - an annual plan, item list, matters, rules, liaison, README or schema file reaches none;
 - anything else (config, regions, departments, inspectors, approvals, a department's config,
-  an unknown file), the templates, the shell, the code or the site's address reaches all.
+  an unknown file), the templates, the shell, the code, the site's address or the number of
+  hex digits naming the API shards (`opendata.shard_digits`) reaches all.
 With git history, a file that commits since the last build touched counts as changed even if
 its bytes came back to what they were (its records' revisions grew). `CompanyPages` is what
 the last successful build recorded; the pages of the other companies are linked from the page
