@@ -17,7 +17,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import audit_site, site_sizes
+from shuangsuiji.privacy.audit import Shells, audit_site, site_sizes
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head
@@ -39,6 +39,7 @@ from shuangsuiji.core.yamlio import atomic_write_bytes
 REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
 SHANGHAI = timezone(timedelta(hours=8))
 STAMP_FORMAT = "%Y-%m-%d %H:%M"
+SHELL_DEPTHS = 8  # folder depths of record pages whose shell the leak audit scans once (items/<d>/<id>/ is 3)
 # The stages of `build`, in the order it runs and times them (BuildStats.seconds has the same keys).
 STAGES = ("memo", "load", "validate", "redact", "mkdocs", "opendata", "feeds", "history", "render", "index", "audit", "write")
 
@@ -177,7 +178,8 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("index")
         sizes = site_sizes(tmp)
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes)
+        shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
