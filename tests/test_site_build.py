@@ -224,7 +224,8 @@ def test_record_pages_carry_a_lean_shell(site):
 
 
 def test_narrative_pages_navigate_like_record_pages(site):
-    """MkDocs' pages (说明) and record pages share the section tabs, and a 说明 page lists its section."""
+    """MkDocs' pages (说明) and record pages share the section tabs; with no drawer on a phone, a page
+    of a nav section lists its section's pages, a MkDocs page (说明) and a record page (统计分析) alike."""
     out, _ = site
 
     def tabs(page: Path) -> list[tuple[str, str]]:
@@ -240,3 +241,8 @@ def test_narrative_pages_navigate_like_record_pages(site):
     about = (out / "about" / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<nav class="ssj-section" aria-label="说明">.*?href="../policy/".*?</nav>', about, re.S)
     assert 'aria-current="true">说明</a>' in about and "aria-current" not in company.read_text(encoding="utf-8")
+    for page, others in (("stats/warnings/", ("stats/", "credit/serious/")), ("credit/serious/", ("stats/", "stats/warnings/"))):
+        html = (out / page / "index.html").read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="ssj-section" aria-label="统计分析">.*?</nav>', html).group(0)
+        assert [h.removeprefix("../../") for h in re.findall(r'href="([^"]+)"', nav)] == list(others), nav
+        assert all((out / h / "index.html").is_file() for h in others)

@@ -144,7 +144,8 @@ class Writer:
         """The record body through its template, then the shell around it (with the page's feeds)."""
         depth = page.file.count("/")
         root = "../" * depth
-        body = stack_tables(self.env.get_template(page.template).render(page.context, root=root, path=page.path))
+        body = self.shell.section_nav(page.path, root) + stack_tables(
+            self.env.get_template(page.template).render(page.context, root=root, path=page.path))
         head = ""
         if page.feeds:
             # One discovery link per feed, in RSS (every feed has it); the other formats are on feeds/.

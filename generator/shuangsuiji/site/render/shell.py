@@ -64,9 +64,29 @@ def build_narrative(project: Path, out: Path, site_url: str, site: dict) -> "She
         if unused.name != Path(css).name:
             unused.unlink()
     stub = out / SHELL_DIR / "index.html"
-    shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url, site["title"])
+    shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url, site["title"], _sections(cfg["nav"]))
     shutil.rmtree(out / SHELL_DIR)
     return shell
+
+
+def _sections(nav: list) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+    """mkdocs.yml's nav sections by the URL of each of their pages: (section title, its (title, URL)s).
+
+    A phone has no sidebar, so a page of a section lists its section's pages (main.html does it for
+    MkDocs' pages, `Shell.section_nav` for record pages such as 统计分析's)."""
+    def url(target: str) -> str:
+        if target.endswith(".md"):  # a content page, at its folder (use_directory_urls)
+            stem = target[:-3]
+            return "" if stem == "index" else stem[:-5] if stem.endswith("/index") else stem + "/"
+        return "" if target == "./" else target
+
+    out = {}
+    for entry in nav:
+        for title, children in entry.items():
+            if isinstance(children, list):
+                pages = tuple((t, url(target)) for child in children for t, target in child.items())
+                out.update({u: (title, pages) for _, u in pages})
+    return out
 
 
 def _theme_stylesheet() -> str:
@@ -91,14 +111,26 @@ class Shell:
     wrapping a page is then a handful of string joins instead of a template run.
     """
 
-    def __init__(self, parts: list[tuple[str, str]], site_name: str):
+    def __init__(self, parts: list[tuple[str, str]], site_name: str,
+                 sections: dict[str, tuple[str, tuple[tuple[str, str], ...]]] | None = None):
         self.parts = parts  # ("text", literal) | ("slot", name)
         self.site_name = site_name
+        self.sections = sections or {}  # page URL → its nav section (_sections)
         self._by_depth: dict[int, list[str | None]] = {}
 
     def text(self) -> str:
         """A stable description of the shell, for the page cache key."""
-        return "".join(v if k == "text" else "{" + v + "}" for k, v in self.parts) + self.site_name
+        return ("".join(v if k == "text" else "{" + v + "}" for k, v in self.parts) + self.site_name
+                + repr(sorted(self.sections.items())))
+
+    def section_nav(self, path: str, root: str) -> str:
+        """The list of the section a record page belongs to (as main.html writes it for MkDocs' pages), or ""."""
+        if path not in self.sections:
+            return ""
+        title, pages = self.sections[path]
+        items = "".join(f'<li><strong aria-current="page">{escape(t)}</strong></li>' if u == path
+                        else f'<li><a href="{root}{u}">{escape(t)}</a></li>' for t, u in pages)
+        return f'<nav class="ssj-section" aria-label="{escape(title)}"><ul>{items}</ul></nav>'
 
     def _layout(self, depth: int) -> list:
         root = "../" * depth
@@ -128,7 +160,8 @@ class Shell:
         return "".join(p[0] if isinstance(p, tuple) else slots[p] for p in layout)
 
 
-def shell_from_page(html: str, site_url: str, site_name: str) -> Shell:
+def shell_from_page(html: str, site_url: str, site_name: str,
+                    sections: dict[str, tuple[str, tuple[tuple[str, str], ...]]] | None = None) -> Shell:
     """Cut the stub page around its content markers and turn its links into slots."""
     if _BODY_START not in html or _BODY_END not in html:
         fail("build.shell", "页面外壳中找不到内容区标记（site_config/overrides/main.html 被改动？）",
@@ -159,4 +192,4 @@ def shell_from_page(html: str, site_url: str, site_name: str) -> Shell:
             parts.extend(subs[m.lastindex - 1][1])
             pos = m.end()
         parts.append(("text", text[pos:]))
-    return Shell([p for p in parts if p != ("text", "")], site_name)
+    return Shell([p for p in parts if p != ("text", "")], site_name, sections)
