@@ -106,9 +106,9 @@ class Shell:
 
     Slots: `root` ('../../', a page's way back to the site root), `base` ('../..'), `doctitle`
     (the <title>: "page – site", the home page only the site), `canonical`, `head` (the page's
-    own head tags: feed links) and `body`. Everything
-    but the per-page slots depends only on a page's depth, so it is joined once per depth:
-    wrapping a page is then a handful of string joins instead of a template run.
+    own head tags: feed links) and `body`. Everything but the per-page slots depends only on a
+    page's depth, so it is joined once per depth: wrapping a page is then a handful of string
+    joins instead of a template run.
     """
 
     def __init__(self, parts: list[tuple[str, str]], site_name: str,
