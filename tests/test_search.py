@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from shuangsuiji.privacy.redact import redact
+from shuangsuiji.registry.load import load_registry
 from shuangsuiji.site import index, nameindex
 from site_fixture import COMPANIES, browser, serve, write_site
 
@@ -188,22 +190,47 @@ def _company_to_find(site: Path) -> tuple[str, str, str, str]:
     raise AssertionError("no company with a distinctive two-character part")
 
 
+def _all_companies(page, n: int) -> list[str]:
+    """The whole company list of the search just started, clicking 更多企业 (n rows expected)."""
+    page.wait_for_function("() => /家/.test(document.querySelector('.ssj-company-status').textContent)")
+    more = "#ssj-company-section button"
+    for _ in range(n // 10 + 1):
+        shown = len(_hrefs(page, "#ssj-companies"))
+        if page.eval_on_selector(more, "b => b.hidden"):
+            break
+        page.click(more)
+        page.wait_for_function("(k) => document.querySelectorAll('#ssj-companies a').length > k", arg=shown)
+    assert page.eval_on_selector(more, "b => b.hidden")
+    return _hrefs(page, "#ssj-companies")
+
+
 @pytest.mark.browser
 def test_search_on_built_site(example_site):
     """The site `ssj build` makes of the tiny synthetic registry (our pages, index and feeds)."""
     site = example_site.out
     tid, name, part, region = _company_to_find(site)
+    reg, _ = load_registry(example_site.registry, jobs=1, cache=False)
+    pub = redact(reg)
+    # a region and an outcome that more than one page of the company list (10) has, computed from the
+    # public registry: the companies there with a published result of that outcome, in rank order
+    having: dict[tuple[str, str], list[str]] = {}
+    for t in sorted(pub.targets):
+        for o in sorted({str(o) for r in pub.results_of_target(t) for o in r.outcome}):
+            having.setdefault((pub.region_name(pub.targets[t].region), o), []).append(t)
+    (region_pick, outcome_pick), expected = min(((k, v) for k, v in having.items() if 10 < len(v)),
+                                                key=lambda kv: (len(kv[1]), kv[0]))
+    expected.sort(key=lambda t: (len(nameindex.normalise(pub.targets[t].name)), nameindex.normalise(pub.targets[t].name), t))
     with serve(site) as base, browser() as b:
         page = b.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + "search/")
         assert tid and f"/targets/{tid}/" in _search(page, part)
-        # the company is listed once, under 企业; below it, pages holding the part as typed come first
-        assert page.eval_on_selector_all("#ssj-companies a", "as => as.map(a => a.getAttribute('href'))")[:1] == \
-            [f"/targets/{tid}/"]
-        pages = page.eval_on_selector_all("#ssj-results a", "as => as.map(a => a.getAttribute('href'))")
-        assert f"/targets/{tid}/" not in pages
+        # the company is listed under 企业 only (company pages are not in Pagefind); below it, pages
+        # holding the part as typed come first
+        assert _hrefs(page, "#ssj-companies")[:1] == [f"/targets/{tid}/"]
+        pages = _hrefs(page, "#ssj-results")
+        assert not [p for p in pages if p.startswith("/targets/")]
         holds = [part in re.sub(r"<[^>]+>|\s", "", (site / url.strip("/") / "index.html").read_text(encoding="utf-8"))
                  for url in pages]
         assert holds and holds[0] and holds == sorted(holds, reverse=True)
@@ -225,6 +252,21 @@ def test_search_on_built_site(example_site):
         assert f"/targets/{tid}/" not in page.eval_on_selector_all("#ssj-companies a, #ssj-results a",
                                                                     "as => as.map(a => a.getAttribute('href'))")
         assert hits
+        # filters alone: exactly the companies of that region with that outcome, in rank order,
+        # over several pages of the list
+        page.select_option("select[data-filter='区域']", region_pick)
+        page.fill("#ssj-q", "")
+        page.select_option("select[data-filter='结果']", outcome_pick)
+        listed = _all_companies(page, len(expected))
+        assert listed == [f"/targets/{t}/" for t in expected]
+        assert f"符合筛选条件的企业：{len(expected)} 家" in page.eval_on_selector(".ssj-company-status", "e => e.textContent")
+        # a query and the filters: their intersection
+        page.fill("#ssj-q", "有限公司")
+        page.press("#ssj-q", "Enter")
+        both = [t for t in expected if "有限公司" in nameindex.normalise(pub.targets[t].name)]
+        assert 0 < len(both) < len(expected)
+        assert _all_companies(page, len(both)) == [f"/targets/{t}/" for t in both]
+        page.select_option("select[data-filter='结果']", "")
         # reach the company page, then follow its feed link to a feed that parses
         page.select_option("select[data-filter='区域']", "")
         _search(page, tid)
