@@ -204,13 +204,25 @@ def _copy_tree(src: Path, dst: Path) -> None:
             shutil.copyfile(f, t)
 
 
+def _html_files(site_dir: Path) -> list[str]:
+    """The site's HTML files ('/'-separated, sorted), neither the bundle's nor the company folders'
+    (`targets/<id>/`: the name index's), which are not even listed: a city has 50,000 of them."""
+    out = []
+    for root, dirs, files in os.walk(site_dir):
+        rel = Path(root).relative_to(site_dir).as_posix()
+        if rel == BUNDLE:
+            dirs.clear()
+            continue
+        if rel == "targets":
+            dirs[:] = [d for d in dirs if not _COMPANY_RE.fullmatch(f"targets/{d}/index.html")]
+        out += [f if rel == "." else f"{rel}/{f}" for f in files if f.endswith(".html")]
+    return sorted(out)
+
+
 def _read_pages(site_dir: Path) -> list[_Page]:
     pages = []
-    for f in sorted(site_dir.rglob("*.html")):
-        rel = f.relative_to(site_dir).as_posix()
-        if rel.startswith(BUNDLE + "/") or _COMPANY_RE.fullmatch(rel):  # companies: the name index
-            continue
-        data = f.read_bytes()
+    for rel in _html_files(site_dir):
+        data = (site_dir / rel).read_bytes()
         if _BODY_RE.search(data):  # a page without data-pagefind-body is not meant to be found
             pages.append(_Page(rel, _indexed_bytes(data)))
     return pages
