@@ -100,14 +100,15 @@ class NameIndex {
   async find(q, filters = {}) {
     const m = await this.manifest();
     const code = q.trim().toUpperCase();
+    const isCode = CODE_RE.test(code);
     const nq = normalise(q);
-    const grams = CODE_RE.test(code) ? [] : bigrams(nq);
-    if (nq && !grams.length && !CODE_RE.test(code)) return null;
+    const grams = isCode ? [] : bigrams(nq);
+    if (nq && !grams.length && !isCode) return null;
     const light = grams.filter((g) => !(g in m.heavy));
     const lists = await Promise.all([
       ...Object.entries(filters).map(([k, v]) => this.having(k, v)),
       ...(light.length ? light : grams).map((g) => this.posting(g)),
-      ...(CODE_RE.test(code) ? [this.json(`${m.base}c/${fnv(code) % m.code_shards}.json`)
+      ...(isCode ? [this.json(`${m.base}c/${fnv(code) % m.code_shards}.json`)
         .then((shard) => (code in shard ? [shard[code]] : []))] : []),
     ]);
     if (!lists.length) return null;
