@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from shuangsuiji.site import memo
 from shuangsuiji.site.build import build
 from site_build_fixture import STAMP, copy_registry
 
@@ -118,3 +119,19 @@ def test_incremental_build_equals_cold_build(warm, tmp_path, change):
     changed = [k for k in incremental if before.get(k) != incremental[k]]
     # a public change shows (if only in the history of the record it touched); a private one nowhere
     assert bool(changed) == (change is not _private_value), changed
+
+
+def test_a_build_with_nothing_changed_keeps_the_site(warm):
+    """Same registry, project, code and build time: the site folder is kept as it is (no file
+    rewritten); a page edited after the build, or another build time, makes a full build."""
+    reg, out, cache = warm
+    build(reg, out, jobs=2, cache=cache, build_time=STAMP)  # whatever the tests before left
+    listing = memo.tree_digest(out)
+    again = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    assert again.current and again.rendered == 0 and memo.tree_digest(out) == listing
+    page = out / "about" / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(original + b"<!-- edited on the server -->")
+    repaired = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    assert not repaired.current and page.read_bytes() == original
+    assert not build(reg, out, jobs=2, cache=cache, build_time="2027-01-01 00:00").current

@@ -171,3 +171,38 @@ def test_built_site_has_no_private_value(tmp_path, capsys):
     assert SOLE_NAME in page and SOLE_NAME[0] + "*" in page
     assert "依法不予公开：涉及个人隐私" in page
     assert "依法不予公开：涉及商业秘密" in blobs.decode("utf-8", "replace")
+
+
+def test_record_page_shell_is_scanned_once_and_pages_only_for_their_own_parts(tmp_path, reg):
+    """With the record-page shell given, a page that fits it is scanned for its own parts (with a
+    margin of the shell around each), the shell's pieces once: a value in the page's own part, one
+    straddling a piece's edge, one planted inside the shell part of a page (which then no longer
+    fits), and one in the shell itself are all found; a clean page passes."""
+    from shuangsuiji.privacy.audit import Shells, audit_files, needles_for
+    needles = needles_for(reg)
+    rep = CANARY["firm.legal_rep"]
+    head = "<!doctype html><html><head><title>" + "外壳" * 400 + "</title></head><body><p>负责人："
+    shells = Shells({1: (head, None, "</p>" + "页脚" * 400 + "</body></html>")})
+    site = tmp_path / "site"
+
+    def page(name: str, own: str, shell_head: str = head) -> None:
+        (site / name).mkdir(parents=True, exist_ok=True)
+        (site / name / "index.html").write_text(f"{shell_head}{own}</p>{'页脚' * 400}</body></html>", encoding="utf-8")
+
+    page("clean", "魏*")
+    assert audit_files(site, needles, jobs=1, shells=shells) == []
+    page("own", rep)
+    page("planted", "魏*", head.replace("外壳外壳", f"外壳{rep}", 1))
+    found = {x.file for x in audit_files(site, needles, jobs=1, shells=shells)}
+    assert found == {"own/index.html", "planted/index.html"}
+    # the shell's piece ends with half the name, the page's own part holds the other half
+    cut = len(rep) // 2
+    edge = Shells({1: (head + rep[:cut], None, "</p>" + "页脚" * 400 + "</body></html>")})
+    edged = tmp_path / "edged"
+    (edged / "p").mkdir(parents=True)
+    (edged / "p" / "index.html").write_text(f"{head}{rep}</p>{'页脚' * 400}</body></html>", encoding="utf-8")
+    assert [(x.file, x.kind) for x in audit_files(edged, needles, jobs=1, shells=edge)] == [
+        ("p/index.html", "Target.legal_rep")]
+    (tmp_path / "empty").mkdir()
+    leaky = Shells({1: (head + rep, None, "</p></body></html>")})  # a template printing a private value
+    assert [x.kind for x in audit_files(tmp_path / "empty", needles, jobs=1, shells=leaky)] == ["Target.legal_rep"]

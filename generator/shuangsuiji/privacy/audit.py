@@ -31,6 +31,11 @@ record) fails the build; only contacts the registry declares public are exempt.
 What is reported is the file and the kind of value (`Target.phone`, or a shape with its masked
 form), never the value.
 
+Record pages share their shell (header, navigation, footer): given the shell's literal pieces
+(`Shells`), the audit scans each piece once and, of a page that is exactly those pieces around its
+own parts, only the parts, each with a margin of the pieces beside it (`_own_parts`); a page that
+does not fit is scanned whole, so every byte is still looked at.
+
 A rebuild audits only what changed: with a cache folder, the keys of the files found clean
 (BLAKE2b of path and bytes) are kept under the digest of the needle set and this audit's code
 (`needles_digest`); a file whose key is there is not scanned again. Any change in the private
@@ -256,6 +261,11 @@ class Needles:
     def __len__(self) -> int:
         return len(self.text) + len(self.digits) + len(self.raw) + len(self.months)
 
+    @property
+    def longest(self) -> int:
+        """Characters of the longest value searched for."""
+        return max((len(v) for d in (self.text, self.digits, self.raw, self.months) for v in d), default=0)
+
 
 def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
                   contacts: PublicContacts = NO_CONTACTS) -> Needles:
@@ -475,9 +485,90 @@ def file_key(rel: str, data: bytes) -> bytes:
     return hashlib.blake2b(rel.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
 
 
+def _scan_part(name: str, data: bytes, scanner: "_Scanner") -> set[Leak]:
+    found: set[Leak] = set()
+    for member, part in _expand(name, data):
+        text = _decode(part)
+        found.update(Leak(member, kind) for _, _, kind in scanner.scan_text(text))
+        found.update(Leak(member, kind) for kind in _structural(member, text))
+        # Pagefind's fragments split codes at letter/digit bounds with zero-width spaces: joined
+        # again, 5137…3857\u200bXG is the code it is, not a card number standing alone
+        shapes = text.replace("\u200b", "") if "\u200b" in text else text
+        found.update(Leak(member, kind) for kind in shape_leaks(shapes, scanner.needles.contacts, member))
+    return found
+
+
+# --- page shells: the bytes every record page shares are scanned once ------------------------------
+
+SHELL_MARGIN = 640  # characters, at least, of a shell piece scanned with the page part next to it (a credit label may stand 4 tags before its class)
+
+
+def _margin(piece: str, kept: int, from_end: bool) -> int:
+    """UTF-8 bytes at one edge of a shell piece that a value touching the page's own part could
+    reach into: enough characters to hold `kept` letters, digits or CJK characters (what survives
+    normalisation), and SHELL_MARGIN at least."""
+    n = 0
+    chars = piece[::-1] if from_end else piece
+    for i, ch in enumerate(chars, 1):
+        n += ch.isalnum()
+        if n >= kept and i >= SHELL_MARGIN:
+            edge = chars[:i]
+            return len(edge.encode("utf-8"))
+    return len(piece.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Shells:
+    """The record-page shell (site/render/shell.py) per page depth: its literal pieces in order,
+    None where a page puts its own text (title, address, feed links, body). Each piece is scanned
+    once; a page that is exactly the pieces around its own parts has only those parts scanned,
+    each with the `_margin` of the pieces beside it, so a value can neither hide in the shell nor
+    straddle its edge. A page that does not fit its shell is scanned whole."""
+
+    layouts: dict[int, tuple[str | None, ...]]
+
+    def prepared(self, kept: int) -> dict[int, list[tuple[bytes, int, int] | None]]:
+        """Per depth: (piece bytes, margin at its start, margin at its end) or None for a page's part."""
+        return {depth: [None if p is None else (p.encode("utf-8"), _margin(p, kept, False), _margin(p, kept, True))
+                        for p in layout] for depth, layout in self.layouts.items()}
+
+
+def _own_parts(data: bytes, layout: list[tuple[bytes, int, int] | None]) -> list[bytes] | None:
+    """The page's own parts with the margins around them, or None when the page does not fit the layout."""
+    spans: list[list[int]] = []
+    pos, gap = 0, None  # gap: the start of the page's part being read (None: a piece must follow at once)
+    last = None  # the piece before the part being read
+    for item in layout:
+        if item is None:
+            gap = pos if gap is None else gap
+            continue
+        piece, left, right = item
+        at = data.find(piece, pos) if gap is not None else (pos if data.startswith(piece, pos) else -1)
+        if at < 0:
+            return None
+        if gap is not None:
+            spans.append([gap - (last[2] if last else 0), at + left])
+        pos, gap, last = at + len(piece), None, item
+    if gap is not None:
+        spans.append([gap - (last[2] if last else 0), len(data)])
+    elif pos != len(data):
+        return None
+    merged: list[list[int]] = []
+    for a, b in spans:
+        while a > 0 and data[a] & 0xC0 == 0x80:  # whole characters
+            a -= 1
+        while b < len(data) and data[b] & 0xC0 == 0x80:
+            b += 1
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([max(a, 0), b])
+    return [data[a:b] for a, b in merged]
+
+
 def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
     """The leaks in `rels`, and the keys of the files found clean (scanned now, or before: `clean`)."""
-    root, scanner, known = shared()["root"], shared()["scanner"], shared()["clean"]
+    root, scanner, known, shells = shared()["root"], shared()["scanner"], shared()["clean"], shared()["shells"]
     leaks: set[Leak] = set()
     clean: list[bytes] = []
     for rel in rels:
@@ -487,15 +578,11 @@ def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
         if key in known:
             clean.append(key)
             continue
+        layout = shells.get(rel.count("/")) if rel.endswith(".html") else None
+        parts = _own_parts(data, layout) if layout else None
         found: set[Leak] = set()
-        for name, part in _expand(rel, data):
-            text = _decode(part)
-            found.update(Leak(name, kind) for _, _, kind in scanner.scan_text(text))
-            found.update(Leak(name, kind) for kind in _structural(name, text))
-            # Pagefind's fragments split codes at letter/digit bounds with zero-width spaces: joined
-            # again, 5137…3857\u200bXG is the code it is, not a card number standing alone
-            shapes = text.replace("\u200b", "") if "\u200b" in text else text
-            found.update(Leak(name, kind) for kind in shape_leaks(shapes, scanner.needles.contacts, name))
+        for part in parts if parts is not None else (data,):
+            found |= _scan_part(rel, part, scanner)
         if found:
             leaks |= found
         else:
@@ -558,11 +645,19 @@ def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
 
 
 def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
-                cache: Path | None = None, sizes: dict[str, int] | None = None) -> list[Leak]:
+                cache: Path | None = None, sizes: dict[str, int] | None = None,
+                shells: Shells | None = None) -> list[Leak]:
     """Scan every file under site_dir, in parallel processes for big sites; with a `cache` folder,
     only the files not found clean before by an audit with the same needles and code. `sizes`:
-    the `site_sizes` of site_dir when the caller has it already."""
+    the `site_sizes` of site_dir when the caller has it already; `shells`: the record-page shell."""
     sizes = site_sizes(site_dir, skip) if sizes is None else sizes
+    scanner = _Scanner(needles)
+    layouts = shells.prepared(needles.longest + 8) if shells else {}
+    out: set[Leak] = set()
+    for depth, layout in sorted(layouts.items()):
+        for item in layout:
+            if item is not None:
+                out |= _scan_part(f"（记录页面外壳 / record-page shell, depth {depth}）", item[0], scanner)
     digest = needles_digest(needles) if cache else ""
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or sum(sizes.values()) < PARALLEL_BYTES:
@@ -570,10 +665,9 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     else:  # interleave by size so both workers get a similar share of bytes
         by_size = sorted(sizes, key=lambda r: -sizes[r])
         chunks = [by_size[i::jobs * 8] for i in range(jobs * 8)]
-    out: set[Leak] = set()
     ok: set[bytes] = set()
-    for leaks, keys in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=_Scanner(needles),
-                                clean=_read_clean(cache, digest)):
+    for leaks, keys in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=scanner,
+                                clean=_read_clean(cache, digest), shells=layouts):
         out.update(leaks)
         ok.update(keys)
     if cache:
@@ -599,6 +693,8 @@ def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool =
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-               jobs: int | None = None, cache: Path | None = None, sizes: dict[str, int] | None = None) -> list[Leak]:
+               jobs: int | None = None, cache: Path | None = None, sizes: dict[str, int] | None = None,
+               shells: Shells | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs, cache=cache, sizes=sizes)
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs, cache=cache, sizes=sizes,
+                       shells=shells)

@@ -389,7 +389,7 @@ def _read_and_store(root: Path, todo: list[tuple[RegistryFile, str | None]], cac
 
 
 def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
-             cache: Path | None = None) -> list[FileResult]:
+             cache: Path | None = None, keys: dict[str, str] | None = None) -> list[FileResult]:
     """Read files; the CSV shards of a city (~1 M targets) in parallel processes.
 
     With a cache folder, a file whose bytes (and the code reading it) did not change is not
@@ -400,7 +400,7 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
     todo: list[tuple[RegistryFile, str | None]] = []
     used: set[str] = set()
     for rf in rfs:
-        key = file_key(root, rf) if cache is not None else None
+        key = (keys[rf.rel] if keys and rf.rel in keys else file_key(root, rf)) if cache is not None else None
         hit = _cached(cache, key) if key else None
         if key:
             used.add(f"{key}.pkl")
@@ -540,10 +540,19 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
 CACHE_DIR = ".ssj-cache/files"
 
 
-def load_registry(root: Path, jobs: int | None = None, cache: bool = True) -> tuple[Registry, list[Problem]]:
+def source_keys(root: Path) -> tuple[dict[str, str], list[str]]:
+    """The content address of every registry file (as the cache keys it) and the unknown files:
+    what a build's result depends on in the registry."""
+    rfs, unknown = discover(root)
+    return {rf.rel: file_key(root, rf) for rf in rfs}, unknown
+
+
+def load_registry(root: Path, jobs: int | None = None, cache: bool = True,
+                  keys: dict[str, str] | None = None) -> tuple[Registry, list[Problem]]:
     """Load everything under root; unknown files are problems, not silently skipped.
 
-    The per-file cache lives in `<root>/.ssj-cache/` (ignored by git and by the layout).
+    The per-file cache lives in `<root>/.ssj-cache/` (ignored by git and by the layout);
+    `keys` (from `source_keys`) saves hashing the files a second time.
     """
     rfs, unknown = discover(root)
     problems = [problem("layout.unknown-file", "登记册中有无法识别的文件（文件名或位置不对）",
@@ -551,7 +560,7 @@ def load_registry(root: Path, jobs: int | None = None, cache: bool = True) -> tu
                         "对照 registries/README.md 的目录结构改名或移动；不属于登记册的文件请移出",
                         "rename or move it per registries/README.md, or move it out of the registry",
                         file=u) for u in unknown]
-    reg, more = assemble(root, read_all(root, rfs, jobs, root / CACHE_DIR if cache else None))
+    reg, more = assemble(root, read_all(root, rfs, jobs, root / CACHE_DIR if cache else None, keys))
     return reg, problems + more
 
 

@@ -17,14 +17,15 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import audit_site, site_sizes
+from shuangsuiji.privacy.audit import Shells, audit_site, site_sizes
 from shuangsuiji.site.feeds import write_feeds
-from shuangsuiji.site.history import collect
+from shuangsuiji.site import memo
+from shuangsuiji.site.history import collect, registry_head
 from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
-from shuangsuiji.registry.immutability import work_tree
-from shuangsuiji.registry.load import load_registry, resolve_lines
+from shuangsuiji.registry.immutability import base_commit, work_tree
+from shuangsuiji.registry.load import load_registry, resolve_lines, source_keys
 from shuangsuiji.site.opendata import catalog, write_open_data
 from shuangsuiji.privacy.redact import redact, require_public
 from shuangsuiji.site.render.engine import Writer, make_env, render_sections, templates_digest
@@ -38,8 +39,9 @@ from shuangsuiji.core.yamlio import atomic_write_bytes
 REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
 SHANGHAI = timezone(timedelta(hours=8))
 STAMP_FORMAT = "%Y-%m-%d %H:%M"
+SHELL_DEPTHS = 8  # folder depths of record pages whose shell the leak audit scans once (items/<d>/<id>/ is 3)
 # The stages of `build`, in the order it runs and times them (BuildStats.seconds has the same keys).
-STAGES = ("load", "validate", "redact", "mkdocs", "opendata", "feeds", "history", "render", "index", "audit", "write")
+STAGES = ("memo", "load", "validate", "redact", "mkdocs", "opendata", "feeds", "history", "render", "index", "audit", "write")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class BuildStats:
     rendered: int = 0  # of which rendered in this build (the rest reused from the cache)
     reused: int = 0
     narrative: int = 0  # MkDocs pages
+    current: bool = False  # no input changed since the last build: the site was kept as it was
     seconds: dict[str, float] = field(default_factory=dict)  # per stage
     site_bytes: int = 0
     files: int = 0
@@ -55,7 +58,8 @@ class BuildStats:
 
     def line(self) -> str:
         stages = " ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
-        return (f"生成完成 / built: {self.pages} 个记录页面（新渲染 {self.rendered}，复用 {self.reused}），"
+        done = "网站已是最新，未改写 / up to date, nothing written" if self.current else "生成完成 / built"
+        return (f"{done}: {self.pages} 个记录页面（新渲染 {self.rendered}，复用 {self.reused}），"
                 f"{self.narrative} 个说明页面，{self.files} 个文件，{self.site_bytes / 1e6:.1f} MB；{stages}")
 
 
@@ -113,7 +117,20 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         stats.seconds[name] = round(now - clock, 3)
         clock = now
 
-    reg, problems = load_registry(registry, jobs=jobs)
+    keys, unknown = source_keys(registry)
+    repo_root = work_tree(registry)
+    rel = registry.relative_to(repo_root).as_posix() if repo_root is not None else ""
+    explicit = build_time or (build_time_stamp() if os.environ.get("SOURCE_DATE_EPOCH") else None)
+    inputs = memo.inputs_digest(keys, unknown, project, [base_commit(registry, base),
+                                registry_head(repo_root, rel) if repo_root is not None else None], explicit)
+    kept = memo.unchanged(cache, inputs, out.resolve())
+    lap("memo")
+    if kept is not None:
+        stats.current, stats.rendered = True, 0
+        stats.pages = stats.reused = kept.pages
+        stats.narrative, stats.files, stats.site_bytes = kept.narrative, kept.files, kept.site_bytes
+        return stats
+    reg, problems = load_registry(registry, jobs=jobs, keys=keys)
     lap("load")
     problems += validate(reg, Context(base))
     errors = [p for p in problems if p.severity == "error"]
@@ -137,9 +154,8 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
         lap("feeds")
         history = None
-        repo_root = work_tree(registry)
         if repo_root is not None:
-            history = collect(repo_root, registry.relative_to(repo_root).as_posix(), cache / "history")
+            history = collect(repo_root, rel, cache / "history")
         lap("history")
 
         fragments = analysis_pages(pub)
@@ -162,7 +178,8 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("index")
         sizes = site_sizes(tmp)
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes)
+        shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
@@ -175,4 +192,6 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         swap_in(tmp, out)
         lap("write")
     prune_cache(cache / "pages", used)
+    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(out.resolve()), stats.pages, stats.narrative, stats.files,
+                                   stats.site_bytes))
     return stats

@@ -278,6 +278,14 @@ def _load_cache(path: Path, registry_rel: str) -> dict:
     return {"version": _cache_version(), "registry": registry_rel, "head": None, "commits": [], "changes": {}}
 
 
+def registry_head(repo_root: Path, registry_rel: str) -> str | None:
+    """The last commit that touched the registry: what the history pages show depends on no later one."""
+    try:
+        return git.Repo(repo_root).git.log("-1", "--format=%H", "HEAD", "--", registry_rel or ".").strip() or None
+    except git.GitCommandError:  # no commit yet
+        return None
+
+
 def collect(repo_root: Path, registry_rel: str, cache_dir: Path) -> History:
     """The history of every record under `registry_rel` in the git repository at `repo_root`."""
     repo = git.Repo(repo_root)

@@ -100,6 +100,11 @@ class Shell:
                 out.append((piece,))
         return out
 
+    def pieces(self, depth: int) -> tuple[str | None, ...]:
+        """The shell of a page at `depth` as its literal pieces in order, None where the page's own
+        text goes: what the leak audit scans once instead of on every page."""
+        return tuple(p[0] if isinstance(p, tuple) else None for p in self._by_depth.get(depth) or self._layout(depth))
+
     def wrap(self, depth: int, title: str, canonical: str, body: str, head: str = "") -> str:
         layout = self._by_depth.get(depth)
         if layout is None:
