@@ -77,6 +77,20 @@ class Site:
                 if tid in pub.tasks and self.is_late(r):
                     self.late[pub.tasks[tid].department] += 1
 
+    def companies_of_tasks(self) -> dict[str, list[str]]:
+        """Task id → the companies whose page may show it (drawn, fixed, with results or withdrawals):
+        the pages a change of that task's files can reach (`deps.reached`)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for tid, drawn in self.task_targets.items():
+            out[tid].update(drawn)
+        for tid, task in self.pub.tasks.items():
+            out[tid].update(task.get("fixed_targets") or ())
+        for tid, rows in self.pub.results.items():
+            out[tid].update(r.target for r in rows)
+        for w in self.pub.withdrawals:
+            out[w.task].add(w.target)
+        return {tid: sorted(v) for tid, v in sorted(out.items())}
+
     # --- lookups ---------------------------------------------------------------------------
 
     def drawn(self, task_id: str) -> list[str]:
