@@ -21,6 +21,7 @@ import pytest
 
 from shuangsuiji.site import memo
 from shuangsuiji.site.build import build
+from shuangsuiji.site.render import pages
 from site_build_fixture import STAMP, copy_registry
 
 pytestmark = pytest.mark.slow
@@ -104,18 +105,23 @@ def warm(example_site, tmp_path_factory):
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
-def test_incremental_build_equals_cold_build(warm, tmp_path, change):
+def test_incremental_build_equals_cold_build(warm, tmp_path, change, monkeypatch):
     reg, out, cache = warm
     before = _tree(out)
     change(reg)
     _commit(reg.parent, change.__name__, CHANGES.index(change) + 1)
+    made = []  # company pages whose context the rebuild made (the others are linked unchanged)
+    monkeypatch.setitem(pages.MAKERS, "target", lambda site, tid: made.append(tid) or pages.target(site, tid))
     stats = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    monkeypatch.undo()
     cold = tmp_path / "cold"
     build(reg, cold, jobs=2, cache=tmp_path / "cold-cache", build_time=STAMP)
     incremental, fresh = _tree(out), _tree(cold)
     assert sorted(incremental.keys() ^ fresh.keys()) == []
     assert [k for k in incremental if incremental[k] != fresh[k]] == []
     assert stats.reused > 0  # the rebuild did reuse the previous build's pages
+    if change in (_results_edit, _withdrawal, _item_list_change):  # only the companies the change reaches
+        assert len(made) < len(list((out / "targets").iterdir())) / 4, len(made)
     changed = [k for k in incremental if before.get(k) != incremental[k]]
     # a public change shows (if only in the history of the record it touched); a private one nowhere
     assert bool(changed) == (change is not _private_value), changed

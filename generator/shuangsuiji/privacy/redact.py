@@ -376,10 +376,17 @@ class PublicRegistry:
     stats: stats.PublicStats  # aggregates of published results, never by credit class
     warnings: tuple  # warning.Test per region/industry tested (counts and test statistics only)
     _by_target: Mapping[str, tuple[Public, ...]] = field(repr=False, default_factory=lambda: MappingProxyType({}))
+    _masking: str = ""  # digest of what free text was masked with (names, public contacts, approvals)
 
     def __post_init__(self, token: object):
         if token is not _TOKEN:
             raise TypeError("PublicRegistry 只能由 redact() 生成 / PublicRegistry is made only by redact()")
+
+    @property
+    def masking(self) -> str:
+        """Digest of the private names, public contacts and approvals every redacted text depends on:
+        a page made under another one may read differently though its own records did not change."""
+        return self._masking
 
     def target(self, target_id: str) -> Public | None:
         return self.targets.get(target_id)
@@ -467,6 +474,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     files read with the registry, so a build can pass draw results it has just computed."""
     rd = _Redactor(released(registry), name_index(registry), public_contacts(registry))
     rec = rd.record
+    masking = hashlib.sha256(repr((sorted(rd.released), rd.names.digest(), rd.contacts.domains, sorted(rd.contacts.values))).encode("utf-8")).hexdigest()
 
     item_lists = {d: rec(il) for d, il in registry.item_lists.items() if il.published_on() is not None}
     items = {it.id: it for il in item_lists.values() for it in il.items}
@@ -533,6 +541,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
         warnings=tuple(early_warnings(facts, labels={k: rd.text(stats.label(registry, *k)) for k in {
             (dim, f.profile.key(dim)) for f in facts for dim in DIMS}})),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
+        _masking=masking,
     )
 
 

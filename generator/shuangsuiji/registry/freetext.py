@@ -16,6 +16,8 @@ are published masked (an office landline or e-mail can be legitimate).
 
 from __future__ import annotations
 
+import hashlib
+
 import functools
 
 import re
@@ -220,6 +222,14 @@ class NameIndex:
 
     def __bool__(self) -> bool:
         return bool(self.sets)
+
+    def digest(self) -> str:
+        """What masking with this index depends on: its names and the public names shielding them."""
+        h = hashlib.sha256()
+        for length in sorted(self.sets):
+            h.update("\n".join(sorted(self.sets[length])).encode("utf-8") + b"\0")
+        h.update(repr(sorted(self.shields.items())).encode("utf-8"))
+        return h.hexdigest()
 
     def _whole(self, text: str, start: int, end: int) -> bool:
         for term, off in self.shields.get(text[start:end], ()):

@@ -98,16 +98,22 @@ def match(rel: str) -> RegistryFile | None:
 IGNORED_NAMES = (".DS_Store", "Thumbs.db", ".gitkeep")
 
 
+def ignored(rel: str) -> bool:
+    """Editor and tool state (.git, .ssj-cache, Thumbs.db) is not registry data."""
+    parts = rel.split("/")
+    return parts[-1] in IGNORED_NAMES or any(part.startswith(".") for part in parts)
+
+
 def discover(root: Path) -> tuple[list[RegistryFile], list[str]]:
     """All registry files under root, sorted, and the relative paths the layout does not know."""
     known: list[RegistryFile] = []
     unknown: list[str] = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name in IGNORED_NAMES:
+        if not path.is_file():
             continue
         rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in rel.split("/")):
-            continue  # editor and tool state (.git, .ssj-cache) is not registry data
+        if ignored(rel):
+            continue
         rf = match(rel)
         if rf is None:
             unknown.append(rel)

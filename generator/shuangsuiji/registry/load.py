@@ -114,16 +114,18 @@ class TargetTable(Mapping[str, Target]):
         self._rows: dict[str, tuple] = {}  # id → field values in NAMES order + (file, line)
         self._lazy: dict[str, CachedShard] = {}  # id → shard whose rows are not read yet
         self._segments: list[tuple[str, ...]] = []  # ids per shard, in file order: iteration order
+        self.by_file: dict[str, tuple[str, ...]] = {}  # registry file → the ids it holds (duplicates aside)
         self._made: dict[str, Target] = {}
 
-    def _add(self, ids: list[str], store) -> list[int]:
-        """Register ids (store(i) files the i-th); returns the positions whose id is already taken."""
+    def _add(self, ids: list[str], store, rel: str) -> list[int]:
+        """Register the ids of file `rel` (store(i) files the i-th); returns the positions whose id is already taken."""
         batch = dict.fromkeys(ids)
         # key views: isdisjoint walks the smaller one (a dict argument would be walked whole)
         if len(batch) == len(ids) and batch.keys().isdisjoint(self._rows.keys()) \
                 and batch.keys().isdisjoint(self._lazy.keys()):
             store(None)
             self._segments.append(tuple(ids))
+            self.by_file[rel] = self._segments[-1]
             return []
         dups, seen, kept = [], set(), []
         for i, k in enumerate(ids):
@@ -134,25 +136,26 @@ class TargetTable(Mapping[str, Target]):
                 kept.append(k)
                 store(i)
         self._segments.append(tuple(kept))
+        self.by_file[rel] = self._segments[-1]
         return dups
 
-    def extend(self, rows: list[tuple]) -> list[tuple]:
-        """Add rows (field values + (file, line)); returns the rows whose id is already taken."""
+    def extend(self, rows: list[tuple], rel: str = "") -> list[tuple]:
+        """Add the rows of file `rel` (field values + (file, line)); returns the rows whose id is already taken."""
         def store(i):
             if i is None:
                 self._rows.update((v[0], v) for v in rows)
             else:
                 self._rows[rows[i][0]] = rows[i]
-        return [rows[i] for i in self._add([v[0] for v in rows], store)]
+        return [rows[i] for i in self._add([v[0] for v in rows], store, rel)]
 
-    def extend_cached(self, shard: CachedShard) -> list[tuple]:
+    def extend_cached(self, shard: CachedShard, rel: str = "") -> list[tuple]:
         """Add a cached shard by its ids; a duplicate id needs the rows (to report its line)."""
         def store(i):
             if i is None:
                 self._lazy.update(dict.fromkeys(shard.ids, shard))
             else:
                 self._lazy[shard.ids[i]] = shard
-        dups = self._add(list(shard.ids), store)
+        dups = self._add(list(shard.ids), store, rel)
         return [shard.load()[i] for i in dups] if dups else []
 
     def _row(self, key: str) -> tuple:
@@ -483,7 +486,7 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
                     reg.departments[d.id] = d
         elif k in ("targets", "dept-targets"):
             add = reg.targets.extend_cached if isinstance(rec, CachedShard) else reg.targets.extend
-            for values in add(rec):
+            for values in add(rec, rel):
                 problems.append(_dup("检查对象", "target", values[0], reg.targets.origin(values[0]), rel, "id").at(
                     line=values[-1]))
         elif k == "dept-config":

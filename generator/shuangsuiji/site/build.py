@@ -7,6 +7,7 @@ audit, or a crash leaves the previous site as it was.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -20,7 +21,8 @@ from shuangsuiji.site import statspages
 from shuangsuiji.privacy.audit import Shells, audit_site, site_sizes
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
-from shuangsuiji.site.history import collect, registry_head
+from shuangsuiji.site.history import collect, registry_head, touched_since
+from shuangsuiji.site.render.deps import CompanyPages, reached
 from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
@@ -119,10 +121,10 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
 
     keys, unknown = source_keys(registry)
     repo_root = work_tree(registry)
-    rel = registry.relative_to(repo_root).as_posix() if repo_root is not None else ""
+    reg_rel = registry.relative_to(repo_root).as_posix() if repo_root is not None else ""
     explicit = build_time or (build_time_stamp() if os.environ.get("SOURCE_DATE_EPOCH") else None)
-    inputs = memo.inputs_digest(keys, unknown, project, [base_commit(registry, base),
-                                registry_head(repo_root, rel) if repo_root is not None else None], explicit)
+    head = registry_head(repo_root, reg_rel) if repo_root is not None else None
+    inputs = memo.inputs_digest(keys, unknown, project, [base_commit(registry, base), head], explicit)
     kept = memo.unchanged(cache, inputs, out.resolve())
     lap("memo")
     if kept is not None:
@@ -155,7 +157,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("feeds")
         history = None
         if repo_root is not None:
-            history = collect(repo_root, rel, cache / "history")
+            history = collect(repo_root, reg_rel, cache / "history")
         lap("history")
 
         fragments = analysis_pages(pub)
@@ -168,13 +170,24 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         writer = Writer(make_env(templates), shell, tmp, site_url, salt, cache / "pages")
         sitemap = SitemapWriter(tmp, site_url)
         sitemap.add([p.removesuffix("index.html") for p in narrative])
-        rs, used = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add)
+        region_feeds = sorted(k for k in site.feed_keys if k.startswith("region/"))  # every company page links its region's
+        company_pages = CompanyPages(
+            stamp=hashlib.sha256(repr((salt, memo.package_digest(), pub.masking, region_feeds, history is None)).encode())
+            .hexdigest(), files=keys, head=head, held={f: list(ids) for f, ids in sorted(reg.targets.by_file.items())},
+            tasks=site.companies_of_tasks())
+        before = CompanyPages.load(cache / "pages")
+        touched = touched_since(repo_root, reg_rel, before.head, head) if before is not None and repo_root else set()
+        reach = reached(before, company_pages, touched)
+        known = {} if before is None or reach is None else {
+            tid: tuple(before.pages[tid]) for tid in pub.targets if tid in before.pages and tid not in reach}
+        rs, made = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add, {"target": known})
         sitemap.close()
+        company_pages.pages = {tid: list(v) for tid, v in sorted(made.get("target", {}).items())}
         stats.pages, stats.rendered, stats.reused = rs.pages, rs.rendered, rs.reused
         lap("render")
 
         stats.index = build_index(tmp, cache / "index")
-        write_name_index(tmp, companies(pub))
+        write_name_index(tmp, companies(site))
         lap("index")
         sizes = site_sizes(tmp)
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
@@ -191,7 +204,8 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("audit")
         swap_in(tmp, out)
         lap("write")
-    prune_cache(cache / "pages", used)
+    prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
+    company_pages.save(cache / "pages")
     memo.remember(cache, memo.Memo(inputs, memo.tree_digest(out.resolve()), stats.pages, stats.narrative, stats.files,
                                    stats.site_bytes))
     return stats

@@ -286,6 +286,23 @@ def registry_head(repo_root: Path, registry_rel: str) -> str | None:
         return None
 
 
+def touched_since(repo_root: Path, registry_rel: str, since: str | None, head: str | None) -> set[str] | None:
+    """Registry files (relative to the registry) that commits after `since` up to `head` touched;
+    None when that cannot be told (no `since`, or it is not an ancestor: history was rewritten)."""
+    if since == head:
+        return set()
+    if not since or not head:
+        return None
+    repo = git.Repo(repo_root)
+    try:
+        if not repo.is_ancestor(since, head):
+            return None
+    except git.GitCommandError:
+        return None
+    prefix = registry_rel.strip("/") + "/" if registry_rel not in ("", ".") else ""
+    return {path[len(prefix):] for c in _log(repo, f"{since}..{head}", registry_rel) for _, path in c.files}
+
+
 def collect(repo_root: Path, registry_rel: str, cache_dir: Path) -> History:
     """The history of every record under `registry_rel` in the git repository at `repo_root`."""
     repo = git.Repo(repo_root)

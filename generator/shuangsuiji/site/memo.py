@@ -13,6 +13,7 @@ A build on the clock's time then keeps the previous build's time: nothing it sho
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -54,6 +55,14 @@ def _folder(h: "hashlib._Hash", root: Path, under: Path) -> None:
             h.update(p.relative_to(under).as_posix().encode() + b"\0" + hashlib.sha1(p.read_bytes()).digest())
 
 
+@functools.cache
+def package_digest() -> str:
+    """This package's code: any change of it may change any output."""
+    h = hashlib.sha256()
+    _folder(h, _PACKAGE, _PACKAGE)
+    return h.hexdigest()
+
+
 def inputs_digest(file_keys: dict[str, str], unknown: list[str], project: Path, revisions: list[str | None],
                   explicit_time: str | None) -> str:
     """One digest of everything a build's output depends on. `file_keys`: registry file → content
@@ -63,7 +72,7 @@ def inputs_digest(file_keys: dict[str, str], unknown: list[str], project: Path, 
                         ensure_ascii=False).encode())
     for part in ("content", "site_config", "mkdocs.yml"):
         _folder(h, project / part, project)
-    _folder(h, _PACKAGE, _PACKAGE)
+    h.update(package_digest().encode())
     return h.hexdigest()
 
 

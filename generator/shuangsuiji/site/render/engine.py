@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,12 @@ class Page:
 
     @property
     def file(self) -> str:
-        return self.path + "index.html" if self.path == "" or self.path.endswith("/") else self.path
+        return page_file(self.path)
+
+
+def page_file(path: str) -> str:
+    """The file of the page at URL path `path` ("" and folders: their index.html)."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
 
 
 def show(x: Any) -> Markup:
@@ -154,6 +160,19 @@ class Writer:
             body += self.env.get_template("_subscribe.html").render(feeds=page.feeds, root=root)
         return self.shell.wrap(depth, page.title, self.site_url + page.path, body, head).encode("utf-8")
 
+    def relink(self, file: str, key: str) -> bool:
+        """Put the cached output `key` at `file` (a page known unchanged, its context not made); False if not cached."""
+        if self.cache is None:
+            return False
+        dest = self.out / file
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.cache / key[:2] / f"{key}.html", dest)
+        except FileNotFoundError:
+            return False
+        self.reused += 1
+        return True
+
     def write(self, page: Page) -> str:
         dest = self.out / page.file
         if self.cache is None:
@@ -177,9 +196,15 @@ def _work(task: tuple[str, Sequence[str]]) -> tuple[list[str], list[str], int, i
     make: Maker = shared()["makers"][name]
     writer: Writer = shared()["writer"]
     pub = shared()["pub"]
+    reuse = shared()["reuse"].get(name, {})
     before = writer.rendered, writer.reused
     paths, hashes = [], []
     for k in keys:
+        known = reuse.get(k)
+        if known is not None and writer.relink(page_file(known[0]), known[1]):
+            paths.append(known[0])
+            hashes.append(known[1])
+            continue
         page = make(pub, k)
         hashes.append(writer.write(page))
         paths.append(page.path)
@@ -200,18 +225,24 @@ class RenderStats:
 
 
 def render_sections(pub: Any, writer: Writer, makers: dict[str, Maker], sections: list[tuple[str, Sequence[str]]],
-                    jobs: int, on_paths: Callable[[list[str]], None]) -> tuple[RenderStats, set[str]]:
-    """Render every page of every section; `on_paths` receives page paths in a stable order."""
+                    jobs: int, on_paths: Callable[[list[str]], None],
+                    reuse: dict[str, dict[str, tuple[str, str]]] | None = None
+                    ) -> tuple[RenderStats, dict[str, dict[str, tuple[str, str]]]]:
+    """Render every page of every section; `on_paths` receives page paths in a stable order.
+
+    `reuse`: per section, the keys whose page is known unchanged → (page path, cache key): linked
+    from the cache without their context being made. Returns the stats and, per section, every
+    key's (page path, cache key) ("" as cache key without a cache)."""
     stats = RenderStats()
-    used: set[str] = set()
+    made: dict[str, dict[str, tuple[str, str]]] = {}
+    chunks = list(_chunks(sections))
     total = sum(len(k) for _, k in sections)
     workers = jobs if total >= POOL_THRESHOLD else 1
-    for paths, hashes, rendered, reused in fork_map(_work, _chunks(sections), workers,
-                                                    pub=pub, writer=writer, makers=makers):
+    results = fork_map(_work, chunks, workers, pub=pub, writer=writer, makers=makers, reuse=reuse or {})
+    for (name, keys), (paths, hashes, rendered, reused) in zip(chunks, results):
         on_paths(paths)
-        used.update(hashes)
+        made.setdefault(name, {}).update(zip(keys, zip(paths, hashes)))
         stats.pages += len(paths)
         stats.rendered += rendered
         stats.reused += reused
-    used.discard("")
-    return stats, used
+    return stats, made

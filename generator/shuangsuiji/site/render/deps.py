@@ -1,0 +1,86 @@
+"""Which company pages (一户一档) a change can reach, so that a rebuild makes only those again.
+
+A city has ≈ 50,000 company pages; making each one's context only to find its cache key
+unchanged costs more than the rest of a rebuild's rendering. A company page shows its
+target's public record, the tasks that drew it (title, department, kind, date, the inspectors
+assigned to it), its results and withdrawals, the names of its region, industry and
+departments, the feeds that exist for it and the revisions of its record. So a change of
+- a target file reaches the companies it holds, before and after;
+- a task, draw or results file reaches the companies that task drew or has results or
+  withdrawals for, before and after;
+- an annual plan, item list, matters, rules, liaison, README or schema file reaches none;
+- anything else (config, regions, departments, inspectors, approvals, a department's config,
+  an unknown file), the templates, the shell, the code or the site's address reaches all.
+With git history, a file that commits since the last build touched counts as changed even if
+its bytes came back to what they were (its records' revisions grew). `CompanyPages` is what
+the last successful build recorded; the pages of the other companies are linked from the page
+cache under the keys it recorded, without their contexts being made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from shuangsuiji.core.yamlio import atomic_write_bytes
+from shuangsuiji.registry.layout import ignored, match
+
+STATE = "companies.json"  # in the page cache folder
+_TASK_KINDS = frozenset({"task", "results"})
+_TARGET_KINDS = frozenset({"targets", "dept-targets"})
+_NO_COMPANY_KINDS = frozenset({"plan", "items", "matters", "rules", "liaison", "readme", "schema"})
+
+
+@dataclass
+class CompanyPages:
+    stamp: str  # what every company page depends on at once (templates, shell, code, address …)
+    files: dict[str, str]  # registry file → content address
+    head: str | None  # the last commit that touched the registry
+    held: dict[str, list[str]]  # target file → the companies it holds
+    tasks: dict[str, list[str]]  # task id → companies it drew or has results or withdrawals for
+    pages: dict[str, list[str]] = field(default_factory=dict)  # company → [page path, page cache key]
+
+    @classmethod
+    def load(cls, folder: Path) -> "CompanyPages | None":
+        try:
+            return cls(**json.loads((folder / STATE).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def save(self, folder: Path) -> None:
+        atomic_write_bytes(folder / STATE, json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def _task_of(rel: str) -> str | None:
+    rf = match(rel)
+    if rf is None:
+        return None
+    if rf.kind.name in _TASK_KINDS or rf.kind.name.startswith("draw-"):
+        return rf.groups.get("id")
+    return None
+
+
+def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | None) -> set[str] | None:
+    """The companies whose page a change since `before` can reach; None when it may reach all.
+    `touched`: the registry files commits since `before.head` touched (None: unknown)."""
+    if before is None or before.stamp != now.stamp or (touched is None and before.head != now.head):
+        return None
+    changed = {rel for rel in before.files.keys() | now.files.keys() if before.files.get(rel) != now.files.get(rel)}
+    changed |= {rel for rel in touched or () if not ignored(rel)}
+    out: set[str] = set()
+    for rel in changed:
+        rf = match(rel)
+        kind = rf.kind.name if rf is not None else None
+        if kind in _NO_COMPANY_KINDS:
+            continue
+        if kind in _TARGET_KINDS:
+            out.update(before.held.get(rel, ()))
+            out.update(now.held.get(rel, ()))
+            continue
+        task = _task_of(rel)
+        if task is None:
+            return None
+        out.update(before.tasks.get(task, ()))
+        out.update(now.tasks.get(task, ()))
+    return out
