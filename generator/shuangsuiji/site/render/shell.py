@@ -40,7 +40,7 @@ def build_narrative(project: Path, out: Path, site_url: str, site: dict) -> "She
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    css = _theme_stylesheet()
+    extra = mkdocs_extra(site)
     with tempfile.TemporaryDirectory(prefix="ssj-docs-") as tmp:
         docs = Path(tmp) / "docs"
         shutil.copytree(project / "content", docs)
@@ -49,9 +49,7 @@ def build_narrative(project: Path, out: Path, site_url: str, site: dict) -> "She
         try:
             cfg = load_config(str(project / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out),
                               site_url=site_url, site_name=site["title"], copyright=site["authority"])
-            cfg["extra"]["ssj"] = {**site, "police_url": police_url(site["police"])}
-            cfg["extra"]["lang"] = LANG
-            cfg["extra"]["ssj_css"] = css
+            cfg["extra"].update(extra)
             build(cfg)
         except MkDocsException as e:
             fail("build.mkdocs", f"MkDocs 生成说明页面失败：{e}", f"MkDocs failed on the narrative pages: {e}",
@@ -61,12 +59,18 @@ def build_narrative(project: Path, out: Path, site_url: str, site: dict) -> "She
     # The theme's scripts, source maps and palette: no page links them (see main.html).
     shutil.rmtree(out / "assets" / "javascripts", ignore_errors=True)
     for unused in (out / "assets" / "stylesheets").iterdir():
-        if unused.name != Path(css).name:
+        if unused.name != Path(extra["ssj_css"]).name:
             unused.unlink()
     stub = out / SHELL_DIR / "index.html"
     shell = shell_from_page(stub.read_text(encoding="utf-8"), site_url, site["title"], _sections(cfg["nav"]))
     shutil.rmtree(out / SHELL_DIR)
     return shell
+
+
+def mkdocs_extra(site: dict) -> dict:
+    """What main.html reads from MkDocs' `config.extra`: the site configuration (SiteConfig as JSON),
+    the page language and the theme's stylesheet."""
+    return {"ssj": {**site, "police_url": police_url(site["police"])}, "lang": LANG, "ssj_css": _theme_stylesheet()}
 
 
 def _sections(nav: list) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
