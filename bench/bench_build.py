@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "generator"))
 from shuangsuiji.privacy.audit import site_sizes  # noqa: E402  (one walk of the site, as the build does)
 from shuangsuiji.registry.models.config import SiteConfig  # noqa: E402
-from shuangsuiji.site.render.shell import police_url  # noqa: E402
+from shuangsuiji.site.render.shell import mkdocs_extra  # noqa: E402
 
 SAMPLE = 500
 
@@ -123,7 +123,7 @@ def mkdocs_reference(n: int) -> tuple[float, int]:
         cfg = load_config(str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(Path(tmp) / "site"))
         cfg["nav"] = None  # automatic nav: every page listed on every page
         site = SiteConfig.model_validate({}).model_dump(mode="json")  # the shell's footer, as the build gives it
-        cfg["extra"]["ssj"] = {**site, "police_url": police_url(site["police"])}
+        cfg["extra"].update(mkdocs_extra(site))
         t = time.perf_counter()
         build(cfg)
         return time.perf_counter() - t, n

@@ -6,7 +6,8 @@ city registry, so a city registry need not be generated): write time and size; r
 issue-12 rule (a 2–4 character part of a trade name that at most three names contain finds
 the company among the first three; the USCC always does), run in Chromium in one page
 session over loopback HTTP; then, each in a fresh browser context (an empty cache), the
-bytes and milliseconds of a first search until the first results are shown.
+bytes and milliseconds of a first search until the first results are shown (by name, by code,
+and by filters 区域 + 结果 with and without a query).
 
 On a site built by `ssj build` (pages rendered by our renderer):
 1. a cold index build (empty cache): time, shards, largest Pagefind run's peak RSS;
@@ -76,7 +77,7 @@ def bench_index(site: Path) -> None:
               f"(2 at a time), bundle {cold.bundle_bytes / 1e6:.1f} MB")
         warm = index.build_index(site, cache)
         print(f"index warm (all cached): {warm.seconds:.1f} s, rebuilt {warm.rebuilt}")
-        target = sorted((site / "targets").glob("*/index.html"))[0]
+        target = sorted((site / "results").glob("*/index.html"))[0]  # company pages are not indexed here
         original = target.read_bytes()
         target.write_bytes(original.replace(b"</article>", b"<p>bench</p></article>", 1))
         one = index.build_index(site, cache)
@@ -128,8 +129,10 @@ def city_sample(n: int) -> list[nameindex.Company]:
         block = next(b for b in blocks if b.start <= i < b.start + b.count)
         row = dict(zip(fields, synth.target_row(i, block)))
         codes = tuple(c for c in (row["uscc"], row["reg_no"]) if c)
-        out.append(nameindex.Company(row["id"], row["name"], codes, block.area.name, rng.choice(OUTCOMES),
-                                     f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"))
+        outcome = rng.choice(OUTCOMES)
+        out.append(nameindex.Company(row["id"], row["name"], codes, block.area.name, outcome,
+                                     f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                                     (("区域", block.area.name), ("年度", "2026"), ("结果", outcome))))
     return out
 
 
@@ -156,10 +159,10 @@ def probes(items: list[nameindex.Company], companies: int) -> list[tuple[str, st
     return out
 
 
-_FIRST = """async (q) => {
+_FIRST = """async ([q, filters]) => {
     await new Promise((ok) => { const t = () => window.ssjSearch ? ok() : setTimeout(t, 5); t(); });
     const t0 = performance.now();
-    const l = await window.ssjSearch.names.find(q);
+    const l = await window.ssjSearch.names.find(q, filters);
     const rows = l ? await l.next(10) : [];
     return [performance.now() - t0, rows.length];
 }"""
@@ -192,17 +195,20 @@ def bench_names(n: int) -> None:
                   f"({len({c for _, c in parts})} companies; {per:.1f} ms per query in one session)")
             print(f"USCC / registration number finds its company first: {chit}/{len(codes)}")
             rng = random.Random(5)
-            firsts = [q for q, _ in rng.sample(parts, 20)] + ["通泰", "有限公司", "兰山区", "酒店", "临沂市兰山区"] \
-                + [q for q, _ in rng.sample(codes, 5)]
+            region, outcome = items[0].region, items[0].latest
+            firsts = [(q, {}) for q, _ in rng.sample(parts, 20)] \
+                + [(q, {}) for q in ["通泰", "有限公司", "兰山区", "酒店", "临沂市兰山区"]] \
+                + [(q, {}) for q, _ in rng.sample(codes, 5)] \
+                + [("", {"区域": region, "结果": outcome}), ("有限公司", {"区域": region, "结果": outcome})]
             rows = []
-            for q in firsts:
+            for q, filters in firsts:
                 ctx = b.new_context()  # an empty cache: a first search
                 page = ctx.new_page()
                 page.goto(base + "search/")
                 page.wait_for_load_state("networkidle")
                 before = sum(sizes)
-                ms, shown = page.evaluate(_FIRST, q)
-                rows.append((q, ms, (sum(sizes) - before) / 1024, shown))
+                ms, shown = page.evaluate(_FIRST, [q, filters])
+                rows.append((q + "".join(f" {k}={v}" for k, v in filters.items()), ms, (sum(sizes) - before) / 1024, shown))
                 ctx.close()
         for q, ms, kb, shown in rows:
             print(f"  first search {q!r}: {ms:.0f} ms, {kb:.0f} KB of the name index, {shown} shown")

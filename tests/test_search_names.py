@@ -8,6 +8,7 @@ real Chromium through search.js, in one page session (window.ssjSearch.names).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -16,6 +17,7 @@ import pytest
 from shuangsuiji.site import nameindex
 from shuangsuiji.registry.load import load_registry
 from shuangsuiji.privacy.redact import redact
+from shuangsuiji.site.render.pages import Site, company_filters
 from site_fixture import ROOT, TOP_CODES, browser, serve, write_names_site
 
 EXAMPLE = ROOT / "registries"
@@ -27,7 +29,7 @@ _FORM = re.compile(r"(股份有限公司|有限责任公司|有限公司|公司|
 @pytest.fixture(scope="module")
 def example() -> list[nameindex.Company]:
     reg, _ = load_registry(EXAMPLE, jobs=1, cache=False)
-    return nameindex.companies(redact(reg))
+    return nameindex.companies(Site(redact(reg), ""))
 
 
 def trade_name(name: str) -> str:
@@ -82,11 +84,34 @@ def test_heavy_bigrams_get_their_own_file(example):
 def test_companies_come_from_the_redaction_stage_only(example):
     reg, _ = load_registry(EXAMPLE, jobs=1, cache=False)
     with pytest.raises(TypeError):
-        nameindex.companies(reg)
+        nameindex.companies(Site(reg, ""))
     pub = redact(reg)
     assert [c.id for c in example] == sorted(pub.targets)  # exactly the companies that have a page
     assert {c.region for c in example} <= {r.name for r in pub.regions.values()}  # names, not codes
     assert any(c.latest and c.latest_on for c in example)
+
+
+def test_filter_postings_list_each_value_s_companies(example):
+    """Per filter and value, the ids (rank order) of exactly the companies whose page carries it."""
+    reg, _ = load_registry(EXAMPLE, jobs=1, cache=False)
+    site = Site(redact(reg), "")
+    a = nameindex.files(example)
+    manifest = json.loads(a["index.json"])
+    base = manifest["base"]
+    rows = [r for rel in sorted(a, key=lambda r: (len(r), r)) if rel.startswith(f"{base}t/") for r in json.loads(a[rel])]
+    want: dict[tuple[str, str], list[str]] = {}
+    for r in rows:  # in rank order
+        for pair in company_filters(site, r[0]):
+            want.setdefault(pair, []).append(r[0])
+    assert set(manifest["filters"]) == {"部门", "区域", "年度", "结果", "行业"}
+    got = {}
+    for k, values in manifest["filters"].items():
+        for v, (n, count) in values.items():
+            ids = list(itertools.accumulate(json.loads(a[f"{base}f/{n}.json"])[k][v]))
+            assert len(ids) == count and ids == sorted(ids)
+            got[k, v] = [rows[i][0] for i in ids]
+    assert got == want
+    assert len({rel for rel in a if rel.startswith(f"{base}f/")}) < len(got) / 10  # values packed together
 
 
 @pytest.mark.browser

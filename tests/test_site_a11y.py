@@ -83,6 +83,13 @@ def test_government_site_shell(site):
         page = ctx.new_page()
         page.goto(base)
         assert page.title() == SITE  # the home page does not repeat the site name
+        # No drawer on a phone: every section tab is on the screen, wrapped, none scrolled out of sight.
+        tabs = page.locator(".md-tabs a")
+        assert tabs.count() == 10
+        for i in range(tabs.count()):
+            box = tabs.nth(i).bounding_box()
+            assert tabs.nth(i).is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390, tabs.nth(i).inner_text()
+        assert page.evaluate("document.querySelector('.md-tabs ul').scrollWidth <= document.querySelector('.md-tabs ul').clientWidth")
         footer = page.inner_text("footer")
         for label in ("主办单位", "承办单位", "联系电话", "电子邮箱", "网站标识码", "ICP备案号", "公安机关备案号", "（示例）"):
             assert label in footer, label

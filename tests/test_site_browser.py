@@ -38,7 +38,7 @@ def test_home_task_and_verifier_pass_offline(site):
         page.goto(base)
         assert "监管信息公示" in page.title()
         assert page.locator(".ssj-figure").count() >= 5
-        page.click("a[href='tasks/index.html']")
+        page.click(".md-tabs a[href='tasks/']")
         page.click(f"a[href$='tasks/{TASK}/']")
         assert "抽查任务公告" in page.inner_text("h1")
         assert "PASS" in _verify(page)

@@ -193,3 +193,56 @@ def test_feed_links_of_company_pages_resolve(site):
     assert links
     assert [href for p, href in links if not (p.parent / href).resolve().is_file()] == []
     assert {href.rsplit(".", 1)[1] for _, href in links} == {"xml"}
+
+
+# Issue 14 (a city site that fits its host): measured 7.7–10.1 KB, median 8.2 KB, for the example's
+# company pages, whose shell (all but the record's <article> and its 订阅 block) is 4.2–4.3 KB
+# (13.8 KB before, around the theme's drawer, sidebars and scripts).
+COMPANY_PAGE_MEDIAN_MAX = 8_800
+SHELL_MAX = 4_500
+
+
+def test_record_pages_carry_a_lean_shell(site):
+    """Company pages stay within their byte budget, and what the shell adds loads from the site:
+    no theme JavaScript, no phone drawer or empty sidebars, no line breaks between tags."""
+    out, _ = site
+    pages = sorted(out.glob("targets/*/index.html"))
+    sizes = sorted(p.stat().st_size for p in pages)
+    assert len(sizes) > 100
+    assert sizes[len(sizes) // 2] <= COMPANY_PAGE_MEDIAN_MAX, sizes[len(sizes) // 2]
+    for page in pages[:20]:
+        text = page.read_text(encoding="utf-8")
+        body = re.search(r'<article id="ssj-main".*?</article><aside class="ssj-subscribe".*?</aside>', text, re.S)
+        shell = text[:body.start()] + text[body.end():]
+        assert len(shell.encode()) <= SHELL_MAX, (page, len(shell.encode()))
+        assert ">\n<" not in shell and "\n " not in shell, page
+        for absent in ("__drawer", "md-sidebar", "__config", "md-dialog", "javascripts/"):
+            assert absent not in shell, (page, absent)
+        for ref in re.findall(r'<(?:link rel="(?:stylesheet|icon)"|script|img)[^>]* (?:href|src)="([^"]+)"', shell):
+            assert (page.parent / ref).resolve().is_file(), (page, ref)
+    assert not (out / "assets" / "javascripts").exists()
+
+
+def test_narrative_pages_navigate_like_record_pages(site):
+    """MkDocs' pages (说明) and record pages share the section tabs; with no drawer on a phone, a page
+    of a nav section lists its section's pages, a MkDocs page (说明) and a record page (统计分析) alike."""
+    out, _ = site
+
+    def tabs(page: Path) -> list[tuple[str, str]]:
+        nav = re.search(r'<nav class="md-tabs".*?</nav>', page.read_text(encoding="utf-8"), re.S).group(0)
+        return [(label, (page.parent / href).resolve().relative_to(out.resolve()).as_posix())
+                for href, label in re.findall(r'<a href="([^"]*)"[^>]*>([^<]+)</a>', nav)]
+
+    company = sorted(out.glob("targets/*/index.html"))[0]
+    record, narrative = tabs(company), tabs(out / "about" / "index.html")
+    assert len(record) == 10 and record == narrative
+    for _, target in record:
+        assert (out / target / "index.html").is_file() or (out / target).is_file(), target
+    about = (out / "about" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<nav class="ssj-section" aria-label="说明">.*?href="../policy/".*?</nav>', about, re.S)
+    assert 'aria-current="true">说明</a>' in about and "aria-current" not in company.read_text(encoding="utf-8")
+    for page, others in (("stats/warnings/", ("stats/", "credit/serious/")), ("credit/serious/", ("stats/", "stats/warnings/"))):
+        html = (out / page / "index.html").read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="ssj-section" aria-label="统计分析">.*?</nav>', html).group(0)
+        assert [h.removeprefix("../../") for h in re.findall(r'href="([^"]+)"', nav)] == list(others), nav
+        assert all((out / h / "index.html").is_file() for h in others)

@@ -2,13 +2,15 @@
 // 1. 企业 / Companies: the name index written by nameindex.py (/names/): a part of a name
 //    (two characters or more) → the companies whose names contain it, exact substrings
 //    first, shorter names first; a USCC or registration number → its company. Postings of
-//    the query's character bigrams are intersected, then the substring is confirmed on the
-//    names; only the shards a query needs are fetched.
+//    the query's character bigrams and of every active filter (部门, 区域, 年度, 结果, 行业)
+//    are intersected, then the substring is confirmed on the names; filters alone list the
+//    companies having every value. Only the shards a query needs are fetched.
 // 2. 其他页面 / Other pages: Pagefind full text over the shards listed in
-//    pagefind/shards.json (one instance, the others merged with mergeIndex). Date order:
-//    Pagefind's merged results are ordered by score only, so each shard is queried alone
-//    (through the mergeFilter "分片") and the sorted lists are merged here by the date meta.
-//    Company pages already listed under 企业 are not repeated.
+//    pagefind/shards.json (one instance, the others merged with mergeIndex): every page but
+//    the company pages, which only the name index holds. Date order: Pagefind's merged
+//    results are ordered by score only, so each shard is queried alone (through the
+//    mergeFilter "分片") and the sorted lists are merged here by the date meta.
+// The filter menus offer the values of both indexes, with the pages and companies counted together.
 //
 // The page holds <div id="ssj-search" data-bundle="../pagefind/"></div> (the Pagefind folder,
 // relative to the page; or data-root="../", the site root) and loads this file.
@@ -18,7 +20,6 @@ const PAGE = 20;
 const COMPANY_PAGE = 10;
 const CODE_RE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/;
 const SORTS = [["", "相关度 Relevance"], ["desc", "日期（新→旧）Newest"], ["asc", "日期（旧→新）Oldest"]];
-const REGION = "区域"; // the one filter the company list applies itself (the others are Pagefind's)
 
 const box = document.getElementById("ssj-search");
 // data-bundle: the pagefind folder (or data-root: the site root), relative to the page
@@ -37,6 +38,7 @@ function bigrams(s) {
   const cs = Array.from(s);
   return [...new Set(cs.slice(1).map((c, i) => cs[i] + c))];
 }
+const undelta = (deltas) => { let id = 0; return deltas.map((d) => (id += d)); };
 function intersect(a, b) {
   const out = [];
   for (let i = 0, j = 0; i < a.length && j < b.length;) {
@@ -81,44 +83,53 @@ class NameIndex {
     const heavy = m.heavy[gram];
     const deltas = heavy ? await this.json(`${m.base}h/${heavy[0]}.json`)
       : (await this.json(`${m.base}g/${fnv(gram) % m.gram_shards}.json`))[gram] || [];
-    let id = 0;
-    return deltas.map((d) => (id += d));
+    return undelta(deltas);
   }
 
-  // A lister over the companies matching q (null when q is too short): `count` (exact, or
-  // an upper bound while `approx`), `near` (names holding every bigram of q, not contiguous)
-  // and `next(n)`, the next n rows: exact substrings first, then the near ones.
-  async find(q, region = "") {
+  // The ids of the companies having this filter value (none for a value no company has).
+  async having(key, value) {
+    const m = await this.manifest();
+    const at = m.filters?.[key]?.[value];
+    return at ? undelta((await this.json(`${m.base}f/${at[0]}.json`))[key][value]) : [];
+  }
+
+  // A lister over the companies matching q and having every filter value ({filter: value}),
+  // null when q is too short or there is neither q nor a filter: `count` (exact, or an upper
+  // bound while `approx`), `near` (names holding every bigram of q, not contiguous) and
+  // `next(n)`, the next n rows: exact substrings first, then the near ones.
+  async find(q, filters = {}) {
     const m = await this.manifest();
     const code = q.trim().toUpperCase();
-    if (CODE_RE.test(code)) {
-      const shard = await this.json(`${m.base}c/${fnv(code) % m.code_shards}.json`);
-      return this.lister(code in shard ? [shard[code]] : [], null, region);
-    }
+    const isCode = CODE_RE.test(code);
     const nq = normalise(q);
-    const grams = bigrams(nq);
-    if (!grams.length) return null;
+    const grams = isCode ? [] : bigrams(nq);
+    if (nq && !grams.length && !isCode) return null;
     const light = grams.filter((g) => !(g in m.heavy));
-    const lists = await Promise.all((light.length ? light : grams).map((g) => this.posting(g)));
+    const lists = await Promise.all([
+      ...Object.entries(filters).map(([k, v]) => this.having(k, v)),
+      ...(light.length ? light : grams).map((g) => this.posting(g)),
+      ...(isCode ? [this.json(`${m.base}c/${fnv(code) % m.code_shards}.json`)
+        .then((shard) => (code in shard ? [shard[code]] : []))] : []),
+    ]);
+    if (!lists.length) return null;
     lists.sort((a, b) => a.length - b.length);
     const ids = lists.slice(1).reduce(intersect, lists[0]);
     // one bigram fetched as a whole query is its own proof; longer ones are confirmed on the names
-    return this.lister(ids, grams.length === 1 ? null : nq, region);
+    return this.lister(ids, grams.length > 1 ? nq : null);
   }
 
-  lister(ids, confirm, region) {
+  lister(ids, confirm) {
     let i = 0;
     const near = []; // all bigrams, not contiguous: shown after every exact match
     const it = {
-      count: ids.length, near: 0, approx: Boolean(confirm || region),
+      count: ids.length, near: 0, approx: Boolean(confirm),
       next: async (n) => {
         const out = [];
         while (out.length < n && i < ids.length) {
           const batch = ids.slice(i, i + n - out.length);
           i += batch.length;
           for (const r of await Promise.all(batch.map((id) => this.row(id)))) {
-            if (region && r.region !== region) it.count--;
-            else if (!confirm || normalise(r.name).includes(confirm)) out.push(r);
+            if (!confirm || normalise(r.name).includes(confirm)) out.push(r);
             else { it.count--; it.near++; near.push({ ...r, near: true }); }
           }
         }
@@ -240,16 +251,23 @@ async function main() {
   } catch { /* no full-text index */ }
   const shardNames = manifest ? manifest.shards.map((s) => s.name) : [];
   const params = new URLSearchParams(location.search);
+  const counts = {}; // filter → value → pages (Pagefind) + companies (name index)
+  const nameFilters = await names.manifest().then((m) => m.filters || {}, () => ({}));
+  for (const [key, values] of [...Object.entries(manifest?.filters || {}), ...Object.entries(nameFilters)]) {
+    counts[key] ??= {};
+    for (const [v, n] of Object.entries(values)) counts[key][v] = (counts[key][v] || 0) + (Array.isArray(n) ? n[1] : n);
+  }
 
   const input = el("input", { type: "search", name: "q", id: "ssj-q", autocomplete: "off",
     placeholder: "企业名称的一部分、统一社会信用代码或关键词 / part of a name, USCC or keyword", "aria-label": "搜索 Search" });
   input.value = params.get("q") || "";
   const selects = {};
   const controls = el("div", { class: "ssj-search-filters" });
-  for (const [key, values] of Object.entries(manifest?.filters || {})) {
+  for (const [key, values] of Object.entries(counts)) {
+    if (!Object.keys(values).length) continue;
     const sel = el("select", { name: key, "data-filter": key, "aria-label": key });
     sel.append(el("option", { value: "" }, `${key}：全部`));
-    for (const [v, n] of Object.entries(values)) sel.append(el("option", { value: v }, `${v}（${n}）`));
+    for (const v of Object.keys(values).sort()) sel.append(el("option", { value: v }, `${v}（${values[v]}）`));
     sel.value = params.get(key) || "";
     selects[key] = sel;
     controls.append(el("label", {}, sel));
@@ -274,12 +292,10 @@ async function main() {
   let run = 0;
   let pull = null;
   let total = 0;
-  let seen = 0; // Pagefind results looked at
-  let skipped = 0; // of which company pages listed above
+  let seen = 0; // Pagefind results shown
   let lister = null;
   let terms = []; // the query's terms, normalised
-  let listed = null; // normalised query: pages whose title holds it are in the company list
-  const shown = new Set(); // company pages in the company list
+  let marked = null; // normalised query, marked in the company names
 
   function render(list, data) {
     for (const d of data) {
@@ -288,9 +304,10 @@ async function main() {
     }
   }
 
-  function companyStatus(q) {
+  function companyStatus(q, filtered) {
     const n = lister.count;
-    const what = lister.code ? `代码为 ${q.toUpperCase()} 的企业` : `名称含「${q}」的企业`;
+    const which = filtered ? "符合筛选条件的企业" : "企业";
+    const what = !q ? which : lister.code ? `代码为 ${q.toUpperCase()} 的${which}` : `名称含「${q}」的${which}`;
     cStatus.textContent = n === 0 ? `没有${what} / no company found`
       : `${what}：${lister.approx ? "最多 " : ""}${n} 家 / ${lister.approx ? "at most " : ""}${n} ${n === 1 ? "company" : "companies"}`;
     if (lister.near && !lister.approx) cStatus.textContent += `；另有 ${lister.near} 家名称含这些字但不相连 / ${lister.near} more with these characters apart`;
@@ -300,15 +317,14 @@ async function main() {
     companies.replaceChildren();
     cMore.hidden = true;
     lister = null;
-    listed = null;
-    shown.clear();
-    const others = Object.keys(filters).some((k) => k !== REGION);
-    cSection.hidden = !q || others;
+    marked = null;
+    const filtered = Object.keys(filters).length > 0;
+    cSection.hidden = !q && !filtered;
     if (cSection.hidden) return;
     cStatus.textContent = "正在查找企业… Looking up companies…";
     let found;
     try {
-      found = await names.find(q, filters[REGION] || "");
+      found = await names.find(q, filters);
     } catch (e) {
       cStatus.textContent = `企业名称索引无法读取 / the company name index cannot be read (${e.message})`;
       return;
@@ -320,18 +336,16 @@ async function main() {
     }
     lister = found;
     lister.code = CODE_RE.test(q.toUpperCase());
-    listed = lister.code ? null : normalise(q);
+    lister.filtered = filtered;
+    marked = lister.code ? null : normalise(q);
     await moreCompanies(mine, q);
   }
 
   async function moreCompanies(mine, q) {
     const rows = await lister.next(COMPANY_PAGE);
     if (mine !== run) return;
-    for (const r of rows) {
-      companies.append(companyItem(r, listed));
-      shown.add(r.url);
-    }
-    companyStatus(q);
+    for (const r of rows) companies.append(companyItem(r, marked));
+    companyStatus(q, lister.filtered);
     cMore.hidden = lister.done;
   }
 
@@ -341,10 +355,15 @@ async function main() {
     pSection.hidden = !manifest || (!q && !Object.keys(filters).length);
     if (pSection.hidden) return;
     status.textContent = "正在搜索全文… Searching the full text…";
-    full ??= await loadPagefind(shardNames[0], manifest, shardNames.slice(1));
     const term = q || null;
+    // a value no page has (行业: only companies have one) matches no page; Pagefind would ignore the filter
+    const known = Object.entries(filters).every(([k, v]) => manifest.filters[k]?.[v]);
+    if (known) full ??= await loadPagefind(shardNames[0], manifest, shardNames.slice(1));
     let next;
-    if (!sort.value) {
+    if (!known) {
+      total = 0;
+      next = async () => [];
+    } else if (!sort.value) {
       const r = await full.search(term, { filters });
       total = r.results.length;
       let i = 0;
@@ -358,23 +377,8 @@ async function main() {
       next = dateMerger(lists.map((r) => r.results), sort.value);
     }
     seen = 0;
-    skipped = 0;
     terms = q.split(/\s+/).map(normalise).filter(Boolean);
-    const skip = listed; // the company list of this search (set before: companies go first)
-    pull = async (n) => { // up to n pages, without the company pages listed above (looks at 3n at most)
-      const out = [];
-      for (const stop = seen + 3 * n; out.length < n && seen < total && seen < stop;) {
-        const part = await next(n - out.length);
-        if (!part.length) break;
-        seen += part.length;
-        for (const d of part) {
-          const company = /\/targets\/[0-9A-Z]+\/$/.test(d.url);
-          if (company && (shown.has(d.url) || (skip && normalise(d.meta.title || "").includes(skip)))) skipped++;
-          else out.push(d);
-        }
-      }
-      return out;
-    };
+    pull = next;
     if (mine !== run) return;
     await showMore(mine);
   }
@@ -382,11 +386,10 @@ async function main() {
   async function showMore(mine) {
     const data = await pull(PAGE);
     if (mine !== run) return;
+    seen += data.length;
     render(results, sort.value ? data : holdersFirst(data, terms));
     more.hidden = seen >= total;
-    status.textContent = `全文找到 ${total} 条结果 / ${total} results`
-      + (skipped ? `，其中 ${skipped} 家企业已列在上面 / ${skipped} of them listed above` : "")
-      + (!results.children.length && !more.hidden ? "；点“更多页面”继续查看其余页面 / “More pages” goes on" : "");
+    status.textContent = `全文找到 ${total} 条结果 / ${total} results`;
   }
 
   async function search() {

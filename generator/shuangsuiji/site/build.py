@@ -188,7 +188,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         lap("render")
 
         stats.index = build_index(tmp, cache / "index")
-        write_name_index(tmp, companies(pub))
+        write_name_index(tmp, companies(site))
         lap("index")
         sizes = site_sizes(tmp)
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())

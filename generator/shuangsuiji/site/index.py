@@ -4,13 +4,15 @@ One Pagefind run over a city (≈55,000 record pages) needs far more than 2 GB a
 bundle makes every query scan every hit, so the site is split into shards that the browser
 merges with `mergeIndex` (see `site_config/assets/search.js`):
 
-- `general`: pages that are neither record pages of a year nor company pages;
+- `general`: pages that are not record pages of a year;
 - `y<year>`: task, result and plan pages of one year;
-- `r<region>`: company pages (一户一档) of one region;
 - any group over `max_pages` is split further into buckets by a hash of the page path, and
-  small neighbouring groups are packed into one shard (`general--r371302`).
+  small neighbouring groups are packed into one shard (`general--y2019`).
 
-Companies are found by name or code through the name index (`nameindex.py`), not here.
+Company pages (一户一档, `targets/<id>/`: 50,000 of a city's 53,000 pages) are neither read nor
+indexed here: the name index (`nameindex.py`) finds companies by name or code and carries their
+filter values, which the search page applies to its company list. `shards.json` counts the
+filter values of the pages indexed here.
 
 Each shard is built by the extended binary (the only one that segments Chinese) from the
 shard's pages alone, into a cache directory keyed by a hash of the shard's page bytes: a shard
@@ -51,7 +53,7 @@ _COMPANY_RE = re.compile(r"targets/([0-9A-Z]{15}|[0-9A-Z]{18})/index\.html")
 
 @dataclass(frozen=True)
 class IndexStats:
-    pages: int  # pages indexed (those with data-pagefind-body)
+    pages: int  # pages indexed (those with data-pagefind-body, company pages aside)
     shards: int
     rebuilt: int  # shards built by Pagefind in this run
     reused: int  # shards copied from the cache
@@ -84,13 +86,7 @@ def _filters(page: _Page) -> list[tuple[str, str]]:
 
 
 def _shard_key(page: _Page) -> str:
-    first: dict[str, str] = {}
-    for k, v in _filters(page):
-        first.setdefault(k, v)
-    if _COMPANY_RE.fullmatch(page.rel):
-        region = first.get("区域", "")  # a code or a name: shard names stay ASCII either way
-        return "r" + (region if re.fullmatch(r"[0-9A-Za-z]+", region) else hashlib.sha1(region.encode()).hexdigest()[:8])
-    year = first.get("年度", "")
+    year = next((v for k, v in _filters(page) if k == "年度"), "")
     return "y" + year if re.fullmatch(r"\d{4}", year) else "general"
 
 
@@ -208,13 +204,25 @@ def _copy_tree(src: Path, dst: Path) -> None:
             shutil.copyfile(f, t)
 
 
+def _html_files(site_dir: Path) -> list[str]:
+    """The site's HTML files ('/'-separated, sorted), neither the bundle's nor the company folders'
+    (`targets/<id>/`: the name index's), which are not even listed: a city has 50,000 of them."""
+    out = []
+    for root, dirs, files in os.walk(site_dir):
+        rel = Path(root).relative_to(site_dir).as_posix()
+        if rel == BUNDLE:
+            dirs.clear()
+            continue
+        if rel == "targets":
+            dirs[:] = [d for d in dirs if not _COMPANY_RE.fullmatch(f"targets/{d}/index.html")]
+        out += [f if rel == "." else f"{rel}/{f}" for f in files if f.endswith(".html")]
+    return sorted(out)
+
+
 def _read_pages(site_dir: Path) -> list[_Page]:
     pages = []
-    for f in sorted(site_dir.rglob("*.html")):
-        rel = f.relative_to(site_dir).as_posix()
-        if rel.startswith(BUNDLE + "/"):
-            continue
-        data = f.read_bytes()
+    for rel in _html_files(site_dir):
+        data = (site_dir / rel).read_bytes()
         if _BODY_RE.search(data):  # a page without data-pagefind-body is not meant to be found
             pages.append(_Page(rel, _indexed_bytes(data)))
     return pages

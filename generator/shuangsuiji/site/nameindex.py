@@ -14,10 +14,15 @@ This index answers "which companies' names contain this string" exactly, at city
   count; the browser fetches one only when the query has no rarer bigram, and otherwise
   confirms the substring on the names;
 - `t/<k>.json`: the company table, `TABLE` rows per file: code, name, region, latest result;
-- `c/<h>.json`: every USCC and registration number → company id (an exact lookup).
+- `c/<h>.json`: every USCC and registration number → company id (an exact lookup);
+- `f/<n>.json`: the search page's filters (部门, 区域, 年度, 结果, 行业, as `pages.company_filters`
+  gives them): filter → value → the ids of the companies having it (delta-coded), values packed
+  in order into files of about `FILTER_BYTES`; the manifest maps filter → value → [file, count].
+  Company pages are not in Pagefind (index.py): these postings are how the search page filters
+  companies, with or without a query.
 
-search.js intersects the postings of the query's bigrams and confirms the substring on the
-names. Inputs are the redaction stage's targets (only companies that have a page). The
+search.js intersects the postings of the query's bigrams and of the active filters, and
+confirms the substring on the names. Inputs are the redaction stage's targets (only companies that have a page). The
 files go under `names/<digest>/` (a digest of their contents) with `names/index.json`
 pointing there, so a browser never mixes the shards of two builds.
 """
@@ -30,12 +35,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from shuangsuiji.privacy.redact import require_public
 from shuangsuiji.core.yamlio import atomic_write_bytes
+from shuangsuiji.site.render.pages import Site, company_filters
 
 FOLDER = "names"  # /names/index.json and /names/<digest>/
 TABLE = 64  # company rows per table file: a result list of 10 fetches at most 10 such files
 SHARD_BYTES = 8_000  # aim for posting files of about this size
+FILTER_BYTES = 32_000  # filter postings per file: a region of a city (≈ 4,000 companies) is ≈ 12 KB
 HEAVY_SHARE = 16  # a bigram in more than 1/16 of all names …
 HEAVY_MIN = 1000  # … and in more than 1,000 (≈ 3 KB of postings: cheaper to fetch than to confirm) is heavy
 
@@ -48,6 +54,7 @@ class Company:
     region: str  # region name
     latest: str  # outcome of the latest published result ("" if none)
     latest_on: str  # its inspection date (ISO) or ""
+    filters: tuple[tuple[str, str], ...] = ()  # (filter, value) pairs: `pages.company_filters`
 
 
 def normalise(s: str) -> str:
@@ -67,9 +74,9 @@ def bigrams(s: str) -> list[str]:
     return [s[i:i + 2] for i in range(len(s) - 1)]
 
 
-def companies(pub) -> list[Company]:
-    """The companies with a page on the site, with their latest published result."""
-    pub = require_public(pub)
+def companies(site: Site) -> list[Company]:
+    """The companies with a page on the site, with their latest published result and filter values."""
+    pub = site.pub
     out = []
     for tid in sorted(pub.targets):
         t = pub.targets[tid]
@@ -78,7 +85,7 @@ def companies(pub) -> list[Company]:
         codes = tuple(dict.fromkeys(c for c in (tid, t.uscc, t.reg_no) if c))
         out.append(Company(tid, t.name, codes, pub.region_name(t.region),
                            "、".join(map(str, last.outcome)) if last else "",
-                           last.inspected_on.isoformat() if last else ""))
+                           last.inspected_on.isoformat() if last else "", tuple(company_filters(site, tid))))
     return out
 
 
@@ -93,6 +100,32 @@ def _dumps(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+def _deltas(ids: list[int]) -> list[int]:
+    """A sorted posting list as search.js reads it: the first id, then the gaps."""
+    return ids[:1] + [b - a for a, b in zip(ids, ids[1:])]
+
+
+def _filter_files(ranked: list[Company]) -> tuple[dict[str, bytes], dict[str, dict[str, list[int]]]]:
+    """The filter postings, `f/<n>.json` → {filter: {value: deltas}}, and the manifest's map
+    filter → value → [file number, companies]."""
+    ids: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(ranked):
+        for pair in dict.fromkeys(c.filters):
+            ids.setdefault(pair, []).append(i)
+    parts: list[dict] = []
+    size = FILTER_BYTES
+    where: dict[str, dict[str, list[int]]] = {}
+    for k, v in sorted(ids):
+        cost = len(ids[k, v]) * 3 + len(v) * 3 + 6  # a rough JSON size
+        if size + cost > FILTER_BYTES:
+            parts.append({})
+            size = 0
+        size += cost
+        parts[-1].setdefault(k, {})[v] = _deltas(ids[k, v])
+        where.setdefault(k, {})[v] = [len(parts) - 1, len(ids[k, v])]
+    return {f"f/{n}.json": _dumps(part) for n, part in enumerate(parts)}, where
+
+
 def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
     """Every file of the index, path (under `names/`) → bytes; deterministic for the same companies."""
     ranked = sorted(items, key=lambda c: (len(normalise(c.name)), normalise(c.name), c.id))
@@ -102,7 +135,7 @@ def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
     for i, c in enumerate(ranked):
         for g in dict.fromkeys(bigrams(normalise(c.name))):
             postings.setdefault(g, []).append(i)
-    coded = {g: [ids[0]] + [b - a for a, b in zip(ids, ids[1:])] for g, ids in postings.items()}
+    coded = {g: _deltas(ids) for g, ids in postings.items()}
     heavy = sorted(g for g, ids in postings.items() if len(ids) > max(len(ranked) / HEAVY_SHARE, heavy_min))
     out: dict[str, bytes] = {f"h/{n}.json": _dumps(coded.pop(g)) for n, g in enumerate(heavy)}
     size = sum(len(g) * 3 + 6 + len(ids) * 3 for g, ids in coded.items())  # a rough JSON size
@@ -123,6 +156,8 @@ def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
             lookup[fnv(code.upper()) % code_shards][code.upper()] = i
     for k, part in enumerate(lookup):
         out[f"c/{k}.json"] = _dumps(part)
+    filter_files, filters = _filter_files(ranked)
+    out.update(filter_files)
     digest = hashlib.sha256()
     for rel in sorted(out):
         digest.update(rel.encode() + b"\0" + out[rel])
@@ -130,12 +165,12 @@ def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
     manifest = {"version": 1, "base": f"{base}/", "companies": len(ranked), "table": TABLE,
                 "gram_shards": gram_shards, "code_shards": code_shards,
                 "heavy": {g: [n, len(postings[g])] for n, g in enumerate(heavy)},
-                "regions": regions, "outcomes": outcomes}
+                "regions": regions, "outcomes": outcomes, "filters": filters}
     return {"index.json": _dumps(manifest), **{f"{base}/{rel}": data for rel, data in out.items()}}
 
 
 def write_name_index(site_dir: Path, items: list[Company]) -> int:
-    """Write the index of `items` (`companies(pub)`) under `site_dir/names/`; returns the bytes written."""
+    """Write the index of `items` (`companies(site)`) under `site_dir/names/`; returns the bytes written."""
     written = files(items)
     for rel, data in written.items():
         atomic_write_bytes(Path(site_dir) / FOLDER / rel, data)

@@ -21,11 +21,8 @@ from markupsafe import Markup, escape
 
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import link_cached
-from shuangsuiji.site.feeds import formats_of
 from shuangsuiji.site.render.shell import LANG, Shell
 
-FEED_TYPES = (("xml", "RSS", "application/rss+xml"), ("atom", "Atom", "application/atom+xml"),
-              ("json", "JSON Feed", "application/feed+json"))
 CHUNK = 400  # pages per pool task
 POOL_THRESHOLD = 2000  # below this many pages a pool costs more than it saves
 
@@ -153,12 +150,13 @@ class Writer:
         """The record body through its template, then the shell around it (with the page's feeds)."""
         depth = page.file.count("/")
         root = "../" * depth
-        body = stack_tables(self.env.get_template(page.template).render(page.context, root=root, path=page.path))
+        body = self.shell.section_nav(page.path, root) + stack_tables(
+            self.env.get_template(page.template).render(page.context, root=root, path=page.path))
         head = ""
         if page.feeds:
-            head = "".join(f'<link rel="alternate" type="{mime}" title="{escape(title)}（{fmt}）" '
-                           f'href="{root}feeds/{key}.{ext}">'
-                           for key, title in page.feeds for ext, fmt, mime in FEED_TYPES if ext in formats_of(key))
+            # One discovery link per feed, in RSS (every feed has it); the other formats are on feeds/.
+            head = "".join(f'<link rel="alternate" type="application/rss+xml" title="{escape(title)}" '
+                           f'href="{root}feeds/{key}.xml">' for key, title in page.feeds)
             body += self.env.get_template("_subscribe.html").render(feeds=page.feeds, root=root)
         return self.shell.wrap(depth, page.title, self.site_url + page.path, body, head).encode("utf-8")
 

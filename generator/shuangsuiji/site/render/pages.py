@@ -23,9 +23,9 @@ from shuangsuiji.analysis.stats import publication_due
 LATEST = 20  # results and tasks listed on the home page
 
 
-def _filter(key: str, value: Any) -> str:
-    """A Pagefind filter attribute value (commas separate filters, so none in the value)."""
-    return f"{key}:{str(value).replace(',', '，')}"
+def filter_value(value: Any) -> str:
+    """A search filter value as a page's Pagefind span carries it (commas separate filters, so none in it)."""
+    return str(value).replace(",", "，").strip()
 
 
 ALL_FEED = ("all", "本站全部公告")
@@ -423,6 +423,23 @@ def result(site: Site, tid: str) -> Page:
     }, no, site.feeds(site.dept_feed(t.department), ALL_FEED))
 
 
+def company_filters(site: Site, tid: str) -> list[tuple[str, str]]:
+    """A company's (filter, value) pairs for the search page: the departments that drew or inspected
+    it, its region, the years, outcomes and its industry. Its page carries them as spans and the
+    name index (nameindex.py) as postings, so both come from here."""
+    pub = site.pub
+    t = pub.targets[tid]
+    tasks = [pub.tasks[k] for k in site.by_target_tasks.get(tid, [])]
+    results = [(pub.tasks.get(k), pub.results[k][i]) for k, i in site.by_target_results.get(tid, [])]
+    depts = sorted({site.dept_name(tk.department) for tk in tasks}
+                   | {site.dept_name(tk.department) for tk, _ in results if tk})
+    years = sorted({tk.published.isoformat()[:4] for tk in tasks} | {r.inspected_on.isoformat()[:4] for _, r in results})
+    outcomes = sorted({str(o) for _, r in results for o in r.outcome})
+    pairs = ([("部门", x) for x in depts] + [("区域", site.region_name(t.region))] + [("年度", y) for y in years]
+             + [("结果", o) for o in outcomes] + [("行业", t.industry)])
+    return [p for p in dict.fromkeys((k, filter_value(v)) for k, v in pairs) if p[1]]
+
+
 def target(site: Site, tid: str) -> Page:
     pub = site.pub
     t = pub.targets[tid]
@@ -444,12 +461,7 @@ def target(site: Site, tid: str) -> Page:
     results.sort(key=lambda r: (r["inspected_on"], r["id"]), reverse=True)
     withdrawn = site.withdrawn_by_target.get(tid, [])
     dates = [r["inspected_on"] for r in results] + [x["date"] for x in tasks]
-    depts = sorted({x["dept"] for x in tasks} | {r["dept"] for r in results})
-    years = sorted({d[:4] for d in dates})
-    outcomes = sorted({o for r in results for o in r["outcome"]})
-    filters = ([_filter("部门", x) for x in depts] + [_filter("区域", site.region_name(t.region))]
-               + [_filter("年度", y) for y in years] + [_filter("结果", o) for o in outcomes]
-               + [_filter("行业", t.industry)])
+    filters = [f"{k}:{v}" for k, v in company_filters(site, tid)]
     return Page(f"targets/{tid}/", "target.html", {
         "target": t.to_json(), "region": site.region_name(t.region), "industry": industry_label(t.industry),
         "tasks": tasks, "results": results,
