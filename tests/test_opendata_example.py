@@ -132,6 +132,10 @@ def test_the_changes_feed_holds_every_correction_and_withdrawal(site, registry):
 def test_changes_are_linked_from_the_feeds_and_result_pages(site, registry):
     feeds_page = (site / "feeds" / "index.html").read_text(encoding="utf-8")
     assert 'href="../feeds/changes.xml"' in feeds_page
+    # every feed but a company's (named on its own page) is offered there, in each of its formats
+    offered = set(re.findall(r'href="\.\./(feeds/[^"]+)"', feeds_page))
+    written = {p.relative_to(site).as_posix() for p in (site / "feeds").rglob("*.*")}
+    assert offered - {"feeds/index.json"} == {p for p in written if not p.startswith(("feeds/target/", "feeds/index."))}
     task_id, dept = next((t, registry.task_dept[t]) for t, _, r in registry.all_results() if r.status == "更正")
     page = (site / "results" / task_id / "index.html").read_text(encoding="utf-8")
     assert f'href="../../feeds/changes/{dept}.xml"' in page

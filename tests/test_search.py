@@ -174,13 +174,14 @@ def test_search_page_in_chromium(built):
 
 def _company_to_find(site: Path) -> tuple[str, str, str, str]:
     """(id, name, a two-character part of the name found in no other company name, region) of a company page."""
+    import html
     import re
 
     names = {}
     for page in sorted((site / "targets").glob("*/index.html")):
         text = page.read_text(encoding="utf-8")
-        title = re.search(r'data-pagefind-meta="title:([^"]+)"', text).group(1)
-        region = re.search(r'data-pagefind-filter="区域:([^"]+)"', text).group(1)
+        title = html.unescape(re.search(r"<h1>([^<]+)</h1>", text).group(1))
+        region = re.search(r'<th scope="row">区域：</th><td>([^<]+)</td>', text).group(1)
         names[page.parent.name] = (title, region)
     for tid, (name, region) in names.items():
         for i in range(len(name) - 1):

@@ -17,6 +17,7 @@ from shuangsuiji.core.codes import industry_name
 from shuangsuiji.privacy.redact import require_public
 from shuangsuiji.registry.models.task import SEED_KIND_NAMES
 from shuangsuiji.site.opendata import shard_digits, target_api_path
+from shuangsuiji.site.feeds import FORMATS, OUTCOME_SLUGS
 from shuangsuiji.site.render.engine import Page
 from shuangsuiji.analysis.stats import publication_due
 
@@ -24,7 +25,7 @@ LATEST = 20  # results and tasks listed on the home page
 
 
 def filter_value(value: Any) -> str:
-    """A search filter value as a page's Pagefind span carries it (commas separate filters, so none in it)."""
+    """A search filter value as Pagefind spans and the name index carry it (commas separate Pagefind's filters)."""
     return str(value).replace(",", "，").strip()
 
 
@@ -425,8 +426,8 @@ def result(site: Site, tid: str) -> Page:
 
 def company_filters(site: Site, tid: str) -> list[tuple[str, str]]:
     """A company's (filter, value) pairs for the search page: the departments that drew or inspected
-    it, its region, the years, outcomes and its industry. Its page carries them as spans and the
-    name index (nameindex.py) as postings, so both come from here."""
+    it, its region, the years, outcomes and its industry (in words, its code after them). The name
+    index (nameindex.py) carries them as postings: companies are filtered there, not by Pagefind."""
     pub = site.pub
     t = pub.targets[tid]
     tasks = [pub.tasks[k] for k in site.by_target_tasks.get(tid, [])]
@@ -436,7 +437,7 @@ def company_filters(site: Site, tid: str) -> list[tuple[str, str]]:
     years = sorted({tk.published.isoformat()[:4] for tk in tasks} | {r.inspected_on.isoformat()[:4] for _, r in results})
     outcomes = sorted({str(o) for _, r in results for o in r.outcome})
     pairs = ([("部门", x) for x in depts] + [("区域", site.region_name(t.region))] + [("年度", y) for y in years]
-             + [("结果", o) for o in outcomes] + [("行业", t.industry)])
+             + [("结果", o) for o in outcomes] + [("行业", industry_label(t.industry))])
     return [p for p in dict.fromkeys((k, filter_value(v)) for k, v in pairs) if p[1]]
 
 
@@ -460,12 +461,10 @@ def target(site: Site, tid: str) -> Page:
                         "authority": site.authority(tk.department) if tk else ""})
     results.sort(key=lambda r: (r["inspected_on"], r["id"]), reverse=True)
     withdrawn = site.withdrawn_by_target.get(tid, [])
-    dates = [r["inspected_on"] for r in results] + [x["date"] for x in tasks]
-    filters = [f"{k}:{v}" for k, v in company_filters(site, tid)]
+    # no Pagefind marks: companies are searched (and filtered) through the name index, not Pagefind
     return Page(f"targets/{tid}/", "target.html", {
         "target": t.to_json(), "region": site.region_name(t.region), "industry": industry_label(t.industry),
-        "tasks": tasks, "results": results,
-        "withdrawn": withdrawn, "filters": filters, "sort_date": max(dates) if dates else None,
+        "tasks": tasks, "results": results, "withdrawn": withdrawn,
         "history_rows": site.revisions("target", tid), "api": target_api_path(tid, site.api_digits),
     }, t.name, site.feeds((f"target/{tid}", f"{t.name}的检查结果"), *_region_feeds(site, [t.region]), ALL_FEED))
 
@@ -484,12 +483,31 @@ def data_page(site: Site, _key: str) -> Page:
 
 
 def feeds_page(site: Site, _key: str) -> Page:
-    depts = sorted({f["path"].split("/")[2].rsplit(".", 1)[0] for f in site.feed_files
-                    if f["path"].startswith("feeds/changes/")})
-    changes = [{"name": "全部部门", "key": "changes"}] + [{"name": site.dept_name(d), "key": f"changes/{d}"}
-                                                        for d in depts]
-    return Page("feeds/", "feeds.html", {"files": site.feed_files, "changes": changes}, "订阅",
-                site.feeds(ALL_FEED))
+    """The feeds by scope (site-wide, department, region, result category, 更正与撤回), each in its
+    formats; a company's feed is named on its own page (a city has 50,000 of them)."""
+    names = {slug: outcome for outcome, slug in OUTCOME_SLUGS.items()}
+    groups: dict[str, list[dict]] = {}
+    for f in site.feed_files:
+        path = f["path"]
+        if not path.startswith("feeds/") or path == "feeds/index.json":
+            continue
+        key, _, ext = path[len("feeds/"):].rpartition(".")
+        scope, _, rest = key.partition("/")
+        if scope == "target":
+            continue
+        name = {"all": "本站全部公告", "warnings": "风险预警", "dept": site.dept_name(rest),
+                "region": site.region_name(rest), "result": names.get(rest, rest),
+                "changes": site.dept_name(rest) if rest else "全部部门"}.get(scope, key)
+        rows = groups.setdefault("site" if scope in ("all", "warnings") else scope, {})
+        rows.setdefault(key, {"key": key, "name": name, "formats": []})["formats"].append(ext)
+    for rows in groups.values():  # the scope-wide feed first (全部部门), then by key; RSS, Atom, JSON Feed
+        for r in rows.values():
+            r["formats"].sort(key=FORMATS.index)
+    order = (("site", "全站"), ("changes", "更正与撤回"), ("dept", "按部门"), ("region", "按区域（检查对象所在地）"),
+             ("result", "按检查结果类别"))
+    return Page("feeds/", "feeds.html", {"groups": [{"id": g, "title": t, "rows": sorted(
+        groups[g].values(), key=lambda r: ("/" in r["key"], r["key"]))} for g, t in order if g in groups]},
+        "订阅", site.feeds(ALL_FEED))
 
 
 def changelog(site: Site, _key: str) -> Page:
