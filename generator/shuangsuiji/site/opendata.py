@@ -10,7 +10,7 @@ rows, no clock. Citation: each JSON file's `meta` and each XLSX's document prope
 publisher, the licence and the date the data is as of (`data_as_of`: the newest date the
 department's year, or item list, announced something), never the build time, so an unchanged
 table (and year zip) is linked from the cache; only `datapackage.json` says when the build ran.
-Tables, year zips and API shards are made in forked workers (`core.workers.fork_map`).
+Tables, year zips, API shards and task files are made in forked workers (`core.workers.fork_map`).
 """
 
 from __future__ import annotations
@@ -378,8 +378,8 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
     """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
     returns the paths written. `built` is the build time `datapackage.json` states. With a
     `cache` folder, unchanged tables are linked from it (and what no table uses is dropped).
-    Tables (biggest first, so the workers finish together), zips and API shards are made by
-    `jobs` forked workers."""
+    Tables (biggest first, so the workers finish together), zips, API shards and task files are
+    made by `jobs` forked workers."""
     require_public(pub)
     out = Path(out)
     data = out / "data"
