@@ -10,7 +10,7 @@ rows, no clock. Citation: each JSON file's `meta` and each XLSX's document prope
 publisher, the licence and the date the data is as of (`data_as_of`: the newest date the
 department's year, or item list, announced something), never the build time, so an unchanged
 table (and year zip) is linked from the cache; only `datapackage.json` says when the build ran.
-Tables, year zips and API shards are made in forked workers (`core.workers.fork_map`).
+Tables, year zips, API shards and task files are made in forked workers (`core.workers.fork_map`).
 """
 
 from __future__ import annotations
@@ -378,8 +378,8 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
     """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
     returns the paths written. `built` is the build time `datapackage.json` states. With a
     `cache` folder, unchanged tables are linked from it (and what no table uses is dropped).
-    Tables (biggest first, so the workers finish together), zips and API shards are made by
-    `jobs` forked workers."""
+    Tables (biggest first, so the workers finish together), zips, API shards and task files are
+    made by `jobs` forked workers."""
     require_public(pub)
     out = Path(out)
     data = out / "data"
@@ -494,6 +494,17 @@ def _make_shard(path: str) -> Path:
     return _atomic(out / path, _compact_json(doc))
 
 
+def _make_task(task_id: str) -> Path:
+    """A task's API file: its announcement, the public draw record (which `ssj verify --public`
+    checks), its results and withdrawals; a city's draw records make these files large."""
+    pub, withdrawn, api = shared()["api"]
+    task, draw = pub.tasks[task_id], pub.draws.get(task_id)
+    doc = {"task": task.to_json(), "department": pub.task_dept.get(task_id, task.department),
+           "draw": draw.to_json() if draw is not None else None,
+           "results": [r.to_json() for r in pub.results_of_task(task_id)], "withdrawn": withdrawn.get(task_id, [])}
+    return _atomic(api / "tasks" / f"{task_id}.json", _compact_json(doc))
+
+
 def _write_api(pub: PublicRegistry, api: Path, resources: list[dict], jobs: int) -> list[Path]:
     drawn_in: dict[str, list[str]] = {}
     for task_id, draw in pub.draws.items():
@@ -509,13 +520,10 @@ def _write_api(pub: PublicRegistry, api: Path, resources: list[dict], jobs: int)
         members.setdefault(path, []).append(tid)
     written = list(fork_map(_make_shard, sorted(members), min(jobs, len(members)),
                             api=(pub, members, drawn_in, withdrawn, api.parent)))
-    for task_id, task in pub.tasks.items():
-        draw = pub.draws.get(task_id)
-        doc = {"task": task.to_json(), "department": pub.task_dept.get(task_id, task.department),
-               "draw": draw.to_json() if draw is not None else None,
-               "results": [r.to_json() for r in pub.results_of_task(task_id)],
-               "withdrawn": [w.to_json() for w in pub.withdrawals if w.task == task_id]}
-        written.append(_atomic(api / "tasks" / f"{task_id}.json", _compact_json(doc)))
+    by_task: dict[str, list[dict]] = {}
+    for w in pub.withdrawals:
+        by_task.setdefault(w.task, []).append(w.to_json())
+    written += fork_map(_make_task, sorted(pub.tasks), min(jobs, len(pub.tasks)), api=(pub, by_task, api))
     index = {"targets": where, "tasks": sorted(pub.tasks),
              "data": [r["path"] for r in resources], "datapackage": "data/datapackage.json",
              "schemas": {k: f"api/schema/{k}.schema.json" for k in API_KINDS}}
