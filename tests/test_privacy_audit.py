@@ -206,3 +206,39 @@ def test_record_page_shell_is_scanned_once_and_pages_only_for_their_own_parts(tm
     (tmp_path / "empty").mkdir()
     leaky = Shells({1: (head + rep, None, "</p></body></html>")})  # a template printing a private value
     assert [x.kind for x in audit_files(tmp_path / "empty", needles, jobs=1, shells=leaky)] == ["Target.legal_rep"]
+
+
+def test_an_archive_member_found_clean_before_is_not_scanned_again_but_a_new_one_is(tmp_path, reg):
+    """A year's zip holds copies of the year's tables: a member whose bytes were found clean (as a
+    table of their own) shares that verdict; a changed or new member is scanned."""
+    import io
+    import zipfile
+    from shuangsuiji.privacy import audit
+    from shuangsuiji.privacy.audit import audit_files, needles_for
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    (site / "data").mkdir(parents=True)
+    table = "name,remarks\r\n临沂示例商贸有限公司,无\r\n".encode("utf-8")
+    (site / "data" / "results.csv").write_bytes(table)
+    needles = needles_for(reg)
+    assert audit_files(site, needles, jobs=1, cache=cache) == []
+
+    def year_zip(extra: bytes) -> None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("ajj/2026/results.csv", table)
+            z.writestr("ajj/2026/drawn.csv", extra)
+        (site / "data" / "shuangsuiji-2026.zip").write_bytes(buf.getvalue())
+
+    scanned = []
+    real = audit._decode
+    year_zip(f"name,phone\r\n某某,{CANARY['sole.phone']}\r\n".encode("utf-8"))
+    try:
+        audit._decode = lambda data: scanned.append(data) or real(data)
+        leaks = audit_files(site, needles, jobs=1, cache=cache)
+    finally:
+        audit._decode = real
+    assert {x.file for x in leaks} == {"data/shuangsuiji-2026.zip!ajj/2026/drawn.csv"}
+    assert "Target.phone" in {x.kind for x in leaks}
+    assert table not in scanned  # the unchanged table inside the zip was not scanned again
+    year_zip("name\r\n某某\r\n".encode("utf-8"))
+    assert audit_files(site, needles, jobs=1, cache=cache) == []

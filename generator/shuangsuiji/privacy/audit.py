@@ -480,21 +480,36 @@ PARALLEL_BYTES = 64 << 20  # below this a site is scanned in one process (forkin
 _KEY_BYTES = 20
 
 
-def file_key(rel: str, data: bytes) -> bytes:
-    """What an audit's verdict on a file depends on besides the needles: its path (suffix rules) and bytes."""
-    return hashlib.blake2b(rel.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
+def file_key(name: str, data: bytes) -> bytes:
+    """What an audit's verdict on a file (or an archive member) depends on besides the needles: its
+    bytes and its suffix (the rules for code and CSV files); not its folder, so a table and its copy
+    in a year's zip share one verdict."""
+    suffix = name.rsplit("/", 1)[-1].rsplit("!", 1)[-1].rpartition(".")[2].lower()
+    return hashlib.blake2b(suffix.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
 
 
-def _scan_part(name: str, data: bytes, scanner: "_Scanner") -> set[Leak]:
+def _scan_part(name: str, data: bytes, scanner: "_Scanner", known: frozenset[bytes] = frozenset(),
+               clean: list[bytes] | None = None) -> set[Leak]:
+    """The leaks in `data` and the members it holds (gzip, zip). A member found clean before (`known`,
+    by `file_key`) is not scanned again: a year's zip holds the year's tables, mostly unchanged; the
+    keys of members found clean go to `clean`."""
     found: set[Leak] = set()
     for member, part in _expand(name, data):
+        key = file_key(member, part) if member != name else None
+        if key is not None and key in known:
+            clean.append(key)
+            continue
         text = _decode(part)
-        found.update(Leak(member, kind) for _, _, kind in scanner.scan_text(text))
-        found.update(Leak(member, kind) for kind in _structural(member, text))
+        leaks = {Leak(member, kind) for _, _, kind in scanner.scan_text(text)}
+        leaks.update(Leak(member, kind) for kind in _structural(member, text))
         # Pagefind's fragments split codes at letter/digit bounds with zero-width spaces: joined
         # again, 5137…3857\u200bXG is the code it is, not a card number standing alone
         shapes = text.replace("\u200b", "") if "\u200b" in text else text
-        found.update(Leak(member, kind) for kind in shape_leaks(shapes, scanner.needles.contacts, member))
+        leaks.update(Leak(member, kind) for kind in shape_leaks(shapes, scanner.needles.contacts, member))
+        if leaks:
+            found |= leaks
+        elif key is not None and clean is not None:
+            clean.append(key)
     return found
 
 
@@ -582,7 +597,7 @@ def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
         parts = _own_parts(data, layout) if layout else None
         found: set[Leak] = set()
         for part in parts if parts is not None else (data,):
-            found |= _scan_part(rel, part, scanner)
+            found |= _scan_part(rel, part, scanner, known, clean)
         if found:
             leaks |= found
         else:

@@ -90,7 +90,14 @@ class CachedShard:
     rows_file: Path | None = None  # set when the shard is read from a cache folder
 
     def load(self) -> list[tuple]:
-        return pickle.loads(self.rows_file.read_bytes())
+        data = self.rows_file.read_bytes()
+        if not gc.isenabled():
+            return pickle.loads(data)
+        gc.disable()  # 10,000 rows of new objects: the collector would walk the whole heap again and again
+        try:
+            return pickle.loads(data)
+        finally:
+            gc.enable()
 
     def hot_value(self, key: str, name: str):
         pos = self.__dict__.get("_pos")

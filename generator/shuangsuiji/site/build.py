@@ -7,6 +7,7 @@ audit, or a crash leaves the previous site as it was.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -103,6 +104,14 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
     """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input.
 
     `base` is the revision whose committed draws must be unchanged (the previous main on a push)."""
+    try:
+        return _build(registry, out, jobs, cache, build_time, base)
+    finally:
+        gc.unfreeze()  # what the build froze after loading may go now (a test runs many builds in one process)
+
+
+def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time: str | None,
+           base: str | None) -> BuildStats:
     registry = registry.resolve()
     if not (registry / "departments.yaml").exists():
         fail("build.no-registry", f"找不到登记册：{registry} 中没有 departments.yaml",
@@ -133,6 +142,7 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
         stats.narrative, stats.files, stats.site_bytes = kept.narrative, kept.files, kept.site_bytes
         return stats
     reg, problems = load_registry(registry, jobs=jobs, keys=keys)
+    gc.freeze()  # a city's million loaded records: later collections need not walk them again (they live to the end)
     lap("load")
     problems += validate(reg, Context(base))
     errors = [p for p in problems if p.severity == "error"]

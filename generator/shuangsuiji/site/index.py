@@ -4,10 +4,11 @@ One Pagefind run over a city (≈55,000 record pages) needs far more than 2 GB a
 bundle makes every query scan every hit, so the site is split into shards that the browser
 merges with `mergeIndex` (see `site_config/assets/search.js`):
 
-- `general`: pages that are not record pages of a year;
+- `general`: pages that are not record pages of a year, nor item pages;
+- `items`: the item pages (they change only with an item list);
 - `y<year>`: task, result and plan pages of one year;
 - any group over `max_pages` is split further into buckets by a hash of the page path, and
-  small neighbouring groups are packed into one shard (`general--y2019`).
+  small neighbouring groups are packed into one shard up to `PACK_PAGES` (`general--items`).
 
 Company pages (一户一档, `targets/<id>/`: 50,000 of a city's 53,000 pages) are neither read nor
 indexed here: the name index (`nameindex.py`) finds companies by name or code and carries their
@@ -40,6 +41,7 @@ import pagefind_bin_extended
 BUNDLE = "pagefind"  # site sub-directory holding every shard: /pagefind/<shard>/
 LANG = "zh-cn"  # one language for every page: zh and zh-CN would make two indexes
 MAX_PAGES = 8000  # ≈ 450 MB per Pagefind run (measured: 10,000 pages → 546 MB, 9 s)
+PACK_PAGES = 1000  # small groups are packed into one shard up to this many pages: a change re-indexes only its shard
 SHARD_FILTER = "分片"  # mergeFilter key: lets search.js query one shard at a time (date sort)
 _UNUSED_RE = re.compile(r"pagefind-(?:[a-z-]*ui|highlight)\.(?:js|css)")  # search.js is the UI
 
@@ -86,8 +88,12 @@ def _filters(page: _Page) -> list[tuple[str, str]]:
 
 
 def _shard_key(page: _Page) -> str:
+    """A year's announcements together; the item pages (a city has 1,500, changed only with a
+    list) apart from the other pages, which every new result changes (home, indexes, departments)."""
     year = next((v for k, v in _filters(page) if k == "年度"), "")
-    return "y" + year if re.fullmatch(r"\d{4}", year) else "general"
+    if re.fullmatch(r"\d{4}", year):
+        return "y" + year
+    return "items" if page.rel.startswith("items/") else "general"
 
 
 def _filter_counts(pages: list[_Page]) -> dict[str, dict[str, int]]:
@@ -121,7 +127,7 @@ def _shards(pages: list[_Page], max_pages: int) -> dict[str, list[_Page]]:
     out: dict[str, list[_Page]] = {}
     packed: list[tuple[str, list[_Page]]] = []
     for key, members in parts:
-        if packed and len(packed[-1][1]) + len(members) <= max_pages:
+        if packed and len(packed[-1][1]) + len(members) <= min(max_pages, PACK_PAGES):
             packed[-1] = (packed[-1][0].split("--")[0] + "--" + key, packed[-1][1] + members)
         else:
             packed.append((key, members))
