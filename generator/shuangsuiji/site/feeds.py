@@ -207,6 +207,8 @@ def _feedgen(pub: PublicRegistry, feed: Feed, site: str, name: str) -> FeedGener
     fg.updated(newest)
     fg.lastBuildDate(newest)
     fg.generator("shuangsuiji")
+    if feed.key.startswith("target/"):  # 50,000 at city: no line for the RSS documentation's address
+        fg.docs("")
     for e in reversed(feed.entries):  # feedgen prepends: add oldest first, get newest first
         fe = fg.add_entry()
         fe.id(e.id)
@@ -253,7 +255,8 @@ def _feed_bytes(pub: PublicRegistry, feed: Feed, site: str) -> dict[str, bytes]:
             # the site last: feedgen makes the last link RSS's channel <link>, which names the website
             fg.link([{"href": f"{site}feeds/{feed.key}.{ext}", "rel": "self"}, {"href": site, "rel": "alternate"}],
                     replace=True)
-            out[ext] = fg.rss_str(pretty=True) if ext == "xml" else fg.atom_str(pretty=True)
+            pretty = not feed.key.startswith("target/")  # a company's feed: one line, 50,000 of them at city
+            out[ext] = fg.rss_str(pretty=pretty) if ext == "xml" else fg.atom_str(pretty=pretty)
     return out
 
 
