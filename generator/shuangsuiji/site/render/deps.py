@@ -53,15 +53,6 @@ class CompanyPages:
         atomic_write_bytes(folder / STATE, json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
 
-def _task_of(rel: str) -> str | None:
-    rf = match(rel)
-    if rf is None:
-        return None
-    if rf.kind.name in _TASK_KINDS or rf.kind.name.startswith("draw-"):
-        return rf.groups.get("id")
-    return None
-
-
 def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | None) -> set[str] | None:
     """The companies whose page a change since `before` can reach; None when it may reach all.
     `touched`: the registry files commits since `before.head` touched (None: unknown)."""
@@ -79,7 +70,7 @@ def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | 
             out.update(before.held.get(rel, ()))
             out.update(now.held.get(rel, ()))
             continue
-        task = _task_of(rel)
+        task = rf.groups.get("id") if kind in _TASK_KINDS or (kind or "").startswith("draw-") else None
         if task is None:
             return None
         out.update(before.tasks.get(task, ()))
