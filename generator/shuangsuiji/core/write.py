@@ -46,27 +46,36 @@ def swap_in(staging: Path, out: Path) -> None:
                          start_new_session=True)
 
 
-def link_cached(cached: Path, dest: Path, make: Callable[[], bytes]) -> bool:
-    """Put the output named `cached` (a digest of its inputs) at `dest` as a hard link, making and
-    caching it first when absent; True when it was reused. An unchanged output then costs one
-    system call, not its making nor a copy (a copy only where the file system has no hard links)."""
+def link_existing(cached: Path, dest: Path) -> bool:
+    """Put the cached output `cached` at `dest` as a hard link (a copy where the file system has no
+    hard links, or the cache is on another one); False when it is not cached."""
     try:
         os.link(cached, dest)  # a rebuild's common case: cached, and its folder exists
         return True
     except OSError:
         pass
-    reused = cached.exists()
-    if not reused:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(make())
-        os.replace(tmp, cached)
+    if not cached.exists():
+        return False
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(cached, dest)
     except OSError:  # another file system, or no hard links
         shutil.copyfile(cached, dest)
-    return reused
+    return True
+
+
+def link_cached(cached: Path, dest: Path, make: Callable[[], bytes]) -> bool:
+    """Put the output named `cached` (a digest of its inputs) at `dest` as a hard link, making and
+    caching it first when absent; True when it was reused. An unchanged output then costs one
+    system call, not its making nor a copy (a copy only where the file system has no hard links)."""
+    if link_existing(cached, dest):
+        return True
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(make())
+    os.replace(tmp, cached)
+    link_existing(cached, dest)
+    return False
 
 
 def prune_cache(cache: Path, used: set[str]) -> int:

@@ -28,7 +28,7 @@ from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
 from shuangsuiji.registry.immutability import base_commit, work_tree
-from shuangsuiji.registry.load import load_registry, resolve_lines, source_keys
+from shuangsuiji.registry.load import code_digest, load_registry, resolve_lines, source_keys
 from shuangsuiji.site.opendata import catalog, write_open_data
 from shuangsuiji.privacy.redact import redact, require_public
 from shuangsuiji.site.render.engine import Writer, make_env, render_sections, templates_digest
@@ -133,7 +133,8 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     reg_rel = registry.relative_to(repo_root).as_posix() if repo_root is not None else ""
     explicit = build_time or (build_time_stamp() if os.environ.get("SOURCE_DATE_EPOCH") else None)
     head = registry_head(repo_root, reg_rel) if repo_root is not None else None
-    inputs = memo.inputs_digest(keys, unknown, project, [base_commit(registry, base), head], explicit)
+    code = code_digest("**/*.py", "core/data/*").hex()  # any change of the code may change any output
+    inputs = memo.inputs_digest(keys, unknown, project, code, [base_commit(registry, base), head], explicit)
     kept = memo.unchanged(cache, inputs, out.resolve())
     lap("memo")
     if kept is not None:
@@ -182,7 +183,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         sitemap.add([p.removesuffix("index.html") for p in narrative])
         region_feeds = sorted(k for k in site.feed_keys if k.startswith("region/"))  # every company page links its region's
         company_pages = CompanyPages(
-            stamp=hashlib.sha256(repr((salt, memo.package_digest(), pub.masking, region_feeds, history is None,
+            stamp=hashlib.sha256(repr((salt, code, pub.masking, region_feeds, history is None,
                                        site.api_digits)).encode())  # api_digits: the API shard each page links
             .hexdigest(), files=keys, head=head, held={f: list(ids) for f, ids in sorted(reg.targets.by_file.items())},
             tasks=site.companies_of_tasks())

@@ -13,7 +13,6 @@ A build on the clock's time then keeps the previous build's time: nothing it sho
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -26,7 +25,6 @@ from shuangsuiji.core.yamlio import atomic_write_bytes
 MEMO = "build.json"  # in the build's cache folder
 TOOLS = ("mkdocs", "mkdocs-material", "pagefind-bin-extended", "feedgen", "jinja2", "openpyxl", "pydantic", "pyyaml",
          "markupsafe", "markdown", "pymdown-extensions")
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -55,24 +53,17 @@ def _folder(h: "hashlib._Hash", root: Path, under: Path) -> None:
             h.update(p.relative_to(under).as_posix().encode() + b"\0" + hashlib.sha1(p.read_bytes()).digest())
 
 
-@functools.cache
-def package_digest() -> str:
-    """This package's code: any change of it may change any output."""
-    h = hashlib.sha256()
-    _folder(h, _PACKAGE, _PACKAGE)
-    return h.hexdigest()
-
-
-def inputs_digest(file_keys: dict[str, str], unknown: list[str], project: Path, revisions: list[str | None],
-                  explicit_time: str | None) -> str:
+def inputs_digest(file_keys: dict[str, str], unknown: list[str], project: Path, code: str,
+                  revisions: list[str | None], explicit_time: str | None) -> str:
     """One digest of everything a build's output depends on. `file_keys`: registry file → content
-    address; `revisions`: the base commit and the registry's last commit (None outside git)."""
+    address; `code`: the package's digest; `revisions`: the base commit and the registry's last
+    commit (None outside git)."""
     h = hashlib.sha256()
     h.update(json.dumps([sorted(file_keys.items()), sorted(unknown), revisions, explicit_time, _versions()],
                         ensure_ascii=False).encode())
     for part in ("content", "site_config", "mkdocs.yml"):
         _folder(h, project / part, project)
-    h.update(package_digest().encode())
+    h.update(code.encode())
     return h.hexdigest()
 
 

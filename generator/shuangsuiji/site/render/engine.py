@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from shuangsuiji.core.workers import fork_map, shared
-from shuangsuiji.core.write import link_cached
+from shuangsuiji.core.write import link_cached, link_existing
 from shuangsuiji.site.render.shell import LANG, Shell
 
 CHUNK = 400  # pages per pool task
@@ -160,15 +159,12 @@ class Writer:
             body += self.env.get_template("_subscribe.html").render(feeds=page.feeds, root=root)
         return self.shell.wrap(depth, page.title, self.site_url + page.path, body, head).encode("utf-8")
 
+    def _cached(self, key: str) -> Path:
+        return self.cache / key[:2] / f"{key}.html"
+
     def relink(self, file: str, key: str) -> bool:
         """Put the cached output `key` at `file` (a page known unchanged, its context not made); False if not cached."""
-        if self.cache is None:
-            return False
-        dest = self.out / file
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(self.cache / key[:2] / f"{key}.html", dest)
-        except FileNotFoundError:
+        if self.cache is None or not link_existing(self._cached(key), self.out / file):
             return False
         self.reused += 1
         return True
@@ -181,7 +177,7 @@ class Writer:
             self.rendered += 1
             return ""
         key = self.key(page)
-        if link_cached(self.cache / key[:2] / f"{key}.html", dest, lambda: self.render(page)):
+        if link_cached(self._cached(key), dest, lambda: self.render(page)):
             self.reused += 1
         else:
             self.rendered += 1
