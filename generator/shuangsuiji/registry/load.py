@@ -215,6 +215,15 @@ class TargetTable(Mapping[str, Target]):
         v = self._row(key)
         return Origin(v[-2], ("id",), v[-1])
 
+    def file_of(self, key: str) -> str | None:
+        """The shard file holding the target `key`, without reading its rows."""
+        inverse = self.__dict__.get("_file_of")
+        if inverse is None:
+            inverse = self.__dict__["_file_of"] = {}
+            for rel, ids in self.by_file.items():
+                inverse.update(dict.fromkeys(ids, rel))
+        return inverse.get(key)
+
 
 @dataclass
 class Registry:
@@ -257,6 +266,33 @@ class Registry:
     def dept_name(self, dept_id: str) -> str:
         d = self.departments.get(dept_id)
         return d.name if d else dept_id
+
+
+class Units:
+    """Content addresses of the registry's units, which a stage's `UnitMemo` keys what it made by:
+    a file (its loader key), a target (its shard's key and its id), a draw folder (its files' keys).
+    Without keys (a registry read outside a build) every unit is unknown and made afresh."""
+
+    def __init__(self, reg: "Registry", keys: Mapping[str, str] | None = None):
+        self.reg, self.keys = reg, keys or {}
+        self._folders: dict[str, str] | None = None
+
+    def file(self, rel: str | None) -> str | None:
+        return self.keys.get(rel) if rel else None
+
+    def target(self, tid: str) -> str | None:
+        key = self.file(self.reg.targets.file_of(tid))
+        return f"{key}:{tid}" if key else None
+
+    def draw(self, dept: str, task: str) -> str | None:
+        if self._folders is None:
+            parts: dict[str, list[str]] = {}
+            for rel, key in sorted(self.keys.items()):
+                folder, _, _ = rel.rpartition("/")
+                if "/draws/" in rel:
+                    parts.setdefault(folder, []).append(key)
+            self._folders = {f: hashlib.sha1("".join(ks).encode()).hexdigest() for f, ks in parts.items()}
+        return self._folders.get(f"{dept}/draws/{task}")
 
 
 # --- reading one file ----------------------------------------------------------------------
