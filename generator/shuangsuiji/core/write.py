@@ -46,17 +46,18 @@ def swap_in(staging: Path, out: Path) -> None:
                          start_new_session=True)
 
 
-def link_existing(cached: Path, dest: Path) -> bool:
+def link_existing(cached: Path | str, dest: Path | str) -> bool:
     """Put the cached output `cached` at `dest` as a hard link (a copy where the file system has no
-    hard links, or the cache is on another one); False when it is not cached."""
+    hard links, or the cache is on another one); False when it is not cached. Paths may be strings
+    (a rebuild links 50,000 pages: making a `Path` of each costs more than the link)."""
     try:
         os.link(cached, dest)  # a rebuild's common case: cached, and its folder exists
         return True
     except OSError:
         pass
-    if not cached.exists():
+    if not os.path.exists(cached):
         return False
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
     try:
         os.link(cached, dest)
     except OSError:  # another file system, or no hard links

@@ -32,7 +32,7 @@ from shuangsuiji.registry.freetext import name_index, public_contacts
 from shuangsuiji.registry.load import Units, code_digest, load_registry, resolve_lines, source_keys
 from shuangsuiji.site.opendata import catalog, write_open_data
 from shuangsuiji.privacy.redact import masking_digest, redact, released, require_public
-from shuangsuiji.site.render.engine import Writer, make_env, render_sections, templates_digest
+from shuangsuiji.site.render.engine import Writer, make_env, page_file, render_sections, templates_digest
 from shuangsuiji.site.render.pages import MAKERS, Site
 from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
@@ -193,7 +193,8 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         company_pages = CompanyPages(
             stamp=hashlib.sha256(repr((salt, code, pub.masking, region_feeds, history is None,
                                        site.api_digits)).encode())  # api_digits: the API shard each page links
-            .hexdigest(), files=keys, head=head, held={f: list(ids) for f, ids in sorted(reg.targets.by_file.items())},
+            .hexdigest(), files=keys, head=head, held={f: held for f, ids in sorted(reg.targets.by_file.items())
+                                          if (held := [t for t in ids if t in pub.targets])},
             tasks=site.companies_of_tasks())
         before = CompanyPages.load(cache / "pages")
         touched = touched_since(repo_root, reg_rel, before.head, head) if before is not None and repo_root else set()
@@ -206,8 +207,10 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         stats.pages, stats.rendered, stats.reused = rs.pages, rs.rendered, rs.reused
         lap("render")
 
-        stats.index = build_index(tmp, cache / "index")
-        write_name_index(tmp, companies(site))
+        stats.index = build_index(tmp, cache / "index", jobs=jobs, keys={
+            page_file(path): key for pages in made.values() for path, key in pages.values() if key})
+        write_name_index(tmp, companies(site, {tid: key for tid, (_, key) in made.get("target", {}).items()},
+                                        cache / "names", company_pages.stamp))
         lap("index")
         sizes = site_sizes(tmp)
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())

@@ -6,9 +6,12 @@ merges with `mergeIndex` (see `site_config/assets/search.js`):
 
 - `general`: pages that are not record pages of a year, nor item pages;
 - `items`: the item pages (they change only with an item list);
-- `y<year>`: task, result and plan pages of one year;
+- `departments`: the department pages (apart from `general`, which every new result changes);
+- `y<year>`: task, result and plan pages of one year, in buckets of at most `SHARD_PAGES` by a
+  hash of the page path: a new result changes its result page, and the one bucket holding it is
+  indexed again, not the whole year;
 - any group over `max_pages` is split further into buckets by a hash of the page path, and
-  small neighbouring groups are packed into one shard up to `PACK_PAGES` (`general--items`).
+  small neighbouring groups are packed into one shard up to `SHARD_PAGES` (`general--items`).
 
 Company pages (一户一档, `targets/<id>/`: 50,000 of a city's 53,000 pages) are neither read nor
 indexed here: the name index (`nameindex.py`) finds companies by name or code and carries their
@@ -17,7 +20,10 @@ filter values of the pages indexed here.
 
 Each shard is built by the extended binary (the only one that segments Chinese) from the
 shard's pages alone, into a cache directory keyed by a hash of the shard's page bytes: a shard
-whose pages did not change is copied from the cache, not rebuilt.
+whose pages did not change is copied from the cache, not rebuilt. What a page holds for the
+index (the digest of its bytes, its filters) is kept in the cache under the page's content key
+(the renderer's page cache key, a digest of everything the page is made of): a rebuild reads
+only the pages it made, and the pages of the shards it indexes again.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import hashlib
 import html
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -41,7 +48,9 @@ import pagefind_bin_extended
 BUNDLE = "pagefind"  # site sub-directory holding every shard: /pagefind/<shard>/
 LANG = "zh-cn"  # one language for every page: zh and zh-CN would make two indexes
 MAX_PAGES = 8000  # ≈ 450 MB per Pagefind run (measured: 10,000 pages → 546 MB, 9 s)
-PACK_PAGES = 1000  # small groups are packed into one shard up to this many pages: a change re-indexes only its shard
+SHARD_PAGES = 250  # a year's bucket, and small groups packed into one shard, hold at most this many pages:
+# a change re-indexes only its shard (≈ 1.5 s for 250 pages; a city's year of 1,200 took 8 s)
+PAGES = "pages.pickle"  # in the cache: page content key → (digest of its indexed bytes, its filters)
 SHARD_FILTER = "分片"  # mergeFilter key: lets search.js query one shard at a time (date sort)
 _UNUSED_RE = re.compile(r"pagefind-(?:[a-z-]*ui|highlight)\.(?:js|css)")  # search.js is the UI
 
@@ -67,7 +76,8 @@ class IndexStats:
 @dataclass(frozen=True)
 class _Page:
     rel: str  # path under the site, '/'-separated
-    data: bytes  # the bytes Pagefind indexes (the page, with a date meta added if needed)
+    digest: bytes  # SHA-256 of the bytes Pagefind indexes (`_indexed_bytes`)
+    filters: tuple[tuple[str, str], ...]  # `_filters` of those bytes
 
 
 def _indexed_bytes(data: bytes) -> bytes:
@@ -80,27 +90,29 @@ def _indexed_bytes(data: bytes) -> bytes:
     return data[:body.end()] + tag + data[body.end():]
 
 
-def _filters(page: _Page) -> list[tuple[str, str]]:
+def _filters(data: bytes) -> tuple[tuple[str, str], ...]:
     """(filter, value) pairs of a page, unescaped, without repeats, in page order."""
     pairs = [(html.unescape(m.group(1).decode()), html.unescape(m.group(2).decode()).strip())
-             for m in _FILTER_RE.finditer(page.data)]
-    return list(dict.fromkeys(pairs))
+             for m in _FILTER_RE.finditer(data)]
+    return tuple(dict.fromkeys(pairs))
 
 
 def _shard_key(page: _Page) -> str:
     """A year's announcements together; the item pages (a city has 1,500, changed only with a
-    list) apart from the other pages, which every new result changes (home, indexes, departments)."""
-    year = next((v for k, v in _filters(page) if k == "年度"), "")
+    list) and the department pages (changed with their own tasks and results) apart from the
+    other pages, which every new result changes (home, indexes, statistics, the data page)."""
+    year = next((v for k, v in page.filters if k == "年度"), "")
     if re.fullmatch(r"\d{4}", year):
         return "y" + year
-    return "items" if page.rel.startswith("items/") else "general"
+    top = page.rel.split("/", 1)[0]
+    return top if top in ("items", "departments") and "/" in page.rel else "general"
 
 
 def _filter_counts(pages: list[_Page]) -> dict[str, dict[str, int]]:
     """Pages per filter value, so the search page can offer its filters before loading any shard."""
     counts: dict[str, dict[str, int]] = {k: {} for k in FILTERS}
     for p in pages:
-        for k, v in _filters(p):
+        for k, v in p.filters:
             if k in counts and v:
                 counts[k][v] = counts[k].get(v, 0) + 1
     return {k: dict(sorted(v.items())) for k, v in counts.items()}
@@ -116,7 +128,7 @@ def _shards(pages: list[_Page], max_pages: int) -> dict[str, list[_Page]]:
     parts: list[tuple[str, list[_Page]]] = []
     for key in sorted(groups):
         members = groups[key]
-        n = -(-len(members) // max_pages)
+        n = -(-len(members) // (min(max_pages, SHARD_PAGES) if key.startswith("y") else max_pages))
         if n == 1:
             parts.append((key, members))
             continue
@@ -127,7 +139,7 @@ def _shards(pages: list[_Page], max_pages: int) -> dict[str, list[_Page]]:
     out: dict[str, list[_Page]] = {}
     packed: list[tuple[str, list[_Page]]] = []
     for key, members in parts:
-        if packed and len(packed[-1][1]) + len(members) <= min(max_pages, PACK_PAGES):
+        if packed and len(packed[-1][1]) + len(members) <= min(max_pages, SHARD_PAGES):
             packed[-1] = (packed[-1][0].split("--")[0] + "--" + key, packed[-1][1] + members)
         else:
             packed.append((key, members))
@@ -140,7 +152,7 @@ def _digest(pages: list[_Page]) -> str:
     h = hashlib.sha256()
     h.update(f"pagefind-extended {_version()} {LANG}\n".encode())
     for p in pages:
-        h.update(p.rel.encode() + b"\0" + len(p.data).to_bytes(8, "big") + p.data)
+        h.update(p.rel.encode() + b"\0" + p.digest)
     return h.hexdigest()[:32]
 
 
@@ -153,7 +165,7 @@ def _version() -> str:
     return subprocess.run([_binary(), "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _run_pagefind(pages: list[_Page], dest: Path) -> float:
+def _run_pagefind(site_dir: Path, pages: list[_Page], dest: Path) -> float:
     """Index the pages into `dest` (atomically); returns the run's peak resident size in MB."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".build-") as tmp:
@@ -161,7 +173,7 @@ def _run_pagefind(pages: list[_Page], dest: Path) -> float:
         for p in pages:
             f = src / p.rel
             f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_bytes(p.data)
+            f.write_bytes(_indexed_bytes((site_dir / p.rel).read_bytes()))
         out = Path(tmp) / "bundle"
         cmd = [_binary(), "--site", str(src), "--output-path", str(out), "--force-language", LANG, "--silent"]
         log = Path(tmp) / "pagefind.log"
@@ -225,28 +237,57 @@ def _html_files(site_dir: Path) -> list[str]:
     return sorted(out)
 
 
-def _read_pages(site_dir: Path) -> list[_Page]:
-    pages = []
+@functools.cache
+def _salt() -> bytes:
+    """What a page's entry in `PAGES` is made with besides the page: this module, the Pagefind version."""
+    return hashlib.sha256(Path(__file__).read_bytes() + _version().encode()).digest()
+
+
+def _read_pages(site_dir: Path, keys: dict[str, str], cache: Path | None) -> list[_Page]:
+    """The pages to index. A page whose content key (`keys`: file → key) the last build kept is
+    not read; the others are, and what they hold is kept under their key for the next build."""
+    try:
+        with open(cache / PAGES, "rb") as fh:
+            saved = pickle.load(fh)
+        kept = saved["pages"] if saved["salt"] == _salt() else {}
+    except (TypeError, OSError, pickle.PickleError, EOFError, KeyError):
+        kept = {}
+    pages, now = [], {}
     for rel in _html_files(site_dir):
-        data = (site_dir / rel).read_bytes()
-        if _BODY_RE.search(data):  # a page without data-pagefind-body is not meant to be found
-            pages.append(_Page(rel, _indexed_bytes(data)))
+        key = keys.get(rel, "")
+        entry = kept.get(key) if key else None
+        if entry is None:
+            data = (site_dir / rel).read_bytes()
+            entry = ()  # a page without data-pagefind-body is not meant to be found
+            if _BODY_RE.search(data):
+                data = _indexed_bytes(data)
+                entry = (hashlib.sha256(data).digest(), _filters(data))
+        if key:
+            now[key] = entry
+        if entry:
+            pages.append(_Page(rel, *entry))
+    if cache is not None and now.keys() != kept.keys():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f".{PAGES}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps({"salt": _salt(), "pages": now}, protocol=5))
+        os.replace(tmp, cache / PAGES)
     return pages
 
 
 def build_index(site_dir: Path, cache_dir: Path | None = None, max_pages: int = MAX_PAGES,
-                jobs: int = 2) -> IndexStats:
-    """Index `site_dir` into `site_dir/pagefind/<shard>/` and write `site_dir/pagefind/shards.json`."""
+                jobs: int = 2, keys: dict[str, str] | None = None) -> IndexStats:
+    """Index `site_dir` into `site_dir/pagefind/<shard>/` and write `site_dir/pagefind/shards.json`.
+    `keys`: site file → its content key, for the pages the renderer wrote through its page cache."""
     start = time.perf_counter()
     site_dir = Path(site_dir)
     with tempfile.TemporaryDirectory(prefix="ssj-index-") as scratch:
         cache = Path(cache_dir) / "pagefind" if cache_dir else Path(scratch)
-        pages = _read_pages(site_dir)
+        pages = _read_pages(site_dir, keys or {}, Path(cache_dir) if cache_dir else None)
         shards = _shards(pages, max_pages)
         digests = {name: _digest(members) for name, members in shards.items()}
         todo = [name for name in shards if not (cache / digests[name]).is_dir()]
         with ThreadPoolExecutor(max(1, jobs)) as pool:
-            peaks = list(pool.map(lambda n: _run_pagefind(shards[n], cache / digests[n]), todo))
+            peaks = list(pool.map(lambda n: _run_pagefind(site_dir, shards[n], cache / digests[n]), todo))
         out = site_dir / BUNDLE
         if out.exists():
             shutil.rmtree(out)

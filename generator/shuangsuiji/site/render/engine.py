@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,8 +164,19 @@ class Writer:
         return self.cache / key[:2] / f"{key}.html"
 
     def relink(self, file: str, key: str) -> bool:
-        """Put the cached output `key` at `file` (a page known unchanged, its context not made); False if not cached."""
-        if self.cache is None or not link_existing(self._cached(key), self.out / file):
+        """Put the cached output `key` at `file` (a page known unchanged, its context not made); False if not cached.
+
+        Two system calls for a page in a folder of its own (a company's): its folder, new in the
+        fresh tree, is made first (rather than after a failed link), and paths stay strings."""
+        if self.cache is None:
+            return False
+        dest = f"{self.out}/{file}"
+        if file.endswith("/index.html"):
+            try:
+                os.mkdir(dest[:-len("/index.html")])
+            except OSError:  # there already (a page below another's folder) or its parent missing: link_existing sees to it
+                pass
+        if not link_existing(f"{self.cache}/{key[:2]}/{key}.html", dest):
             return False
         self.reused += 1
         return True

@@ -58,6 +58,7 @@ class Site:
         self.by_target_results: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.late: dict[str, int] = defaultdict(int)  # department → late publications
         self.due: dict[str, date] = {}
+        self._deadlines: dict[str, dict] = {}  # `deadline`, made once per task
         self.withdrawn_by_task: dict[str, list[dict]] = defaultdict(list)
         self.withdrawn_by_target: dict[str, list[dict]] = defaultdict(list)
         for w in pub.withdrawals:
@@ -137,13 +138,15 @@ class Site:
         return bool(r.published_on and r.published_on > publication_due(r.inspected_on, days))
 
     def deadline(self, tid: str) -> dict:
-        """The latest due date of the task's results (period end + 20 working days) and how many were late."""
-        due = self.due[tid]
-        res = self.pub.results.get(tid) or ()
-        published = [r.published_on for r in res]
-        late = sum(1 for r in res if self.is_late(r))
-        return {"due": due.isoformat(), "published": len(published), "late": late,
-                "drawn": len(self.task_targets.get(tid, []))}
+        """The latest due date of the task's results (period end + 20 working days) and how many were late.
+        Made once per task: the home, index, department and plan pages all list them."""
+        known = self._deadlines.get(tid)
+        if known is None:
+            res = self.pub.results.get(tid) or ()
+            known = self._deadlines[tid] = {"due": self.due[tid].isoformat(), "published": len(res),
+                                            "late": sum(1 for r in res if self.is_late(r)),
+                                            "drawn": len(self.task_targets.get(tid, []))}
+        return dict(known)
 
     # --- sections: (name, keys) ------------------------------------------------------------
 
