@@ -81,6 +81,41 @@ def test_company_pages_are_not_read(built, tmp_path):
         other.write_bytes(original)
 
 
+def test_a_page_known_by_its_content_key_is_not_read(built, tmp_path):
+    """With the renderer's content keys, a rebuild reads only the pages it does not know: a page
+    whose key the last index kept is taken as it was (its bytes garbled here, unseen); under a
+    new key it is read again, and its shard rebuilt."""
+    site, _, _ = built
+    cache = tmp_path / "cache"
+    files = index._html_files(site)
+    keys = {rel: f"key-{n}" for n, rel in enumerate(files)}
+    first = index.build_index(site, cache, max_pages=1, keys=keys)
+    shards = (site / "pagefind" / "shards.json").read_bytes()
+    page = site / "results" / "scjg-2019-001" / "index.html"
+    original = page.read_bytes()
+    try:
+        page.write_bytes(original.replace(b"</article>", b"<p>\xff garbled</p></article>"))
+        kept = index.build_index(site, cache, max_pages=1, keys=keys)
+        assert (kept.rebuilt, kept.reused) == (0, first.shards)
+        assert (site / "pagefind" / "shards.json").read_bytes() == shards
+        again = index.build_index(site, cache, max_pages=1, keys={**keys, "results/scjg-2019-001/index.html": "new"})
+        assert (again.rebuilt, again.reused) == (1, first.shards - 1)
+    finally:
+        page.write_bytes(original)
+
+
+def test_a_year_goes_in_buckets_and_departments_apart(monkeypatch):
+    """A year's announcements are split in buckets of about `SHARD_PAGES` (a new result re-indexes
+    one of them, not the year), and department pages are not packed with the pages every result changes."""
+    monkeypatch.setattr(index, "SHARD_PAGES", 3)
+    pages = [index._Page(f"results/r{n}/index.html", b"", (("年度", "2026"),)) for n in range(7)]
+    pages += [index._Page(f"departments/d{n}/index.html", b"", ()) for n in range(2)]
+    pages += [index._Page(p, b"", ()) for p in ("index.html", "data/index.html")]
+    shards = index._shards(pages, index.MAX_PAGES)
+    assert sorted(shards) == ["departments", "general", "y2026-0", "y2026-1", "y2026-2"]
+    assert sorted(p.rel for k in shards if k.startswith("y") for p in shards[k]) == sorted(p.rel for p in pages[:7])
+
+
 def test_date_meta_added_for_merged_sorting():
     page = b'<html><main data-pagefind-body><i data-pagefind-sort="date:2019-05-12"></i></main></html>'
     out = index._indexed_bytes(page)

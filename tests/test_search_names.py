@@ -91,6 +91,24 @@ def test_companies_come_from_the_redaction_stage_only(example):
     assert any(c.latest and c.latest_on for c in example)
 
 
+def test_a_company_is_kept_under_its_page_key(example, tmp_path, monkeypatch):
+    """A rebuild takes a company whose page key the last build kept from the cache, not made
+    again; a company under a new key (its page changed), or any under another stamp, is made."""
+    reg, _ = load_registry(EXAMPLE, jobs=1, cache=False)
+    site = Site(redact(reg), "")
+    keys = {c.id: f"key-{c.id}" for c in example}
+    assert nameindex.companies(site, keys, tmp_path, "s1") == example
+    made = []
+    real = nameindex._company
+    monkeypatch.setattr(nameindex, "_company", lambda s, tid: made.append(tid) or real(s, tid))
+    changed = example[3].id
+    assert nameindex.companies(site, {**keys, changed: "new"}, tmp_path, "s1") == example
+    assert made == [changed]
+    made.clear()
+    assert nameindex.companies(site, keys, tmp_path, "s2") == example
+    assert sorted(made) == [c.id for c in example]
+
+
 def test_filter_postings_list_each_value_s_companies(example):
     """Per filter and value, the ids (rank order) of exactly the companies whose page carries it."""
     reg, _ = load_registry(EXAMPLE, jobs=1, cache=False)

@@ -7,7 +7,7 @@ merges with `mergeIndex` (see `site_config/assets/search.js`):
 - `general`: pages that are not record pages of a year, nor item pages;
 - `items`: the item pages (they change only with an item list);
 - `departments`: the department pages (apart from `general`, which every new result changes);
-- `y<year>`: task, result and plan pages of one year, in buckets of at most `SHARD_PAGES` by a
+- `y<year>`: task, result and plan pages of one year, in buckets of about `SHARD_PAGES` by a
   hash of the page path: a new result changes its result page, and the one bucket holding it is
   indexed again, not the whole year;
 - any group over `max_pages` is split further into buckets by a hash of the page path, and
@@ -48,7 +48,7 @@ import pagefind_bin_extended
 BUNDLE = "pagefind"  # site sub-directory holding every shard: /pagefind/<shard>/
 LANG = "zh-cn"  # one language for every page: zh and zh-CN would make two indexes
 MAX_PAGES = 8000  # ≈ 450 MB per Pagefind run (measured: 10,000 pages → 546 MB, 9 s)
-SHARD_PAGES = 250  # a year's bucket, and small groups packed into one shard, hold at most this many pages:
+SHARD_PAGES = 250  # a year's bucket holds about this many pages, small groups are packed into one shard up to it:
 # a change re-indexes only its shard (≈ 1.5 s for 250 pages; a city's year of 1,200 took 8 s)
 PAGES = "pages.pickle"  # in the cache: page content key → (digest of its indexed bytes, its filters)
 SHARD_FILTER = "分片"  # mergeFilter key: lets search.js query one shard at a time (date sort)
