@@ -8,6 +8,7 @@ real Chromium through search.js, in one page session (window.ssjSearch.names).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -107,6 +108,21 @@ def test_a_company_is_kept_under_its_page_key(example, tmp_path, monkeypatch):
     made.clear()
     assert nameindex.companies(site, keys, tmp_path, "s2") == example
     assert sorted(made) == [c.id for c in example]
+
+
+def test_name_files_are_kept_while_no_name_or_code_changes(example, tmp_path, monkeypatch):
+    """The bigram, heavy and code files come from the cache while the names and codes are the same
+    (a new result changes only the table and filters); a renamed company makes them again."""
+    cold = nameindex.files(example)
+    assert nameindex.files(example, cache=tmp_path) == cold
+    real = nameindex._name_files
+    calls = []
+    monkeypatch.setattr(nameindex, "_name_files", lambda *a: calls.append(1) or real(*a))
+    outcome = [dataclasses.replace(c, latest="责令整改") if n == 0 else c for n, c in enumerate(example)]
+    assert nameindex.files(outcome, cache=tmp_path) == nameindex.files(outcome) and calls == [1]  # the uncached one
+    calls.clear()
+    renamed = [dataclasses.replace(c, name=c.name + "分店") if n == 0 else c for n, c in enumerate(example)]
+    assert nameindex.files(renamed, cache=tmp_path) == nameindex.files(renamed) and calls == [1, 1]
 
 
 def test_filter_postings_list_each_value_s_companies(example):

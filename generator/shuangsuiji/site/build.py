@@ -210,7 +210,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         stats.index = build_index(tmp, cache / "index", jobs=jobs, keys={
             page_file(path): key for pages in made.values() for path, key in pages.values() if key})
         write_name_index(tmp, companies(site, {tid: key for tid, (_, key) in made.get("target", {}).items()},
-                                        cache / "names", company_pages.stamp))
+                                        cache / "names", company_pages.stamp), cache / "names")
         lap("index")
         sizes = site_sizes(tmp)
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())

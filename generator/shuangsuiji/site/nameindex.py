@@ -41,6 +41,7 @@ from shuangsuiji.site.render.pages import Site, company_filters
 
 FOLDER = "names"  # /names/index.json and /names/<digest>/
 COMPANIES = "companies.pickle"  # in the build cache's `names` folder: each company page key → its `Company`
+NAMES = "names.pickle"  # there too: the files of the names and codes, under a digest of those
 TABLE = 64  # company rows per table file: a result list of 10 fetches at most 10 such files
 SHARD_BYTES = 8_000  # aim for posting files of about this size
 FILTER_BYTES = 32_000  # filter postings per file: a region of a city (≈ 4,000 companies) is ≈ 12 KB
@@ -152,11 +153,9 @@ def _filter_files(ranked: list[Company]) -> tuple[dict[str, bytes], dict[str, di
     return {f"f/{n}.json": _dumps(part) for n, part in enumerate(parts)}, where
 
 
-def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
-    """Every file of the index, path (under `names/`) → bytes; deterministic for the same companies."""
-    ranked = sorted(items, key=lambda c: (len(normalise(c.name)), normalise(c.name), c.id))
-    regions = sorted({c.region for c in ranked})
-    outcomes = sorted({c.latest for c in ranked if c.latest})
+def _name_files(ranked: list[Company], heavy_min: int) -> tuple[dict[str, bytes], dict]:
+    """The files only the ranked names and codes make (bigram postings, heavy bigrams, the code
+    lookup: most of the work) and their part of the manifest."""
     postings: dict[str, list[int]] = {}
     for i, c in enumerate(ranked):
         for g in dict.fromkeys(bigrams(normalise(c.name))):
@@ -172,32 +171,56 @@ def files(items: list[Company], heavy_min: int = HEAVY_MIN) -> dict[str, bytes]:
         grams[fnv(g) % gram_shards][g] = coded[g]
     for k, part in enumerate(grams):
         out[f"g/{k}.json"] = _dumps(part)
-    for k in range(0, len(ranked), TABLE):
-        out[f"t/{k // TABLE}.json"] = _dumps([
-            [c.id, c.name, regions.index(c.region), outcomes.index(c.latest) if c.latest else -1, c.latest_on]
-            for c in ranked[k:k + TABLE]])
     lookup: list[dict] = [{} for _ in range(code_shards)]
     for i, c in enumerate(ranked):
         for code in c.codes:
             lookup[fnv(code.upper()) % code_shards][code.upper()] = i
     for k, part in enumerate(lookup):
         out[f"c/{k}.json"] = _dumps(part)
+    return out, {"gram_shards": gram_shards, "code_shards": code_shards,
+                 "heavy": {g: [n, len(postings[g])] for n, g in enumerate(heavy)}}
+
+
+def files(items: list[Company], heavy_min: int = HEAVY_MIN, cache: Path | None = None) -> dict[str, bytes]:
+    """Every file of the index, path (under `names/`) → bytes; deterministic for the same companies.
+    With a `cache` folder, the files of the names and codes are kept under a digest of those: a
+    rebuild that changed no company's name or code (a new result) makes only the table and filters."""
+    ranked = sorted(items, key=lambda c: (len(normalise(c.name)), normalise(c.name), c.id))
+    regions = sorted({c.region for c in ranked})
+    outcomes = sorted({c.latest for c in ranked if c.latest})
+    key = hashlib.sha256(Path(__file__).read_bytes() + repr((heavy_min, [(c.id, c.name, c.codes) for c in ranked]))
+                         .encode()).hexdigest()  # this module's code: it makes them
+    named = None
+    if cache is not None:
+        try:
+            with open(cache / NAMES, "rb") as fh:
+                saved = pickle.load(fh)
+            named = saved["named"] if saved["key"] == key else None
+        except (OSError, pickle.PickleError, EOFError, KeyError, TypeError):
+            named = None
+    if named is None:
+        named = _name_files(ranked, heavy_min)
+        if cache is not None:
+            atomic_write_bytes(cache / NAMES, pickle.dumps({"key": key, "named": named}, protocol=5))
+    out = dict(named[0])
+    for k in range(0, len(ranked), TABLE):
+        out[f"t/{k // TABLE}.json"] = _dumps([
+            [c.id, c.name, regions.index(c.region), outcomes.index(c.latest) if c.latest else -1, c.latest_on]
+            for c in ranked[k:k + TABLE]])
     filter_files, filters = _filter_files(ranked)
     out.update(filter_files)
     digest = hashlib.sha256()
     for rel in sorted(out):
         digest.update(rel.encode() + b"\0" + out[rel])
     base = digest.hexdigest()[:16]
-    manifest = {"version": 1, "base": f"{base}/", "companies": len(ranked), "table": TABLE,
-                "gram_shards": gram_shards, "code_shards": code_shards,
-                "heavy": {g: [n, len(postings[g])] for n, g in enumerate(heavy)},
+    manifest = {"version": 1, "base": f"{base}/", "companies": len(ranked), "table": TABLE, **named[1],
                 "regions": regions, "outcomes": outcomes, "filters": filters}
     return {"index.json": _dumps(manifest), **{f"{base}/{rel}": data for rel, data in out.items()}}
 
 
-def write_name_index(site_dir: Path, items: list[Company]) -> int:
+def write_name_index(site_dir: Path, items: list[Company], cache: Path | None = None) -> int:
     """Write the index of `items` (`companies(site)`) under `site_dir/names/`; returns the bytes written."""
-    written = files(items)
+    written = files(items, cache=cache)
     for rel, data in written.items():
         atomic_write_bytes(Path(site_dir) / FOLDER / rel, data)
     return sum(map(len, written.values()))
