@@ -182,16 +182,15 @@ class Writer:
         return True
 
     def write(self, page: Page) -> str:
-        dest = self.out / page.file
         if self.cache is None:
+            dest = self.out / page.file
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(self.render(page))
             self.rendered += 1
             return ""
         key = self.key(page)
-        if link_cached(self._cached(key), dest, lambda: self.render(page)):
-            self.reused += 1
-        else:
+        if not self.relink(page.file, key):
+            link_cached(self._cached(key), self.out / page.file, lambda: self.render(page))
             self.rendered += 1
         return key
 

@@ -8,7 +8,8 @@ pool's workers inherit it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -67,9 +68,17 @@ class Site:
         self.api_digits = shard_digits(len(pub.targets))  # as opendata named the API shards
         self.feed_keys = {f["path"][len("feeds/"):-len(".xml")] for f in self.feed_files
                           if f["path"].startswith("feeds/") and f["path"].endswith(".xml")}
+        # tasks by department and by plan, inspectors by department: each department and plan page
+        # would otherwise scan them all (a city: 267 departments, 500 tasks, thousands of inspectors)
+        self.tasks_of_dept: dict[str, list[str]] = defaultdict(list)
+        self.tasks_of_plan: dict[str, list[str]] = defaultdict(list)
+        self.inspectors_of_dept = Counter(pub.inspector_dept.get(i) for i in pub.inspectors)
         days = pub.config.publish_within_working_days
         for tid in sorted(pub.tasks):
             task = pub.tasks[tid]
+            self.tasks_of_dept[task.department].append(tid)
+            if task.plan:
+                self.tasks_of_plan[task.plan].append(tid)
             self.due[tid] = publication_due(task.period.end, days)
             drawn = self.drawn(tid)
             self.task_targets[tid] = drawn
@@ -181,14 +190,11 @@ class Site:
 
 def home(site: Site, _key: str) -> Page:
     pub = site.pub
-    results = []
-    for tid in sorted(pub.results):
-        task = pub.tasks.get(tid)
-        for r in pub.results[tid]:
-            results.append({"date": r.published_on.isoformat() if r.published_on else "", "task": tid,
-                            "dept": site.dept_name(task.department) if task else "",
-                            "target": site.target_ref(r.target), "outcome": list(r.outcome)})
-    results.sort(key=lambda r: (r["date"], r["task"], r["target"]["id"]), reverse=True)
+    # the newest LATEST of a city's 50,000 results: rows are made for those only
+    latest = heapq.nlargest(LATEST, ((r.published_on.isoformat() if r.published_on else "", tid, r.target, r)
+                                     for tid in sorted(pub.results) for r in pub.results[tid]), key=lambda x: x[:3])
+    results = [{"date": day, "task": tid, "dept": site.dept_name(pub.tasks[tid].department) if tid in pub.tasks else "",
+                "target": site.target_ref(x), "outcome": list(r.outcome)} for day, tid, x, r in latest]
     open_tasks = [tid for tid in sorted(pub.tasks, key=lambda t: (pub.tasks[t].published, t), reverse=True)
                   if not pub.results.get(tid)]
     n_results = sum(len(pub.results[t]) for t in pub.results)
@@ -204,7 +210,7 @@ def home(site: Site, _key: str) -> Page:
         "site_title": pub.config.site.title, "authority": pub.config.site.authority,
         "build_time": site.build_time,
         "figures": [{"label": a, "key": b, "value": c} for a, b, c in figures],
-        "latest": results[:LATEST],
+        "latest": results,
         "open_tasks": [_task_row(site, t) for t in open_tasks[:LATEST]],
     }, pub.config.site.title, site.feeds(ALL_FEED))
 
@@ -225,7 +231,7 @@ def departments(site: Site, _key: str) -> Page:
         rows.append({"id": d, "name": dep.name, "full_name": dep.full_name, "level": dep.level,
                      "annex1": dep.annex1, "active": dep.active,
                      "items": len(pub.item_lists[d].items) if d in pub.item_lists else None,
-                     "tasks": sum(1 for t in pub.tasks.values() if t.department == d),
+                     "tasks": len(site.tasks_of_dept.get(d, ())),
                      "late": site.late.get(d, 0)})
     return Page("departments/", "departments.html", {"rows": rows}, "部门")
 
@@ -233,9 +239,9 @@ def departments(site: Site, _key: str) -> Page:
 def department(site: Site, d: str) -> Page:
     pub = site.pub
     dep = pub.departments[d]
-    tasks = [_task_row(site, t) for t in sorted(pub.tasks) if pub.tasks[t].department == d]
+    tasks = [_task_row(site, t) for t in site.tasks_of_dept.get(d, ())]
     items = pub.item_lists.get(d)
-    inspectors = [i for i in sorted(pub.inspectors) if pub.inspector_dept.get(i) == d]
+    inspectors = site.inspectors_of_dept.get(d, 0)
     cfg = pub.dept_configs.get(d)
     matters = pub.matters.get(d)
     coverage = None
@@ -249,8 +255,7 @@ def department(site: Site, d: str) -> Page:
         ("执法检查人员名录", bool(inspectors)), ("工作联络表", liaison is not None),
         ("年度抽查计划", any(p.department == d for p in pub.plans.values())),
         ("抽查任务", bool(tasks)), ("实施细则", d in pub.rules)) if not present]
-    results = sum(len(pub.results[t]) for t in pub.results if t in pub.tasks
-                  and pub.tasks[t].department == d)
+    results = sum(len(pub.results.get(t, ())) for t in site.tasks_of_dept.get(d, ()))
     return Page(f"departments/{d}/", "department.html", {
         "dept": dep.to_json(), "region": site.region_name(dep.region),
         "items": [{"id": it.id, "seq": it.seq, "name": it.name, "category": it.category} for it in items.items]
@@ -259,7 +264,7 @@ def department(site: Site, d: str) -> Page:
                   if pub.plans[p].department == d],
         "tasks": tasks, "results": results, "late": site.late.get(d, 0),
         "units": [u.to_json() for u in cfg.units] if cfg else [],
-        "inspectors": len(inspectors), "coverage": coverage,
+        "inspectors": inspectors, "coverage": coverage,
         "liaison": liaison.to_json() if liaison else None,
         "rules": pub.rules.get(d), "missing": missing,
     }, dep.name, site.feeds(site.dept_feed(d), ALL_FEED))
@@ -310,7 +315,7 @@ def plan(site: Site, pid: str) -> Page:
     return Page(f"plans/{pid}/", "plan.html", {
         "plan": p.to_json(), "no": no, "dept_name": site.dept_name(p.department),
         "authority": site.authority(p.department),
-        "tasks_of_plan": [_task_row(site, t) for t in sorted(site.pub.tasks) if site.pub.tasks[t].plan == pid],
+        "tasks_of_plan": [_task_row(site, t) for t in site.tasks_of_plan.get(pid, ())],
         "history_rows": site.revisions("plan", pid),
     }, no)
 
