@@ -504,7 +504,16 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
     memo = memo or UnitMemo(None, "")
     units = units or Units(registry)
 
-    item_lists = {d: rec(il) for d, il in registry.item_lists.items() if il.published_on() is not None}
+    def each(kind: str, records: Mapping[str, Any]) -> dict[str, Public]:
+        """The records of one kind, each taken from the memo when its file did not change."""
+        out = {}
+        for k, v in records.items():
+            o = registry.origin(kind, k)
+            key = units.file(o.rel if o else None)
+            out[k] = memo.get(key and f"{key}:{kind}:{k}", lambda: rec(v))
+        return out
+
+    item_lists = each("item-list", {d: il for d, il in registry.item_lists.items() if il.published_on() is not None})
     items = {it.id: it for il in item_lists.values() for it in il.items}
 
     results: dict[str, tuple[Public, ...]] = {}
@@ -541,19 +550,20 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
     return PublicRegistry(
         _TOKEN,
         config=rec(registry.config),
-        regions=_ro({k: rec(v) for k, v in registry.regions.items()}),
-        departments=_ro({k: rec(v) for k, v in registry.departments.items()}),
-        dept_configs=_ro({k: rec(v) for k, v in registry.dept_configs.items()}),
+        regions=_ro(each("region", registry.regions)),
+        departments=_ro(each("department", registry.departments)),
+        dept_configs=_ro(each("dept-config", registry.dept_configs)),
         item_lists=_ro(item_lists),
         items=_ro(items),
         item_dept=_ro({i: registry.item_dept[i] for i in items if i in registry.item_dept}),
-        matters=_ro({k: rec(v) for k, v in registry.matters.items()}),
-        rules=_ro({k: rd.text(v, keep=OFFICE_CONTACTS) for k, v in registry.rules.items()}),
-        inspectors=_ro({k: rec(v) for k, v in registry.inspectors.items()}),
+        matters=_ro(each("matters", registry.matters)),
+        rules=_ro({k: memo.get(units.file(f"{k}/rules.md"), lambda: rd.text(v, keep=OFFICE_CONTACTS))
+                   for k, v in registry.rules.items()}),
+        inspectors=_ro(each("inspector", registry.inspectors)),
         inspector_dept=_ro(dict(registry.inspector_dept)),
-        liaisons=_ro({k: rec(v) for k, v in registry.liaisons.items()}),
-        plans=_ro({k: rec(v) for k, v in registry.plans.items()}),
-        tasks=_ro({k: rec(v) for k, v in registry.tasks.items()}),
+        liaisons=_ro(each("liaison", registry.liaisons)),
+        plans=_ro(each("plan", registry.plans)),
+        tasks=_ro(each("task", registry.tasks)),
         task_dept=_ro(dict(registry.task_dept)),
         results=_ro(results),
         withdrawals=tuple(sorted(withdrawals, key=lambda w: (w.task, w.id))),

@@ -78,7 +78,10 @@ class DrawFiles:
         return sorted(rec[key]) if isinstance(rec.get(key), dict) else None
 
 
-HOT = ("name", "legal_rep", "registered_by")  # read with the ids: what free-text checks need of every target
+# Read with the ids: what free-text checks (name, legal_rep, registered_by) and the statistics' profiles
+# (region, industry, type, credit_class) need of every target a result or a draw names.
+HOT = ("name", "legal_rep", "registered_by", "region", "industry", "type", "credit_class")
+_FEW = frozenset({"region", "industry", "type", "credit_class"})  # few distinct values: kept once each in the cache
 
 
 @dataclass(eq=False)
@@ -412,7 +415,9 @@ def _store(cache: Path, key: str, res: FileResult) -> None:
     if res.rf.kind.fmt == "csv" and isinstance(res.record, list):
         atomic_write_bytes(cache / f"{key}.rows", pickle.dumps(res.record, protocol=pickle.HIGHEST_PROTOCOL))
         cols = {n: TargetTable.NAMES.index(n) for n in HOT}
-        shard = CachedShard(tuple(v[0] for v in res.record), {n: tuple(v[i] for v in res.record) for n, i in cols.items()})
+        shard = CachedShard(tuple(v[0] for v in res.record), {
+            n: tuple(sys.intern(v[i]) if n in _FEW and type(v[i]) is str else v[i] for v in res.record)
+            for n, i in cols.items()})
         res = FileResult(res.rf, shard, res.problems)
     atomic_write_bytes(cache / f"{key}.pkl", pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
 
