@@ -633,10 +633,10 @@ def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
     return sorted(leaks), clean
 
 
-def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    """Every file under site_dir, relative and sorted, with its size; `skip`: top-level names left
-    out (a mirror's .git). One walk with `scandir`, whose entries carry what `stat` would ask again."""
-    out: dict[str, int] = {}
+def site_stats(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, os.stat_result]:
+    """Every file under site_dir, relative and sorted, with its `stat`; `skip`: top-level names left
+    out (a mirror's .git). One walk with `scandir`."""
+    out: dict[str, os.stat_result] = {}
     stack = [("", str(site_dir))]
     while stack:
         prefix, folder = stack.pop()
@@ -647,9 +647,14 @@ def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
                     continue
                 if e.is_dir(follow_symlinks=False):
                     stack.append((rel + "/", e.path))
-                elif e.is_file():
-                    out[rel] = e.stat().st_size
+                elif e.is_file(follow_symlinks=False):
+                    out[rel] = e.stat(follow_symlinks=False)
     return dict(sorted(out.items()))
+
+
+def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """Every file under site_dir, relative and sorted, with its size."""
+    return {rel: st.st_size for rel, st in site_stats(site_dir, skip).items()}
 
 
 def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import Shells, audit_site, site_sizes
+from shuangsuiji.privacy.audit import Shells, audit_site, site_stats
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
@@ -209,7 +209,8 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         stats.index = build_index(tmp, cache / "index")
         write_name_index(tmp, companies(site))
         lap("index")
-        sizes = site_sizes(tmp)
+        listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
+        sizes = {rel: st.st_size for rel, st in listing.items()}
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
         shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
         leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells,
@@ -224,11 +225,11 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                       file=leak.file) for leak in leaks))
         lap("audit")
         swap_in(tmp, out)
-        lap("write")
     for m in memos.values():
         m.save()
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
     company_pages.save(cache / "pages")
-    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(out.resolve()), stats.pages, stats.narrative, stats.files,
+    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
                                    stats.site_bytes))
+    lap("write")  # the swap, and what the next build reuses: memos, page cache, listing
     return stats
