@@ -123,6 +123,11 @@ def test_incremental_build_equals_cold_build(warm, tmp_path, change, monkeypatch
     assert stats.reused > 0  # the rebuild did reuse the previous build's pages
     if change in (_results_edit, _withdrawal, _item_list_change):  # only the companies the change reaches
         assert len(made) < len(list((out / "targets").iterdir())) / 4, len(made)
+    # validation, redaction and the audit made again only the units of the changed file (a file of
+    # inspectors is a unit per inspector)
+    assert set(stats.units) == {"validate", "redact", "audit"}
+    for stage, (remade, units) in stats.units.items():
+        assert units > 100 and remade <= units // 20, (stage, remade, units)
     changed = [k for k in incremental if before.get(k) != incremental[k]]
     # a public change shows (if only in the history of the record it touched); a private one nowhere
     assert bool(changed) == (change is not _private_value), changed

@@ -60,6 +60,7 @@ class BuildStats:
     site_bytes: int = 0
     files: int = 0
     index: Any = None  # index.IndexStats
+    units: dict[str, tuple[int, int]] = field(default_factory=dict)  # memo of validate, redact, audit: (made, of units)
 
     def line(self) -> str:
         stages = " ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
@@ -153,6 +154,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     units = Units(reg, keys)
     context = f"{code}:{masking_digest(released(reg), names, public_contacts(reg))}"
     memos = {stage: UnitMemo(cache / "units" / f"{stage}.pickle", context) for stage in ("validate", "redact", "audit")}
+    gc.freeze()  # the memos' records too: each collection would walk them again
     problems += validate(reg, Context(base, names, memos["validate"], units))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -225,8 +227,9 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                       file=leak.file) for leak in leaks))
         lap("audit")
         swap_in(tmp, out)
-    for m in memos.values():
+    for stage, m in memos.items():
         m.save()
+        stats.units[stage] = (m.made, len(m.new))
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
     company_pages.save(cache / "pages")
     memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
