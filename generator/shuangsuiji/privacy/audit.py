@@ -51,6 +51,7 @@ import html
 import io
 import json
 import os
+import pickle
 import re
 import zipfile
 import zlib
@@ -64,6 +65,7 @@ from pydantic import BaseModel
 from shuangsuiji.core.codes import check_uscc, uscc_kind
 from shuangsuiji.core.unitmemo import UnitMemo
 from shuangsuiji.core.workers import fork_map, shared
+from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry import freetext
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
                                            id_shape, name_index, public_contacts, shape_hits)
@@ -295,8 +297,11 @@ class Needles:
         return max((len(v) for d in (self.text, self.digits, self.raw, self.months) for v in d), default=0)
 
 
-def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
-                  contacts: PublicContacts = NO_CONTACTS) -> Needles:
+NEEDLES = "needles.pickle"  # in an audit's cache folder: the last needles, their values and the public strings
+
+
+def _needles(values: Iterable[tuple[str, str, bool]], contacts: PublicContacts) -> Needles:
+    """The values as searched for (normalised, by matcher), none exempt yet."""
     text: dict[str, str] = {}
     digits: dict[str, str] = {}
     raw: dict[str, str] = {}
@@ -325,14 +330,48 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
                 text.setdefault(n, kind)
         elif len(n) >= MIN_ASCII:
             text.setdefault(n, kind)
-    needles = Needles(text, digits, raw, months, contacts=contacts)
-    corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
-    if corpus:
-        hits = _Scanner(needles).scan_text(fold(corpus))
-        drop = {(m, v) for m, v, _ in hits}
-        for m, v in drop:
-            getattr(needles, m).pop(v, None)
-        needles.exempt = len(drop)
+    return Needles(text, digits, raw, months, contacts=contacts)
+
+
+def _found(needles: Needles, strings: Iterable[str]) -> set[tuple[str, str]]:
+    """(matcher, needle) of the needles found in any of `strings`."""
+    corpus = "\x00".join(strings)  # a separator normalisation keeps: no match across two values
+    return {(m, v) for m, v, _ in _Scanner(needles).scan_text(fold(corpus))} if corpus and len(needles) else set()
+
+
+def _only(needles: Needles, which: set[tuple[str, str]]) -> Needles:
+    return Needles(*({v: k for v, k in getattr(needles, m).items() if (m, v) in which}
+                     for m in ("text", "digits", "raw", "months")), contacts=needles.contacts)
+
+
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
+                  contacts: PublicContacts = NO_CONTACTS, memo: Path | None = None) -> Needles:
+    """What to search the site for: the private values, less those that are also public (`public`).
+
+    With a `memo` file (it holds private values: it lives in the build's cache, never in the site),
+    the last build's needles are used again when the values are the same; then only the public
+    strings added since are searched for needles, and the needles found in public strings removed
+    since are looked for again (a change of a private value makes all again)."""
+    values = list(values)
+    public = set(public)
+    key = hashlib.sha256(repr((values, sorted(contacts.domains), sorted(contacts.values))).encode("utf-8")).digest()
+    last = None
+    if memo is not None:
+        try:
+            last = pickle.loads(memo.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            pass
+    if isinstance(last, tuple) and len(last) == 4 and last[0] == key:
+        _, whole, exempt, before = last
+        lost = _found(whole, before - public) if before - public else set()
+        exempt = (exempt - lost) | _found(_only(whole, lost), public) | _found(whole, public - before)
+    else:
+        whole = _needles(values, contacts)
+        exempt = _found(whole, public)
+    if memo is not None:
+        atomic_write_bytes(memo, pickle.dumps((key, whole, exempt, public), protocol=pickle.HIGHEST_PROTOCOL))
+    needles = _only(whole, {(m, v) for m in ("text", "digits", "raw", "months") for v in getattr(whole, m)} - exempt)
+    needles.exempt = len(exempt)
     return needles
 
 
@@ -736,11 +775,13 @@ def declared_public_shapes(registry) -> PublicContacts:
 
 
 def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-                names: NameIndex | None = None, memo: UnitMemo | None = None, units: Units | None = None) -> Needles:
-    """The needles of a registry; `names`, `memo`, `units` as `collect_values` takes them."""
+                names: NameIndex | None = None, memo: UnitMemo | None = None, units: Units | None = None,
+                cache: Path | None = None) -> Needles:
+    """The needles of a registry; `names`, `memo`, `units` as `collect_values` takes them; with a
+    `cache` folder, the last build's needles are used again (`build_needles`)."""
     pub = pub if pub is not None else redact(registry, names=names)
     return build_needles(collect_values(registry, all_targets, names, memo, units), public_strings(pub),
-                         declared_public_shapes(registry))
+                         declared_public_shapes(registry), cache / NEEDLES if cache else None)
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
@@ -748,5 +789,5 @@ def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_
                shells: Shells | None = None, names: NameIndex | None = None, memo: UnitMemo | None = None,
                units: Units | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units), jobs, cache=cache,
-                       sizes=sizes, shells=shells)
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units, cache), jobs,
+                       cache=cache, sizes=sizes, shells=shells)
