@@ -153,7 +153,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     names = name_index(reg)
     units = Units(reg, keys)
     context = f"{code}:{masking_digest(released(reg), names, public_contacts(reg))}"
-    memos = {stage: UnitMemo(cache / "units" / f"{stage}.pickle", context) for stage in ("validate", "redact", "audit")}
+    memos = {stage: UnitMemo(cache / "units" / stage, context) for stage in ("validate", "redact", "audit")}
     gc.freeze()  # the memos' records too: each collection would walk them again
     problems += validate(reg, Context(base, names, memos["validate"], units))
     errors = [p for p in problems if p.severity == "error"]
