@@ -51,7 +51,9 @@ import html
 import io
 import json
 import os
+import pickle
 import re
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -64,6 +66,7 @@ from pydantic import BaseModel
 from shuangsuiji.core.codes import check_uscc, uscc_kind
 from shuangsuiji.core.unitmemo import UnitMemo
 from shuangsuiji.core.workers import fork_map, shared
+from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry import freetext
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
                                            id_shape, name_index, public_contacts, shape_hits)
@@ -295,8 +298,11 @@ class Needles:
         return max((len(v) for d in (self.text, self.digits, self.raw, self.months) for v in d), default=0)
 
 
-def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
-                  contacts: PublicContacts = NO_CONTACTS) -> Needles:
+NEEDLES = "needles.pickle"  # in an audit's cache folder: the last needles, their values and the public strings
+
+
+def _needles(values: Iterable[tuple[str, str, bool]], contacts: PublicContacts) -> Needles:
+    """The values as searched for (normalised, by matcher), none exempt yet."""
     text: dict[str, str] = {}
     digits: dict[str, str] = {}
     raw: dict[str, str] = {}
@@ -325,14 +331,48 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
                 text.setdefault(n, kind)
         elif len(n) >= MIN_ASCII:
             text.setdefault(n, kind)
-    needles = Needles(text, digits, raw, months, contacts=contacts)
-    corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
-    if corpus:
-        hits = _Scanner(needles).scan_text(fold(corpus))
-        drop = {(m, v) for m, v, _ in hits}
-        for m, v in drop:
-            getattr(needles, m).pop(v, None)
-        needles.exempt = len(drop)
+    return Needles(text, digits, raw, months, contacts=contacts)
+
+
+def _found(needles: Needles, strings: Iterable[str]) -> set[tuple[str, str]]:
+    """(matcher, needle) of the needles found in any of `strings`."""
+    corpus = "\x00".join(strings)  # a separator normalisation keeps: no match across two values
+    return {(m, v) for m, v, _ in _Scanner(needles).scan_text(fold(corpus))} if corpus and len(needles) else set()
+
+
+def _only(needles: Needles, which: set[tuple[str, str]]) -> Needles:
+    return Needles(*({v: k for v, k in getattr(needles, m).items() if (m, v) in which}
+                     for m in ("text", "digits", "raw", "months")), contacts=needles.contacts)
+
+
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
+                  contacts: PublicContacts = NO_CONTACTS, memo: Path | None = None) -> Needles:
+    """What to search the site for: the private values, less those that are also public (`public`).
+
+    With a `memo` file (it holds private values: it lives in the build's cache, never in the site),
+    the last build's needles are used again when the values are the same; then only the public
+    strings added since are searched for needles, and the needles found in public strings removed
+    since are looked for again (a change of a private value makes all again)."""
+    values = list(values)
+    public = set(public)
+    key = hashlib.sha256(repr((values, sorted(contacts.domains), sorted(contacts.values))).encode("utf-8")).digest()
+    last = None
+    if memo is not None:
+        try:
+            last = pickle.loads(memo.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            pass
+    if isinstance(last, tuple) and len(last) == 4 and last[0] == key:
+        _, whole, exempt, before = last
+        lost = _found(whole, before - public) if before - public else set()
+        exempt = (exempt - lost) | _found(_only(whole, lost), public) | _found(whole, public - before)
+    else:
+        whole = _needles(values, contacts)
+        exempt = _found(whole, public)
+    if memo is not None:
+        atomic_write_bytes(memo, pickle.dumps((key, whole, exempt, public), protocol=pickle.HIGHEST_PROTOCOL))
+    needles = _only(whole, {(m, v) for m in ("text", "digits", "raw", "months") for v in getattr(whole, m)} - exempt)
+    needles.exempt = len(exempt)
     return needles
 
 
@@ -513,7 +553,9 @@ def file_key(name: str, data: bytes) -> bytes:
     bytes and its suffix (the rules for code and CSV files); not its folder, so a table and its copy
     in a year's zip share one verdict."""
     suffix = name.rsplit("/", 1)[-1].rsplit("!", 1)[-1].rpartition(".")[2].lower()
-    return hashlib.blake2b(suffix.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
+    h = hashlib.blake2b(suffix.encode("utf-8") + b"\0", digest_size=_KEY_BYTES)
+    h.update(data)  # not concatenated: a city's site is 700 MB, each byte hashed in every rebuild
+    return h.digest()
 
 
 def _scan_part(name: str, data: bytes, scanner: "_Scanner", known: frozenset[bytes] = frozenset(),
@@ -609,15 +651,18 @@ def _own_parts(data: bytes, layout: list[tuple[bytes, int, int] | None]) -> list
     return [data[a:b] for a, b in merged]
 
 
-def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
-    """The leaks in `rels`, and the keys of the files found clean (scanned now, or before: `clean`)."""
+def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes], list[tuple[str, bytes]]]:
+    """The leaks in `rels`, the keys of the files found clean (scanned now, or before: `clean`) and
+    each file's key."""
     root, scanner, known, shells = shared()["root"], shared()["scanner"], shared()["clean"], shared()["shells"]
     leaks: set[Leak] = set()
     clean: list[bytes] = []
+    keys: list[tuple[str, bytes]] = []
     for rel in rels:
         with open(os.path.join(root, rel), "rb") as f:
             data = f.read()
         key = file_key(rel, data)
+        keys.append((rel, key))
         if key in known:
             clean.append(key)
             continue
@@ -630,13 +675,13 @@ def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
             leaks |= found
         else:
             clean.append(key)
-    return sorted(leaks), clean
+    return sorted(leaks), clean, keys
 
 
-def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    """Every file under site_dir, relative and sorted, with its size; `skip`: top-level names left
-    out (a mirror's .git). One walk with `scandir`, whose entries carry what `stat` would ask again."""
-    out: dict[str, int] = {}
+def site_stats(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, os.stat_result]:
+    """Every file under site_dir, relative and sorted, with its `stat`; `skip`: top-level names left
+    out (a mirror's .git). One walk with `scandir`."""
+    out: dict[str, os.stat_result] = {}
     stack = [("", str(site_dir))]
     while stack:
         prefix, folder = stack.pop()
@@ -647,9 +692,14 @@ def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
                     continue
                 if e.is_dir(follow_symlinks=False):
                     stack.append((rel + "/", e.path))
-                elif e.is_file():
-                    out[rel] = e.stat().st_size
+                elif e.is_file(follow_symlinks=False):
+                    out[rel] = e.stat(follow_symlinks=False)
     return dict(sorted(out.items()))
+
+
+def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """Every file under site_dir, relative and sorted, with its size."""
+    return {rel: st.st_size for rel, st in site_stats(site_dir, skip).items()}
 
 
 def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
@@ -687,13 +737,27 @@ def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
             old.unlink()
 
 
+STAT_KEYS = "stat.keys.pickle"  # in an audit's cache folder: the key of each file of the last audit, by its stat
+
+
+RACY_NS = 2_000_000_000  # a file modified this close to the audit may change again within its clock tick
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file's bytes unchanged without reading them (as git's index does): its device and
+    inode, size and modification time. A page linked again from a cache is the same inode."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
-                cache: Path | None = None, sizes: dict[str, int] | None = None,
+                cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
                 shells: Shells | None = None) -> list[Leak]:
     """Scan every file under site_dir, in parallel processes for big sites; with a `cache` folder,
-    only the files not found clean before by an audit with the same needles and code. `sizes`:
-    the `site_sizes` of site_dir when the caller has it already; `shells`: the record-page shell."""
-    sizes = site_sizes(site_dir, skip) if sizes is None else sizes
+    only the files not found clean before by an audit with the same needles and code (a file whose
+    stat the last audit saw is known by the key it had then, without being read). `listing`: the
+    `site_stats` of site_dir when the caller has it already; `shells`: the record-page shell."""
+    now = time.time_ns()
+    listing = site_stats(site_dir, skip) if listing is None else listing
     scanner = _Scanner(needles)
     layouts = shells.prepared(needles.longest + 8) if shells else {}
     out: set[Leak] = set()
@@ -702,20 +766,43 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
             if item is not None:
                 out |= _scan_part(f"（记录页面外壳 / record-page shell, depth {depth}）", item[0], scanner)
     digest = needles_digest(needles) if cache else ""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or sum(sizes.values()) < PARALLEL_BYTES:
-        jobs, chunks = 1, [list(sizes)]
-    else:  # interleave by size so both workers get a similar share of bytes
-        by_size = sorted(sizes, key=lambda r: -sizes[r])
-        chunks = [by_size[i::jobs * 8] for i in range(jobs * 8)]
+    known = _read_clean(cache, digest)
+    last = _read_stat_keys(cache) if cache else {}
     ok: set[bytes] = set()
-    for leaks, keys in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=scanner,
-                                clean=_read_clean(cache, digest), shells=layouts):
+    keys: dict[tuple, bytes] = {}
+    todo: dict[str, int] = {}
+    for rel, st in listing.items():
+        sig = _signature(st)
+        key = last.get(sig)
+        if key is not None and key in known:
+            ok.add(key)
+            keys[sig] = key
+        else:
+            todo[rel] = st.st_size
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or sum(todo.values()) < PARALLEL_BYTES:
+        jobs, chunks = 1, [list(todo)]
+    else:  # interleave by size so both workers get a similar share of bytes
+        by_size = sorted(todo, key=lambda r: -todo[r])
+        chunks = [by_size[i::jobs * 8] for i in range(jobs * 8)]
+    for leaks, clean, hashed in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=scanner,
+                                         clean=known, shells=layouts):
         out.update(leaks)
-        ok.update(keys)
+        ok.update(clean)
+        # as git does with "racily clean" files: one modified just before could change again unseen
+        keys.update((_signature(listing[rel]), key) for rel, key in hashed if listing[rel].st_mtime_ns < now - RACY_NS)
     if cache:
         _write_clean(cache, digest, ok)
+        atomic_write_bytes(cache / STAT_KEYS, pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
     return sorted(out)
+
+
+def _read_stat_keys(cache: Path) -> dict[tuple, bytes]:
+    try:
+        keys = pickle.loads((cache / STAT_KEYS).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return {}
+    return keys if isinstance(keys, dict) else {}
 
 
 def declared_public_shapes(registry) -> PublicContacts:
@@ -731,17 +818,19 @@ def declared_public_shapes(registry) -> PublicContacts:
 
 
 def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-                names: NameIndex | None = None, memo: UnitMemo | None = None, units: Units | None = None) -> Needles:
-    """The needles of a registry; `names`, `memo`, `units` as `collect_values` takes them."""
+                names: NameIndex | None = None, memo: UnitMemo | None = None, units: Units | None = None,
+                cache: Path | None = None) -> Needles:
+    """The needles of a registry; `names`, `memo`, `units` as `collect_values` takes them; with a
+    `cache` folder, the last build's needles are used again (`build_needles`)."""
     pub = pub if pub is not None else redact(registry, names=names)
     return build_needles(collect_values(registry, all_targets, names, memo, units), public_strings(pub),
-                         declared_public_shapes(registry))
+                         declared_public_shapes(registry), cache / NEEDLES if cache else None)
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-               jobs: int | None = None, cache: Path | None = None, sizes: dict[str, int] | None = None,
+               jobs: int | None = None, cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
                shells: Shells | None = None, names: NameIndex | None = None, memo: UnitMemo | None = None,
                units: Units | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units), jobs, cache=cache,
-                       sizes=sizes, shells=shells)
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units, cache), jobs,
+                       cache=cache, listing=listing, shells=shells)

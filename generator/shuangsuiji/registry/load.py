@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,10 @@ class DrawFiles:
         return sorted(rec[key]) if isinstance(rec.get(key), dict) else None
 
 
-HOT = ("name", "legal_rep", "registered_by")  # read with the ids: what free-text checks need of every target
+# Read with the ids: what free-text checks (name, legal_rep, registered_by) and the statistics' profiles
+# (region, industry, type, credit_class) need of every target a result or a draw names.
+HOT = ("name", "legal_rep", "registered_by", "region", "industry", "type", "credit_class")
+_FEW = frozenset({"region", "industry", "type", "credit_class"})  # few distinct values: kept once each in the cache
 
 
 @dataclass(eq=False)
@@ -387,8 +391,9 @@ def code_digest(*patterns: str) -> bytes:
     return h.digest()
 
 
+@functools.cache
 def _code_version() -> bytes:
-    """The code that decides what a registry file means."""
+    """The code that decides what a registry file means (read once a process: a city has 2,800 files to key)."""
     return code_digest("registry/models/*.py", "core/data/*", "registry/load.py", "core/yamlio.py", "core/codes.py",
                        "registry/schema_errors.py", "registry/layout.py")
 
@@ -396,8 +401,9 @@ def _code_version() -> bytes:
 def file_key(root: Path, rf: RegistryFile) -> str:
     """Content address of one file's reading: its path, its bytes (as git hashes a blob) and the code."""
     data = (root / rf.rel).read_bytes()
-    blob = hashlib.sha1(b"blob %d\0" % len(data) + data).digest()
-    return hashlib.sha1(_code_version() + rf.rel.encode() + b"\0" + blob).hexdigest()
+    blob = hashlib.sha1(b"blob %d\0" % len(data))
+    blob.update(data)
+    return hashlib.sha1(_code_version() + rf.rel.encode() + b"\0" + blob.digest()).hexdigest()
 
 
 def _cached(cache: Path, key: str) -> FileResult | None:
@@ -412,7 +418,9 @@ def _store(cache: Path, key: str, res: FileResult) -> None:
     if res.rf.kind.fmt == "csv" and isinstance(res.record, list):
         atomic_write_bytes(cache / f"{key}.rows", pickle.dumps(res.record, protocol=pickle.HIGHEST_PROTOCOL))
         cols = {n: TargetTable.NAMES.index(n) for n in HOT}
-        shard = CachedShard(tuple(v[0] for v in res.record), {n: tuple(v[i] for v in res.record) for n, i in cols.items()})
+        shard = CachedShard(tuple(v[0] for v in res.record), {
+            n: tuple(sys.intern(v[i]) if n in _FEW and type(v[i]) is str else v[i] for v in res.record)
+            for n, i in cols.items()})
         res = FileResult(res.rf, shard, res.problems)
     atomic_write_bytes(cache / f"{key}.pkl", pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -445,19 +453,23 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
     done: list[FileResult] = []
     todo: list[tuple[RegistryFile, str | None]] = []
     used: set[str] = set()
-    for rf in rfs:
-        key = (keys[rf.rel] if keys and rf.rel in keys else file_key(root, rf)) if cache is not None else None
-        hit = _cached(cache, key) if key else None
-        if key:
-            used.add(f"{key}.pkl")
-        if hit is not None and isinstance(hit.record, CachedShard):
-            hit.record.rows_file = cache / f"{key}.rows"  # the cache folder may have moved with the registry
-            if not hit.record.rows_file.is_file():
-                hit = None
-        if hit is not None:
-            done.append(hit)
-        else:
-            todo.append((rf, key))
+    gc.disable()  # unpickling a city's 200,000 records: the cyclic collector would walk them again and again
+    try:
+        for rf in rfs:
+            key = (keys[rf.rel] if keys and rf.rel in keys else file_key(root, rf)) if cache is not None else None
+            hit = _cached(cache, key) if key else None
+            if key:
+                used.add(f"{key}.pkl")
+            if hit is not None and isinstance(hit.record, CachedShard):
+                hit.record.rows_file = cache / f"{key}.rows"  # the cache folder may have moved with the registry
+                if not hit.record.rows_file.is_file():
+                    hit = None
+            if hit is not None:
+                done.append(hit)
+            else:
+                todo.append((rf, key))
+    finally:
+        gc.enable()
     heavy = [t for t in todo if t[0].kind.fmt == "csv"]
     if jobs < 2 or len(heavy) < 4:
         done.extend(_read_and_store(root, todo, cache))
@@ -586,11 +598,46 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
 CACHE_DIR = ".ssj-cache/files"
 
 
-def source_keys(root: Path) -> tuple[dict[str, str], list[str]]:
+KEYS_MEMO = ".ssj-cache/keys.pickle"  # each file's key by its stat, from the last `source_keys`
+RACY_NS = 2_000_000_000  # a file modified this close to the reading may change again within its clock tick
+
+
+def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str]]:
     """The content address of every registry file (as the cache keys it) and the unknown files:
-    what a build's result depends on in the registry."""
+    what a build's result depends on in the registry.
+
+    A file whose stat (device, inode, size, modification time) is the one the last call saw keeps
+    the key it had then, unread, as git's index does; a file modified within `RACY_NS` of that
+    call is read again (its clock tick may hide a second change)."""
     rfs, unknown = discover(root)
-    return {rf.rel: file_key(root, rf) for rf in rfs}, unknown
+    code = _code_version()
+    last: dict = {}
+    if memo:
+        try:
+            last = pickle.loads((root / KEYS_MEMO).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            pass
+    last = last.get(code, {}) if isinstance(last, dict) else {}
+    now = time.time_ns()
+    keys: dict[str, str] = {}
+    kept: dict[str, tuple] = {}
+    for rf in rfs:
+        try:
+            st = os.stat(root / rf.rel)
+        except OSError:
+            st = None
+        sig = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if st else None
+        seen = last.get(rf.rel)
+        key = seen[1] if sig and seen and seen[0] == sig else file_key(root, rf)
+        keys[rf.rel] = key
+        if sig and sig[3] < now - RACY_NS:
+            kept[rf.rel] = (sig, key)
+    if memo and kept != last:
+        try:
+            atomic_write_bytes(root / KEYS_MEMO, pickle.dumps({code: kept}, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a read-only registry is keyed by reading every file
+    return keys, unknown
 
 
 def load_registry(root: Path, jobs: int | None = None, cache: bool = True,

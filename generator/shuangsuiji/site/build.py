@@ -19,7 +19,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import Shells, audit_site, site_sizes
+from shuangsuiji.privacy.audit import Shells, audit_site, site_stats
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
@@ -60,6 +60,7 @@ class BuildStats:
     site_bytes: int = 0
     files: int = 0
     index: Any = None  # index.IndexStats
+    units: dict[str, tuple[int, int]] = field(default_factory=dict)  # memo of validate, redact, audit: (made, of units)
 
     def line(self) -> str:
         stages = " ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
@@ -152,7 +153,8 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     names = name_index(reg)
     units = Units(reg, keys)
     context = f"{code}:{masking_digest(released(reg), names, public_contacts(reg))}"
-    memos = {stage: UnitMemo(cache / "units" / f"{stage}.pickle", context) for stage in ("validate", "redact", "audit")}
+    memos = {stage: UnitMemo(cache / "units" / stage, context) for stage in ("validate", "redact", "audit")}
+    gc.freeze()  # the memos' records too: each collection would walk them again
     problems += validate(reg, Context(base, names, memos["validate"], units))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -212,10 +214,10 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         write_name_index(tmp, companies(site, {tid: key for tid, (_, key) in made.get("target", {}).items()},
                                         cache / "names", company_pages.stamp), cache / "names")
         lap("index")
-        sizes = site_sizes(tmp)
-        stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
+        listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
+        stats.files, stats.site_bytes = len(listing), sum(st.st_size for st in listing.values())
         shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells,
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", listing=listing, shells=shells,
                            names=names, memo=memos["audit"], units=units)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
@@ -227,11 +229,12 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                       file=leak.file) for leak in leaks))
         lap("audit")
         swap_in(tmp, out)
-        lap("write")
-    for m in memos.values():
+    for stage, m in memos.items():
         m.save()
+        stats.units[stage] = (m.made, len(m.new))
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
     company_pages.save(cache / "pages")
-    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(out.resolve()), stats.pages, stats.narrative, stats.files,
+    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
                                    stats.site_bytes))
+    lap("write")  # the swap, and what the next build reuses: memos, page cache, listing
     return stats
