@@ -161,7 +161,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
         built = datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=SHANGHAI)
-        write_open_data(pub, tmp, built, cache / "opendata", jobs)
+        write_open_data(pub, tmp, built, cache / "opendata", jobs, files=keys)
         data_page = catalog(tmp)
         lap("opendata")
         feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
