@@ -586,13 +586,17 @@ def _put(out: Path, rel: str, doc: dict, cache: Path | None) -> tuple[str, str]:
 
 
 def _make_shard(path: str) -> tuple[str, str]:
-    """One API shard: its companies' records (public fields, results, draws, withdrawals) by id."""
-    pub, members, drawn_in, withdrawn, out, cache = shared()["api"]
+    """One API shard: its companies' records (public fields, results, draws, withdrawals) by id.
+    With the shard the last build made (`kept`: its cache key), only the records of the companies
+    a changed task names (`reach`) and of those it did not hold are made; the rest are its own."""
+    pub, members, drawn_in, withdrawn, out, cache, kept, reach = shared()["api"]
+    old = kept.get(path)
+    records = {} if old is None else json.loads((cache / old[:2] / f"{old}.json").read_bytes())["targets"]
     doc = {"shard": Path(path).stem,
-           "targets": {tid: {"target": pub.targets[tid].to_json(),
-                             "results": [r.to_json() for r in pub.results_of_target(tid)],
-                             "drawn_in": sorted(drawn_in.get(tid, [])), "withdrawn": withdrawn.get(tid, [])}
-                       for tid in members[path]}}
+           "targets": {tid: records[tid] if tid in records and tid not in reach else {
+               "target": pub.targets[tid].to_json(), "results": [r.to_json() for r in pub.results_of_target(tid)],
+               "drawn_in": sorted(drawn_in.get(tid, [])), "withdrawn": withdrawn.get(tid, [])}
+               for tid in members[path]}}
     return _put(out, path, doc, cache)
 
 
@@ -613,7 +617,8 @@ def _write_api(pub: PublicRegistry, out: Path, resources: list[dict], jobs: int,
     """The API files under `out/api`, and what the state keeps of them (file → [digest of the
     companies it holds, cache key]). A task file of a task not `changed`, and a shard holding the
     same companies as before, none `reach`ed (the companies a changed task names), is linked as
-    the last build made it (None: everything may have changed)."""
+    the last build made it; another shard keeps the records of the last build's it can (None:
+    everything may have changed, all is made)."""
     drawn_in: dict[str, list[str]] = {}
     for task_id, draw in pub.draws.items():
         for s in draw.selected:
@@ -631,18 +636,22 @@ def _write_api(pub: PublicRegistry, out: Path, resources: list[dict], jobs: int,
     holds = {path: hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest() for path, ids in members.items()}
     holds.update({f"api/tasks/{task_id}.json": "" for task_id in pub.tasks})
     api: dict[str, list] = {}
+    kept: dict[str, str] = {}  # shard → the cache key of the last build's, whose unreached records it keeps
     if before is not None and changed is not None and reach is not None:
         stale = {f"api/tasks/{task_id}.json" for task_id in changed}
         stale.update(target_api_path(tid, digits) for tid in reach)
         for rel, digest in holds.items():
             old = before.api.get(rel)
-            if rel not in stale and old is not None and old[0] == digest and link_existing(
-                    cache / old[1][:2] / f"{old[1]}.json", out / rel):
+            if old is None or not (cache / old[1][:2] / f"{old[1]}.json").exists():
+                continue
+            if rel not in stale and old[0] == digest and link_existing(cache / old[1][:2] / f"{old[1]}.json", out / rel):
                 api[rel] = old
+            elif digest:
+                kept[rel] = old[1]
     shards = [path for path in sorted(members) if path not in api]
     tasks = [task_id for task_id in sorted(pub.tasks) if f"api/tasks/{task_id}.json" not in api]
     for rel, key in [*fork_map(_make_shard, shards, _workers(len(shards), jobs),
-                               api=(pub, members, drawn_in, withdrawn, out, cache)),
+                               api=(pub, members, drawn_in, withdrawn, out, cache, kept, reach or set())),
                      *fork_map(_make_task, tasks, _workers(len(tasks), jobs), api=(pub, by_task, out, cache))]:
         api[rel] = [holds[rel], key]
     written = [out / rel for rel in [*sorted(members), *(f"api/tasks/{t}.json" for t in sorted(pub.tasks))]]
