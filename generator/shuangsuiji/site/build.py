@@ -84,11 +84,9 @@ def project_for(registry: Path) -> Path:
 
 
 def _files(out: Path, paths: list[Path]) -> list[dict]:
-    rows = []
-    for p in sorted(paths):
-        p = p if p.is_absolute() else out / p
-        rows.append({"path": p.relative_to(out).as_posix(), "size": p.stat().st_size})
-    return rows
+    """The files a stage wrote under `out` (absolute paths), in its order, as the pages name them (50,000 feeds at city)."""
+    cut = len(str(out)) + 1
+    return [{"path": str(p)[cut:]} for p in paths]
 
 
 def analysis_pages(pub) -> list:
@@ -164,7 +162,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         write_open_data(pub, tmp, built, cache / "opendata", jobs, files=keys)
         data_page = catalog(tmp)
         lap("opendata")
-        feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
+        feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds", files=keys))
         lap("feeds")
         history = None
         if repo_root is not None:
