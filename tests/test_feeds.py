@@ -12,7 +12,7 @@ import yaml
 
 from analysis_fixture import make_registry
 from shuangsuiji.site import feeds
-from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.load import load_registry, source_keys
 from shuangsuiji.privacy.redact import redact
 
 # JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required members and their types.
@@ -176,3 +176,33 @@ def test_parallel_writing_gives_the_same_files(pub, written, tmp_path, monkeypat
     again = feeds.write_feeds(pub, tmp_path, SITE, jobs=2)
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(paths, again))
+
+
+def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_path, monkeypatch):
+    """After a task's files changed (a withdrawal, a correction, its title), a write with the last
+    one's cache and the registry files' addresses gives the files of a cold write, yet makes the
+    feeds of only the companies that task's entries are about: the others are linked as the last
+    write named them."""
+    root = make_registry(tmp_path / "registry")
+
+    def write(out, cache):
+        reg, _ = load_registry(root, cache=False)
+        return reg, feeds.write_feeds(redact(reg), out, SITE, jobs=1, cache=cache,
+                                      files=source_keys(root)[0] if cache else None)
+
+    write(tmp_path / "first", tmp_path / "cache")
+    _edit_results(root)
+    made = []
+    real = feeds._write_one
+    monkeypatch.setattr(feeds, "_write_one", lambda pub, feed, *rest: made.append(feed.key) or real(pub, feed, *rest))
+    reg, again = write(tmp_path / "again", tmp_path / "cache")
+    monkeypatch.undo()
+    _, cold = write(tmp_path / "cold", None)
+    assert [p.relative_to(tmp_path / "again") for p in again] == [p.relative_to(tmp_path / "cold") for p in cold]
+    for a, c in zip(again, cold):
+        assert a.read_bytes() == c.read_bytes(), a
+    named = {r.target for r in reg.results["scjgj-2023-1"].results}
+    companies = {k.removeprefix("target/") for k in made if k.startswith("target/")}
+    every = [p for p in cold if p.parent.name == "target"]
+    assert companies and companies <= named and len(companies) < len(every) / 3, companies
+    assert "changes" in made and "all" in made  # the site-wide feeds are made again (their entries changed)

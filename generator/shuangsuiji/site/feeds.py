@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +34,7 @@ from shuangsuiji.registry.models.base import OUTCOMES
 from shuangsuiji.privacy.redact import PublicRegistry, require_public
 from shuangsuiji.analysis.warning import feed_entries
 from shuangsuiji.core.workers import fork_map, shared
-from shuangsuiji.core.write import link_cached, link_existing, prune_cache
+from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry.load import code_digest
 from shuangsuiji.site.render.deps import changed_tasks
@@ -319,9 +320,13 @@ def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None]]:
     for i in range(*bounds):
         if i < len(fs):
             out.append((fs[i].key, _write_one(pub, fs[i], base, site, cache, digests)))
-        else:
+        else:  # 50,000 at city: the paths as strings, the folder made once
             key, (made, _, _) = kept[i - len(fs)]
-            linked = link_existing(cache / made[:2] / f"{made}.xml", base / f"{key}.xml")
+            try:
+                os.link(f"{cache}/{made[:2]}/{made}.xml", f"{base}/{key}.xml")
+                linked = True
+            except OSError:
+                linked = link_existing(cache / made[:2] / f"{made}.xml", base / f"{key}.xml")
             out.append((key, made if linked else None))
     return out
 
@@ -339,6 +344,10 @@ class _State:
     files: dict[str, str]  # registry file → content address
     tasks: dict[str, list[str]]  # task id → the companies its entries are about
     companies: dict[str, list]  # a company's feed (target/<id>) → [cache key, title, entries]
+    others: dict[str, str]  # every other feed → its cache key
+
+    def keys(self) -> set[str]:
+        return {v[0] for v in self.companies.values()} | set(self.others.values())
 
     @classmethod
     def load(cls, cache: Path, stamp: str) -> "_State | None":
@@ -397,10 +406,15 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     for c in catalog:
         c.update({FORMAT_KEYS[ext]: f"feeds/{c['key']}.{ext}" for ext in formats_of(c["key"])})
     if cache is not None:
-        prune_cache(cache, set(made.values()) - {None})
+        state = _State(stamp, dict(files or {}), tasks, companies,
+                       {f.key: made[f.key] for f in fs if not f.key.startswith("target/")})
+        if before is None:
+            prune_cache(cache, state.keys())
+        else:
+            drop_cached(cache, before.keys() - state.keys())
         if files is not None:
-            atomic_write_bytes(cache / STATE, json.dumps(vars(_State(stamp, dict(files), tasks, companies)),
-                                                         ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            atomic_write_bytes(cache / STATE, json.dumps(vars(state), ensure_ascii=False,
+                                                         separators=(",", ":")).encode("utf-8"))
     index = base / "index.json"
     lines = (json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in catalog)  # one feed a line: 50,000 at city
     atomic_write_bytes(index, ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8"))

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from shuangsuiji.core import xlsx
 from shuangsuiji.core.workers import fork_map, shared
-from shuangsuiji.core.write import link_cached, link_existing, prune_cache
+from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.registry.load import code_digest
@@ -412,6 +412,10 @@ class _State:
     days: dict[str, str]  # "<department>/<year>" → the date its data is as of
     tables: dict[str, list]  # "<department>/<year>/<table>" → [cache key, sizes, rows]
     api: dict[str, list]  # API file → [digest of the companies it holds ("" for a task's), cache key]
+    zips: list[str]  # the year zips' cache keys
+
+    def keys(self) -> set[str]:
+        return {t[0] for t in self.tables.values()} | {a[1] for a in self.api.values()} | set(self.zips)
 
     @classmethod
     def load(cls, cache: Path, stamp: str) -> "_State | None":
@@ -495,11 +499,14 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
     reach = None if touched is None else {c for _, _, companies in touched for c in companies}
     api_files, api = _write_api(pub, out, resources, jobs, cache, before, changed, reach)
     if cache is not None:
-        prune_cache(cache, {key for _, key in made.values()} | {key for _, key in zips} | {k for _, k in api.values()})
-    if cache is not None and files is not None:
-        state = _State(stamp, dict(files), tasks, {f"{d}/{y}": day.isoformat() for (d, y), day in days.items()},
-                       tables, api)
-        atomic_write_bytes(cache / STATE, _compact_json(vars(state)))
+        state = _State(stamp, dict(files or {}), tasks, {f"{d}/{y}": day.isoformat() for (d, y), day in days.items()},
+                       tables, api, [key for _, key in zips])
+        if before is None:
+            prune_cache(cache, state.keys())
+        else:
+            drop_cached(cache, before.keys() - state.keys())
+        if files is not None:
+            atomic_write_bytes(cache / STATE, _compact_json(vars(state)))
     return written + api_files
 
 
