@@ -181,8 +181,8 @@ def test_parallel_writing_gives_the_same_files(pub, written, tmp_path, monkeypat
 def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_path, monkeypatch):
     """After a task's files changed (a withdrawal, a correction, its title), a write with the last
     one's cache and the registry files' addresses gives the files of a cold write, yet makes the
-    feeds of only the companies that task's entries are about: the others are linked as the last
-    write named them."""
+    entries of only that task and the feeds of only the companies they are about: the others are
+    the last write's, its feeds linked as it named them."""
     root = make_registry(tmp_path / "registry")
 
     def write(out, cache):
@@ -192,9 +192,11 @@ def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_pat
 
     write(tmp_path / "first", tmp_path / "cache")
     _edit_results(root)
-    made = []
-    real = feeds._write_one
+    made, tasks = [], []
+    real, real_entries = feeds._write_one, feeds._task_entries
     monkeypatch.setattr(feeds, "_write_one", lambda pub, feed, *rest: made.append(feed.key) or real(pub, feed, *rest))
+    monkeypatch.setattr(feeds, "_task_entries", lambda pub, task_id, *rest: tasks.append(task_id)
+                        or real_entries(pub, task_id, *rest))
     reg, again = write(tmp_path / "again", tmp_path / "cache")
     monkeypatch.undo()
     _, cold = write(tmp_path / "cold", None)
@@ -206,3 +208,4 @@ def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_pat
     every = [p for p in cold if p.parent.name == "target"]
     assert companies and companies <= named and len(companies) < len(every) / 3, companies
     assert "changes" in made and "all" in made  # the site-wide feeds are made again (their entries changed)
+    assert tasks == ["scjgj-2023-1"]  # the other tasks' entries are the last write's

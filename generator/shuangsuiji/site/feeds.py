@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -68,7 +69,6 @@ class Entry:
     region: str | None = None  # region code of the target (results only)
     outcomes: tuple[str, ...] = ()
     target: str | None = None
-    task: str | None = None  # the task whose records it is made of (which a rebuild compares)
 
     @property
     def when(self) -> datetime:
@@ -113,14 +113,10 @@ def _changes_text(r) -> str:
     return "更正内容（更正前 → 更正后）：\n" + ("\n".join(lines) if lines else "检查结果各项未变（仅备注等说明更正）")
 
 
-def entries(pub: PublicRegistry) -> list[Entry]:
-    """Every feed entry, newest first (ties by id)."""
-    withdrawn: dict[str, list] = {}
-    for w in pub.withdrawals:
-        withdrawn.setdefault(w.task, []).append(w)
+def entries(pub: PublicRegistry, by_task: dict[str, list[Entry]] | None = None) -> list[Entry]:
+    """Every feed entry, newest first (ties by id); `by_task`: the tasks' (`task_entries`)."""
     host = _tag(pub, "")
-    out = [e for task_id in sorted(pub.results.keys() | withdrawn.keys() | pub.tasks.keys())
-           for e in _task_entries(pub, task_id, withdrawn.get(task_id, ()), host)]
+    out = [e for task_entries_ in (task_entries(pub) if by_task is None else by_task).values() for e in task_entries_]
     for plan_id, plan in pub.plans.items():
         if plan.published is None:
             continue
@@ -128,6 +124,16 @@ def entries(pub: PublicRegistry) -> list[Entry]:
                          f"plans/{plan_id}/", plan.published, clean(plan.summary or plan.title), plan.department))
     out.sort(key=lambda e: (e.day, e.id), reverse=True)
     return out
+
+
+def task_entries(pub: PublicRegistry, known: dict[str, list[Entry]] | None = None) -> dict[str, list[Entry]]:
+    """Each task's entries (`_task_entries`), those `known` (a task's from the last build) as they are."""
+    withdrawn: dict[str, list] = {}
+    for w in pub.withdrawals:
+        withdrawn.setdefault(w.task, []).append(w)
+    host, known = _tag(pub, ""), known or {}
+    return {task_id: known[task_id] if task_id in known else _task_entries(pub, task_id, withdrawn.get(task_id, ()), host)
+            for task_id in sorted(pub.results.keys() | withdrawn.keys() | pub.tasks.keys())}
 
 
 def _task_entries(pub: PublicRegistry, task_id: str, withdrawn, host: str) -> list[Entry]:
@@ -143,7 +149,7 @@ def _task_entries(pub: PublicRegistry, task_id: str, withdrawn, host: str) -> li
         outcome = "、".join(r.get("outcome"))
         text = _result_text(task, r, name)
         common = dict(link=f"results/{task_id}/#{r.get('id')}", dept=dept, region=t.get("region") if t is not None else None,
-                      outcomes=tuple(r.get("outcome")), target=r.get("target"), task=task_id)
+                      outcomes=tuple(r.get("outcome")), target=r.get("target"))
         if r.get("published_on") is not None:
             out.append(Entry(f"{host}result/{r.get('id')}", "结果公告", f"{who}抽查结果：{name}（{outcome}）",
                              day=r.get("published_on"), text=text, **common))
@@ -168,12 +174,12 @@ def _task_entries(pub: PublicRegistry, task_id: str, withdrawn, host: str) -> li
                 + (f"\n撤回理由：{w.reason}" if w.reason else "") + "\n变更：状态 已公示 → 撤回")
         out.append(Entry(f"{host}result/{w.id}/withdrawal", "撤回", f"【撤回】{who}撤回一条检查结果：{name}",
                          f"results/{w.task}/", w.date, text, w.department,
-                         t.region if t is not None else None, (), w.target, task_id))
+                         t.region if t is not None else None, (), w.target))
     if task is not None:
         out.append(Entry(f"{host}task/{task_id}", "任务公告", f"{pub.dept_name(task.department)}抽查任务公告：{task.title}",
                          f"tasks/{task_id}/", task.published,
                          f"检查期间：{task.period.start.isoformat()} 至 {task.period.end.isoformat()}\n"
-                         f"抽取方式：{task.mode}；抽查类型：{task.kind}", task.department, task=task_id))
+                         f"抽取方式：{task.mode}；抽查类型：{task.kind}", task.department))
     return out
 
 
@@ -332,6 +338,7 @@ def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None]]:
 
 
 STATE = "state.json"  # in the cache folder
+ENTRIES = "entries.pkl"  # in the cache folder: each task's entries (`task_entries`) as the last build made them
 
 
 @dataclass
@@ -371,15 +378,18 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     require_public(pub)
     site = site_url.rstrip("/") + "/"
     base = Path(out) / "feeds"
-    es = entries(pub)
-    named: dict[str, set[str]] = {}
-    for e in es:
-        if e.target and e.task:
-            named.setdefault(e.task, set()).add(e.target)
-    tasks = {task_id: sorted(ids) for task_id, ids in sorted(named.items())}
     stamp = hashlib.sha256(repr((code_digest("**/*.py", "core/data/*").hex(), site, pub.masking)).encode()).hexdigest()
     before = _State.load(cache, stamp) if cache is not None and files is not None else None
     changed = changed_tasks(before.files, files) if before is not None and files is not None else None
+    known = {}
+    if changed is not None:
+        try:
+            known = {t: v for t, v in pickle.loads((cache / ENTRIES).read_bytes()).items() if t not in changed}
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass  # made again
+    by_task = task_entries(pub, known)
+    es = entries(pub, by_task)
+    tasks = {task_id: sorted({e.target for e in v if e.target}) for task_id, v in by_task.items()}
     kept: list[tuple[str, list]] = []
     reach = None
     if changed is not None:
@@ -413,6 +423,7 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
         else:
             drop_cached(cache, before.keys() - state.keys())
         if files is not None:
+            atomic_write_bytes(cache / ENTRIES, pickle.dumps(by_task, protocol=pickle.HIGHEST_PROTOCOL))
             atomic_write_bytes(cache / STATE, json.dumps(vars(state), ensure_ascii=False,
                                                          separators=(",", ":")).encode("utf-8"))
     index = base / "index.json"
