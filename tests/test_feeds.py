@@ -68,7 +68,7 @@ def pub(tmp_path_factory):
 @pytest.fixture(scope="module")
 def written(pub, tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    return out, feeds.write_feeds(pub, out, SITE)
+    return out, [out / p for p in feeds.write_feeds(pub, out, SITE)]
 
 
 def test_every_feed_parses_cleanly(written):
@@ -150,7 +150,7 @@ def test_no_control_characters_anywhere(written):
 
 def test_two_builds_give_identical_bytes(pub, written, tmp_path):
     out, paths = written
-    again = feeds.write_feeds(pub, tmp_path, SITE)
+    again = [tmp_path / p for p in feeds.write_feeds(pub, tmp_path, SITE)]
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     for a, b in zip(paths, again):
         assert a.read_bytes() == b.read_bytes(), a
@@ -173,7 +173,7 @@ def test_feeds_hold_the_newest_entries_only(pub, tmp_path, monkeypatch):
 def test_parallel_writing_gives_the_same_files(pub, written, tmp_path, monkeypatch):
     out, paths = written
     monkeypatch.setattr(feeds, "PARALLEL_MIN", 0)
-    again = feeds.write_feeds(pub, tmp_path, SITE, jobs=2)
+    again = [tmp_path / p for p in feeds.write_feeds(pub, tmp_path, SITE, jobs=2)]
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(paths, again))
 
@@ -187,8 +187,8 @@ def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_pat
 
     def write(out, cache):
         reg, _ = load_registry(root, cache=False)
-        return reg, feeds.write_feeds(redact(reg), out, SITE, jobs=1, cache=cache,
-                                      files=source_keys(root)[0] if cache else None)
+        return reg, [out / p for p in feeds.write_feeds(redact(reg), out, SITE, jobs=1, cache=cache,
+                                                        files=source_keys(root)[0] if cache else None)]
 
     write(tmp_path / "first", tmp_path / "cache")
     _edit_results(root)

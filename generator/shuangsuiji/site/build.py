@@ -83,12 +83,6 @@ def project_for(registry: Path) -> Path:
     return parent if (parent / "mkdocs.yml").exists() and (parent / "site_config").is_dir() else REPO
 
 
-def _files(out: Path, paths: list[Path]) -> list[dict]:
-    """The files a stage wrote under `out` (absolute paths), in its order, as the pages name them (50,000 feeds at city)."""
-    cut = len(str(out)) + 1
-    return [{"path": str(p)[cut:]} for p in paths]
-
-
 def analysis_pages(pub) -> list:
     """统计分析, 风险预警 and the 严重违法失信名单: aggregates the redaction stage lets through."""
     require_public(pub)
@@ -162,7 +156,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         write_open_data(pub, tmp, built, cache / "opendata", jobs, files=keys)
         data_page = catalog(tmp)
         lap("opendata")
-        feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds", files=keys))
+        feed_files = [{"path": p} for p in write_feeds(pub, tmp, site_url, jobs, cache / "feeds", files=keys)]
         lap("feeds")
         history = None
         if repo_root is not None:

@@ -367,8 +367,8 @@ class _State:
 
 def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, cache: Path | None = None,
                 files: dict[str, str] | None = None) -> list[Path]:
-    """Write every feed under `out/feeds/` (+ `feeds/index.json` listing them); returns the paths
-    written, in the order of their keys. With a `cache` folder, unchanged feeds are linked from it
+    """Write every feed under `out/feeds/` (+ `feeds/index.json` listing them); returns the files
+    written (paths under `out`, '/'-separated: 50,000 at city), in the order of their keys. With a `cache` folder, unchanged feeds are linked from it
     (and what no feed uses is dropped); with `files` too (registry file → content address, as
     `source_keys` gives them), the feeds of the companies no task changed since the last build
     names are linked as that build named them, unmade.
@@ -426,7 +426,6 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
             atomic_write_bytes(cache / ENTRIES, pickle.dumps(by_task, protocol=pickle.HIGHEST_PROTOCOL))
             atomic_write_bytes(cache / STATE, json.dumps(vars(state), ensure_ascii=False,
                                                          separators=(",", ":")).encode("utf-8"))
-    index = base / "index.json"
-    lines = (json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in catalog)  # one feed a line: 50,000 at city
-    atomic_write_bytes(index, ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8"))
-    return [base / f"{c['key']}.{ext}" for c in catalog for ext in formats_of(c["key"])] + [index]
+    line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one feed a line: 50,000 at city
+    atomic_write_bytes(base / "index.json", ("[\n" + ",\n".join(map(line, catalog)) + "\n]\n").encode("utf-8"))
+    return [f"feeds/{c['key']}.{ext}" for c in catalog for ext in formats_of(c["key"])] + ["feeds/index.json"]
