@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from shuangsuiji.privacy.audit import site_stats
 from shuangsuiji.site import memo, opendata
 from shuangsuiji.site.build import build
 from shuangsuiji.site.render import pages
@@ -122,6 +123,11 @@ def test_incremental_build_equals_cold_build(warm, tmp_path, change, monkeypatch
     assert stats.reused > 0  # the rebuild did reuse the previous build's pages
     if change in (_results_edit, _withdrawal, _item_list_change):  # only the companies the change reaches
         assert len(made) < len(list((out / "targets").iterdir())) / 4, len(made)
+    # validation, redaction and the audit made again only the units of the changed file (a file of
+    # inspectors is a unit per inspector)
+    assert set(stats.units) == {"validate", "redact", "audit"}
+    for stage, (remade, units) in stats.units.items():
+        assert units > 100 and remade <= units // 20, (stage, remade, units)
     changed = [k for k in incremental if before.get(k) != incremental[k]]
     # a public change shows (if only in the history of the record it touched); a private one nowhere
     assert bool(changed) == (change is not _private_value), changed
@@ -132,9 +138,9 @@ def test_a_build_with_nothing_changed_keeps_the_site(warm):
     rewritten); a page edited after the build, or another build time, makes a full build."""
     reg, out, cache = warm
     build(reg, out, jobs=2, cache=cache, build_time=STAMP)  # whatever the tests before left
-    listing = memo.tree_digest(out)
+    listing = memo.tree_digest(site_stats(out))
     again = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
-    assert again.current and again.rendered == 0 and memo.tree_digest(out) == listing
+    assert again.current and again.rendered == 0 and memo.tree_digest(site_stats(out)) == listing
     page = out / "about" / "index.html"
     original = page.read_bytes()
     page.write_bytes(original + b"<!-- edited on the server -->")

@@ -242,3 +242,29 @@ def test_an_archive_member_found_clean_before_is_not_scanned_again_but_a_new_one
     assert table not in scanned  # the unchanged table inside the zip was not scanned again
     year_zip("name\r\n某某\r\n".encode("utf-8"))
     assert audit_files(site, needles, jobs=1, cache=cache) == []
+
+
+def _as_searched(n) -> tuple:
+    return n.text, n.digits, n.raw, n.months, n.exempt
+
+
+def test_needles_kept_between_builds_equal_needles_made_afresh(tmp_path):
+    """The last build's needles are used again only as far as they hold: a public string added
+    exempts its value, a public string removed makes its value searched for again, a changed
+    private value makes all again; each result equals the needles made from nothing."""
+    from shuangsuiji.privacy.audit import build_needles
+    memo = tmp_path / "needles.pickle"
+    values = [("王建国", "Inspector.name", False), ("13912345678", "Inspector.phone", False),
+              ("李秀英", "Result.persons", False), ("S-GOLD", "stratum key", True)]
+    steps = [
+        (values, ["临沂市", "检查结果"]),  # first build: nothing exempt
+        (values, ["临沂市", "检查结果"]),  # nothing changed
+        (values, ["临沂市", "检查结果", "王建国商店"]),  # a public string holding a private value: exempt
+        (values, ["临沂市", "检查结果"]),  # that string gone: searched for again
+        (values[:1] + [("13987654321", "Inspector.phone", False)] + values[2:], ["临沂市", "王建国商店"]),
+    ]
+    for vals, public in steps:
+        kept = build_needles(vals, public, memo=memo)
+        assert _as_searched(kept) == _as_searched(build_needles(vals, public)), public
+    assert memo.is_file()
+    assert "王建国" not in kept.text and kept.exempt == 1 and "13987654321" in kept.digits

@@ -83,9 +83,9 @@ def credit_events(reg: Registry, as_of: date) -> list[CreditEvent]:
         if r.status not in PUBLISHED_STATUSES:
             continue
         dept = reg.task_dept.get(task_id) or reg.results[task_id].department
-        t = reg.targets.get(r.target)
         grounds = [ABNORMAL_GROUNDS[p] for p in r.problems if p in ABNORMAL_GROUNDS]
-        if t is not None and t.type in MARKET_TYPES and (grounds or ABNORMAL in r.follow_ups):
+        if ((grounds or ABNORMAL in r.follow_ups) and r.target in reg.targets
+                and reg.targets.value(r.target, "type") in MARKET_TYPES):  # a field, not a record: no shard read
             when = r.abnormal_listed_on or add_working_days(r.inspected_on, within)
             ev = CreditEvent(r.target, ABNORMAL, when, r.abnormal_listed_on is not None,
                              "；".join(grounds) or "抽查结果决定列入", _ABNORMAL_LAW, r.id, task_id, dept)

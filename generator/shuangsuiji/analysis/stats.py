@@ -88,14 +88,17 @@ def _industry_keys(code: str) -> tuple[str, str]:
 
 
 def profiles(reg: Registry, ids: Iterable[str]) -> dict[str, Profile]:
-    """Profile of each of `ids` (unknown ids get UNKNOWN_PROFILE). Reads the target table's raw
-    columns in one pass instead of building a million records."""
-    wanted = set(ids)
-    out = dict.fromkeys(wanted, UNKNOWN_PROFILE)
-    for tid, region, industry, typ, credit in reg.targets.rows("id", "region", "industry", "type", "credit_class"):
-        if tid in wanted:
-            section, division = _industry_keys(industry)
-            out[tid] = Profile(region, section, division, typ, credit)
+    """Profile of each of `ids` (unknown ids get UNKNOWN_PROFILE). Reads single fields of the target
+    table (columns the loader keeps at hand), not a million records."""
+    targets = reg.targets
+    value = targets.value
+    out = {}
+    for tid in set(ids):
+        if tid in targets:
+            section, division = _industry_keys(value(tid, "industry"))
+            out[tid] = Profile(value(tid, "region"), section, division, value(tid, "type"), value(tid, "credit_class"))
+        else:
+            out[tid] = UNKNOWN_PROFILE
     return out
 
 

@@ -51,21 +51,25 @@ import html
 import io
 import json
 import os
+import pickle
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, get_args, get_origin
+from typing import Any, Callable, Iterable, Iterator, Literal, get_args, get_origin
 
 import ahocorasick
 from pydantic import BaseModel
 
 from shuangsuiji.core.codes import check_uscc, uscc_kind
+from shuangsuiji.core.unitmemo import UnitMemo
 from shuangsuiji.core.workers import fork_map, shared
+from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry import freetext
 from shuangsuiji.registry.freetext import (FOLD, KINDS_ZH, NO_CONTACTS, NameIndex, PublicContacts, contact_key, find_hits,
                                            id_shape, name_index, public_contacts, shape_hits)
+from shuangsuiji.registry.load import Units
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility, check_slug
 from shuangsuiji.privacy.redact import PublicRegistry, released, approval_key, public_strings, redact, rules_of
 
@@ -177,58 +181,84 @@ class _Collector:
                     self.in_text.append((v[h.start:h.end], f"{kind} ({h.kind} in free text)", False))
 
 
-def _scope_targets(registry) -> set[str]:
-    ids = {r.target for _, _, r in registry.all_results()}
-    for d in registry.draws.values():
-        ids.update(d.drawn() or ())
-        cand = d.tables.get("candidates")
-        if cand:
-            ids.update(line.split(b"\t", 1)[0].decode("utf-8", "replace") for line in cand.splitlines() if line)
-    for t in registry.tasks.values():
-        ids.update(t.fixed_targets)
+def _draw_scope(d) -> set[str]:
+    """The targets a draw names: those it drew and its candidates."""
+    ids = set(d.drawn() or ())
+    cand = d.tables.get("candidates")
+    if cand:
+        ids.update(line.split(b"\t", 1)[0].decode("utf-8", "replace") for line in cand.splitlines() if line)
     return ids
 
 
-def collect_values(registry, all_targets: bool = False) -> list[tuple[str, str, bool]]:
+def _draw_secrets(c: "_Collector", d) -> None:
+    """A draw's files, its stratum keys and its selection tickets."""
+    for rec in (d.sources, d.events, d.ceremony, d.conflicts):
+        if rec is not None:
+            c.record(rec)
+    record = d.record if isinstance(d.record, dict) else {}
+    manifest = record.get("manifest") if isinstance(record.get("manifest"), dict) else d.manifest or {}
+    keys = set(manifest.get("ratios", {}) if isinstance(manifest.get("ratios"), dict) else ())
+    private = record.get("private") if isinstance(record.get("private"), dict) else {}
+    for strata in (record.get("strata"), private.get("strata")):
+        if isinstance(strata, dict):
+            keys.update(strata)
+    cand = d.tables.get("candidates") or b""
+    keys.update(line.split(b"\t")[1].decode("utf-8", "replace")
+                for line in cand.splitlines() if line.count(b"\t") == 1)
+    for k in sorted(keys):
+        c.add(k, "stratum key", raw_only=True)
+    # Selection tickets are never published: a selected target's ticket hints at its stratum's ratio.
+    tickets = record.get("tickets") if isinstance(record.get("tickets"), dict) else {}
+    for _, ticket in sorted(tickets.items()):
+        if isinstance(ticket, str):
+            c.add(ticket, "selection ticket")
+
+
+def collect_values(registry, all_targets: bool = False, names: NameIndex | None = None,
+                   memo: UnitMemo | None = None, units: Units | None = None) -> list[tuple[str, str, bool]]:
     """(value, kind, raw_only) of everything that must never be published.
 
     Targets: those named by a result, a draw (candidates included) or a task, the ones a
     page can ever be about; `all_targets` adds the whole directory (slower on a city).
+    `names`: the registry's `name_index`, when the caller has it. With a `memo` (its context: the
+    code and `redact.masking_digest`), the values of the targets, results files and draw files that
+    did not change are taken from the last build's audit.
     """
-    c = _Collector(released(registry), name_index(registry), public_contacts(registry))
+    c = _Collector(released(registry), name_index(registry) if names is None else names, public_contacts(registry))
+    memo = memo or UnitMemo(None, "")
+    units = units or Units(registry)
+
+    def unit(key: str | None, fill: Callable[["_Collector"], None]) -> None:
+        """Collect one unit (`fill` runs only when the memo does not hold its values)."""
+        def make() -> tuple[list, list]:
+            one = _Collector(c.released, c.names, c.contacts)
+            fill(one)
+            return one.values, one.in_text
+        values, in_text = memo.get(key, make)
+        c.values += values
+        c.in_text += in_text
+
     for rec in (registry.config, *registry.regions.values(), *registry.departments.values(),
                 *registry.dept_configs.values(), *registry.item_lists.values(), *registry.matters.values(),
                 *registry.inspector_files.values(), *registry.liaisons.values(), *registry.plans.values(),
                 *registry.tasks.values(), *registry.approvals.values()):
         c.record(rec)
-    for _, _, r in registry.all_results():
-        c.record(r, everything=r.status not in PUBLISHED_STATUSES)
-    ids = sorted(registry.targets) if all_targets else sorted(_scope_targets(registry))
-    for tid in ids:
-        t = registry.targets.get(tid)
-        if t is not None:
-            c.record(t)
+    for task_id, f in sorted(registry.results.items()):
+        o = registry.origin("results", task_id)
+        unit(units.file(o.rel if o else None),
+             lambda one: [one.record(r, everything=r.status not in PUBLISHED_STATUSES) for r in f.results])
+    scope = {r.target for _, _, r in registry.all_results()}
+    for task_id, d in registry.draws.items():
+        key = units.draw(d.dept, task_id)
+        scope.update(memo.get(key and f"scope:{key}", lambda: _draw_scope(d)))
+    for t in registry.tasks.values():
+        scope.update(t.fixed_targets)
+    targets = registry.targets
+    for tid in sorted(targets) if all_targets else sorted(scope):
+        if tid in targets:
+            unit(units.target(tid), lambda one: one.record(targets[tid]))
     for task_id, d in sorted(registry.draws.items()):
-        for rec in (d.sources, d.events, d.ceremony, d.conflicts):
-            if rec is not None:
-                c.record(rec)
-        record = d.record if isinstance(d.record, dict) else {}
-        manifest = record.get("manifest") if isinstance(record.get("manifest"), dict) else d.manifest or {}
-        keys = set(manifest.get("ratios", {}) if isinstance(manifest.get("ratios"), dict) else ())
-        private = record.get("private") if isinstance(record.get("private"), dict) else {}
-        for strata in (record.get("strata"), private.get("strata")):
-            if isinstance(strata, dict):
-                keys.update(strata)
-        cand = d.tables.get("candidates") or b""
-        keys.update(line.split(b"\t")[1].decode("utf-8", "replace")
-                    for line in cand.splitlines() if line.count(b"\t") == 1)
-        for k in sorted(keys):
-            c.add(k, "stratum key", raw_only=True)
-        # Selection tickets are never published: a selected target's ticket hints at its stratum's ratio.
-        tickets = record.get("tickets") if isinstance(record.get("tickets"), dict) else {}
-        for _, ticket in sorted(tickets.items()):
-            if isinstance(ticket, str):
-                c.add(ticket, "selection ticket")
+        unit(units.draw(d.dept, task_id), lambda one: _draw_secrets(one, d))
     return c.values + c.in_text
 
 
@@ -267,8 +297,11 @@ class Needles:
         return max((len(v) for d in (self.text, self.digits, self.raw, self.months) for v in d), default=0)
 
 
-def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
-                  contacts: PublicContacts = NO_CONTACTS) -> Needles:
+NEEDLES = "needles.pickle"  # in an audit's cache folder: the last needles, their values and the public strings
+
+
+def _needles(values: Iterable[tuple[str, str, bool]], contacts: PublicContacts) -> Needles:
+    """The values as searched for (normalised, by matcher), none exempt yet."""
     text: dict[str, str] = {}
     digits: dict[str, str] = {}
     raw: dict[str, str] = {}
@@ -297,14 +330,48 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
                 text.setdefault(n, kind)
         elif len(n) >= MIN_ASCII:
             text.setdefault(n, kind)
-    needles = Needles(text, digits, raw, months, contacts=contacts)
-    corpus = "\x00".join(public)  # a separator normalisation keeps: no match across two values
-    if corpus:
-        hits = _Scanner(needles).scan_text(fold(corpus))
-        drop = {(m, v) for m, v, _ in hits}
-        for m, v in drop:
-            getattr(needles, m).pop(v, None)
-        needles.exempt = len(drop)
+    return Needles(text, digits, raw, months, contacts=contacts)
+
+
+def _found(needles: Needles, strings: Iterable[str]) -> set[tuple[str, str]]:
+    """(matcher, needle) of the needles found in any of `strings`."""
+    corpus = "\x00".join(strings)  # a separator normalisation keeps: no match across two values
+    return {(m, v) for m, v, _ in _Scanner(needles).scan_text(fold(corpus))} if corpus and len(needles) else set()
+
+
+def _only(needles: Needles, which: set[tuple[str, str]]) -> Needles:
+    return Needles(*({v: k for v, k in getattr(needles, m).items() if (m, v) in which}
+                     for m in ("text", "digits", "raw", "months")), contacts=needles.contacts)
+
+
+def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str] = (),
+                  contacts: PublicContacts = NO_CONTACTS, memo: Path | None = None) -> Needles:
+    """What to search the site for: the private values, less those that are also public (`public`).
+
+    With a `memo` file (it holds private values: it lives in the build's cache, never in the site),
+    the last build's needles are used again when the values are the same; then only the public
+    strings added since are searched for needles, and the needles found in public strings removed
+    since are looked for again (a change of a private value makes all again)."""
+    values = list(values)
+    public = set(public)
+    key = hashlib.sha256(repr((values, sorted(contacts.domains), sorted(contacts.values))).encode("utf-8")).digest()
+    last = None
+    if memo is not None:
+        try:
+            last = pickle.loads(memo.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            pass
+    if isinstance(last, tuple) and len(last) == 4 and last[0] == key:
+        _, whole, exempt, before = last
+        lost = _found(whole, before - public) if before - public else set()
+        exempt = (exempt - lost) | _found(_only(whole, lost), public) | _found(whole, public - before)
+    else:
+        whole = _needles(values, contacts)
+        exempt = _found(whole, public)
+    if memo is not None:
+        atomic_write_bytes(memo, pickle.dumps((key, whole, exempt, public), protocol=pickle.HIGHEST_PROTOCOL))
+    needles = _only(whole, {(m, v) for m in ("text", "digits", "raw", "months") for v in getattr(whole, m)} - exempt)
+    needles.exempt = len(exempt)
     return needles
 
 
@@ -605,10 +672,10 @@ def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
     return sorted(leaks), clean
 
 
-def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    """Every file under site_dir, relative and sorted, with its size; `skip`: top-level names left
-    out (a mirror's .git). One walk with `scandir`, whose entries carry what `stat` would ask again."""
-    out: dict[str, int] = {}
+def site_stats(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, os.stat_result]:
+    """Every file under site_dir, relative and sorted, with its `stat`; `skip`: top-level names left
+    out (a mirror's .git). One walk with `scandir`."""
+    out: dict[str, os.stat_result] = {}
     stack = [("", str(site_dir))]
     while stack:
         prefix, folder = stack.pop()
@@ -619,9 +686,14 @@ def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
                     continue
                 if e.is_dir(follow_symlinks=False):
                     stack.append((rel + "/", e.path))
-                elif e.is_file():
-                    out[rel] = e.stat().st_size
+                elif e.is_file(follow_symlinks=False):
+                    out[rel] = e.stat(follow_symlinks=False)
     return dict(sorted(out.items()))
+
+
+def site_sizes(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """Every file under site_dir, relative and sorted, with its size."""
+    return {rel: st.st_size for rel, st in site_stats(site_dir, skip).items()}
 
 
 def site_files(site_dir: Path, skip: tuple[str, ...] = ()) -> list[str]:
@@ -702,14 +774,20 @@ def declared_public_shapes(registry) -> PublicContacts:
     return PublicContacts(declared.domains, frozenset(keys))
 
 
-def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False) -> Needles:
-    pub = pub if pub is not None else redact(registry)
-    return build_needles(collect_values(registry, all_targets), public_strings(pub), declared_public_shapes(registry))
+def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool = False,
+                names: NameIndex | None = None, memo: UnitMemo | None = None, units: Units | None = None,
+                cache: Path | None = None) -> Needles:
+    """The needles of a registry; `names`, `memo`, `units` as `collect_values` takes them; with a
+    `cache` folder, the last build's needles are used again (`build_needles`)."""
+    pub = pub if pub is not None else redact(registry, names=names)
+    return build_needles(collect_values(registry, all_targets, names, memo, units), public_strings(pub),
+                         declared_public_shapes(registry), cache / NEEDLES if cache else None)
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
                jobs: int | None = None, cache: Path | None = None, sizes: dict[str, int] | None = None,
-               shells: Shells | None = None) -> list[Leak]:
+               shells: Shells | None = None, names: NameIndex | None = None, memo: UnitMemo | None = None,
+               units: Units | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs, cache=cache, sizes=sizes,
-                       shells=shells)
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units, cache), jobs,
+                       cache=cache, sizes=sizes, shells=shells)

@@ -25,6 +25,8 @@ from shuangsuiji.analysis.credit import credit_events
 from shuangsuiji.draw.canon import canonical_json, sha256_hex
 from shuangsuiji.registry.freetext import (MASKERS, OFFICE_CONTACTS, NameIndex, PublicContacts, is_scanned, mask_text, name_index,
                                   public_contacts)
+from shuangsuiji.core.unitmemo import UnitMemo
+from shuangsuiji.registry.load import Units
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility
 from shuangsuiji.analysis.warning import DIMS, early_warnings
 
@@ -469,14 +471,49 @@ def public_credit_events(registry) -> tuple[Public, ...]:
                  for e in credit_events(registry, as_of))
 
 
-def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
-    """The registry's public part. `draws` (task id → draw record) overrides the record.json
-    files read with the registry, so a build can pass draw results it has just computed."""
-    rd = _Redactor(released(registry), name_index(registry), public_contacts(registry))
-    rec = rd.record
-    masking = hashlib.sha256(repr((sorted(rd.released), rd.names.digest(), rd.contacts.domains, sorted(rd.contacts.values))).encode("utf-8")).hexdigest()
+def masking_digest(released_fields: set[tuple[str, str]], names: NameIndex, contacts: PublicContacts) -> str:
+    """What every redacted text depends on besides its own record: the approvals, the private names
+    and the public contacts (`PublicRegistry.masking`; with the code, the context of a redaction memo)."""
+    return hashlib.sha256(repr((sorted(released_fields), names.digest(), contacts.domains,
+                                sorted(contacts.values))).encode("utf-8")).hexdigest()
 
-    item_lists = {d: rec(il) for d, il in registry.item_lists.items() if il.published_on() is not None}
+
+def _results_file(rd: _Redactor, task_id: str, dept: str, f) -> tuple[tuple[Public, ...], tuple[Public, ...]]:
+    """One results file's published results and withdrawal notices."""
+    out, withdrawals = [], []
+    for r in f.results:
+        if r.status in PUBLISHED_STATUSES:
+            out.append(rd.record(r))
+        elif r.status == "撤回" and r.published_on is not None:  # never published: nothing to withdraw publicly
+            reason = next((rv.reason for rv in reversed(r.revisions) if rv.action == "撤回"), None)
+            withdrawals.append(_public("Withdrawal", id=r.id, task=task_id, target=r.target, department=dept,
+                                       date=_withdrawn_on(r), reason=rd.text(reason) if reason else None))
+    return tuple(out), tuple(withdrawals)
+
+
+def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex | None = None,
+           memo: UnitMemo | None = None, units: Units | None = None) -> PublicRegistry:
+    """The registry's public part. `draws` (task id → draw record) overrides the record.json
+    files read with the registry, so a build can pass draw results it has just computed.
+    `names`: the registry's `name_index`, when the caller has it. With a `memo` (its context: the
+    code and `masking_digest`) and the `units`' content addresses, the targets, results files and
+    draws whose files did not change are taken from the last build's redaction."""
+    rd = _Redactor(released(registry), name_index(registry) if names is None else names, public_contacts(registry))
+    rec = rd.record
+    masking = masking_digest(rd.released, rd.names, rd.contacts)
+    memo = memo or UnitMemo(None, "")
+    units = units or Units(registry)
+
+    def each(kind: str, records: Mapping[str, Any]) -> dict[str, Public]:
+        """The records of one kind, each taken from the memo when its file did not change."""
+        out = {}
+        for k, v in records.items():
+            o = registry.origin(kind, k)
+            key = units.file(o.rel if o else None)
+            out[k] = memo.get(key and f"{key}:{kind}:{k}", lambda: rec(v))
+        return out
+
+    item_lists = each("item-list", {d: il for d, il in registry.item_lists.items() if il.published_on() is not None})
     items = {it.id: it for il in item_lists.values() for it in il.items}
 
     results: dict[str, tuple[Public, ...]] = {}
@@ -484,29 +521,25 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     shown_targets: set[str] = set()
     for task_id, f in registry.results.items():
         dept = registry.task_dept.get(task_id, f.department)
-        out = []
-        for r in f.results:
-            if r.status in PUBLISHED_STATUSES:
-                p = rec(r)
-                out.append(p)
-                shown_targets.add(r.target)
-            elif r.status == "撤回" and r.published_on is not None:  # never published: nothing to withdraw publicly
-                reason = next((rv.reason for rv in reversed(r.revisions) if rv.action == "撤回"), None)
-                withdrawals.append(_public("Withdrawal", id=r.id, task=task_id, target=r.target, department=dept,
-                                           date=_withdrawn_on(r), reason=rd.text(reason) if reason else None))
-                shown_targets.add(r.target)
+        o = registry.origin("results", task_id)
+        key = units.file(o.rel if o else None)
+        out, gone = memo.get(key and f"{key}:{dept}", lambda: _results_file(rd, task_id, dept, f))
+        withdrawals += gone
+        shown_targets.update(p.target for p in (*out, *gone))
         if out:
-            results[task_id] = tuple(out)
+            results[task_id] = out
 
     draw_records = dict(draws or {})
     public_draws: dict[str, Public] = {}
     for task_id, files in registry.draws.items():
-        public_draws[task_id] = public_draw(task_id, files, draw_records.get(task_id, files.record), rd)
+        key = None if task_id in draw_records else units.draw(files.dept, task_id)
+        public_draws[task_id] = memo.get(key, lambda: public_draw(task_id, files, draw_records.get(task_id, files.record), rd))
         shown_targets.update(drawn_target_ids(public_draws[task_id]))
     for t in registry.tasks.values():
         shown_targets.update(t.fixed_targets)
 
-    targets = {tid: rec(registry.targets[tid]) for tid in shown_targets if tid in registry.targets}
+    targets = {tid: memo.get(units.target(tid), lambda: rec(registry.targets[tid]))
+               for tid in shown_targets if tid in registry.targets}
     by_target: dict[str, list[Public]] = {}
     for task_id in sorted(results):
         for p in results[task_id]:
@@ -517,19 +550,20 @@ def redact(registry, draws: Mapping[str, dict] | None = None) -> PublicRegistry:
     return PublicRegistry(
         _TOKEN,
         config=rec(registry.config),
-        regions=_ro({k: rec(v) for k, v in registry.regions.items()}),
-        departments=_ro({k: rec(v) for k, v in registry.departments.items()}),
-        dept_configs=_ro({k: rec(v) for k, v in registry.dept_configs.items()}),
+        regions=_ro(each("region", registry.regions)),
+        departments=_ro(each("department", registry.departments)),
+        dept_configs=_ro(each("dept-config", registry.dept_configs)),
         item_lists=_ro(item_lists),
         items=_ro(items),
         item_dept=_ro({i: registry.item_dept[i] for i in items if i in registry.item_dept}),
-        matters=_ro({k: rec(v) for k, v in registry.matters.items()}),
-        rules=_ro({k: rd.text(v, keep=OFFICE_CONTACTS) for k, v in registry.rules.items()}),
-        inspectors=_ro({k: rec(v) for k, v in registry.inspectors.items()}),
+        matters=_ro(each("matters", registry.matters)),
+        rules=_ro({k: memo.get(units.file(f"{k}/rules.md"), lambda: rd.text(v, keep=OFFICE_CONTACTS))
+                   for k, v in registry.rules.items()}),
+        inspectors=_ro(each("inspector", registry.inspectors)),
         inspector_dept=_ro(dict(registry.inspector_dept)),
-        liaisons=_ro({k: rec(v) for k, v in registry.liaisons.items()}),
-        plans=_ro({k: rec(v) for k, v in registry.plans.items()}),
-        tasks=_ro({k: rec(v) for k, v in registry.tasks.items()}),
+        liaisons=_ro(each("liaison", registry.liaisons)),
+        plans=_ro(each("plan", registry.plans)),
+        tasks=_ro(each("task", registry.tasks)),
         task_dept=_ro(dict(registry.task_dept)),
         results=_ro(results),
         withdrawals=tuple(sorted(withdrawals, key=lambda w: (w.task, w.id))),

@@ -28,6 +28,8 @@ from pydantic import BaseModel
 
 from shuangsuiji.core.codes import check_uscc, is_valid_id_number, luhn_ok, region_name, uscc_kind, valid_birth_date
 from shuangsuiji.core.errors import Problem
+from shuangsuiji.core.unitmemo import UnitMemo
+from shuangsuiji.registry.load import Units
 from shuangsuiji.registry.models.base import Visibility, check_text, scanned, visibility_of
 from shuangsuiji.core import codes
 
@@ -423,8 +425,8 @@ def _walk_text(rec: BaseModel, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _records(registry) -> Iterator[tuple[str | None, str, int | None, BaseModel]]:
-    """(file, field path prefix, CSV line, record) of every record whose strings can be published: all the
-    YAML record files, and the targets a result, draw or task names (the only ones published)."""
+    """(file, field path prefix, CSV line, record) of every YAML record whose strings can be published
+    (the targets a result, draw or task names are the other ones: `freetext_problems`)."""
     yield "config.yaml", "", None, registry.config
     for kind, recs in (("region", registry.regions), ("department", registry.departments)):
         for key, rec in sorted(recs.items()):
@@ -443,10 +445,6 @@ def _records(registry) -> Iterator[tuple[str | None, str, int | None, BaseModel]
             rec = getattr(d, name)
             if rec is not None:
                 yield f"{d.dept}/draws/{tid}/{name}.yaml", "", None, rec
-    for tid in sorted(_named_targets(registry)):
-        if tid in registry.targets:
-            o = registry.origin("target", tid)
-            yield o.rel if o else None, "", o.line if o else None, registry.targets[tid]
 
 
 def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None) -> Problem:
@@ -469,19 +467,36 @@ def _problem(h: Hit, rel: str | None, path: str | None, line: int | None = None)
         severity="error" if h.kind in ERROR_KINDS else "warning")
 
 
-def freetext_problems(registry) -> list[Problem]:
+def freetext_problems(registry, names: NameIndex | None = None, memo: UnitMemo | None = None,
+                      units: Units | None = None) -> list[Problem]:
     """Personal data in every scanned string of the registry, one problem per hit, shown masked.
 
     Internal notes are checked too: they are private, but an ID number has no place in
     a registry note either, and a note can be made public by mistake. In rules.md only
-    what is masked there is reported (not the office's landline and e-mail).
+    what is masked there is reported (not the office's landline and e-mail). `names`: the
+    registry's `name_index`, when the caller has it; `memo`, `units`: a unit's problems are
+    found again only when the unit or what it is masked with changed (a build's memo).
     """
-    names = name_index(registry)
+    names = name_index(registry) if names is None else names
     contacts = public_contacts(registry)
+    memo = memo or UnitMemo(None, "")
+    units = units or Units(registry)
+
+    def scan(rel: str | None, prefix: str, line: int | None, rec: BaseModel) -> list[Problem]:
+        return [_problem(h, rel, path, line) for path, text in _walk_text(rec, prefix)
+                for h in find_hits(text, names, contacts)]
+
+    def target(tid: str) -> list[Problem]:
+        o = registry.origin("target", tid)
+        return scan(o.rel if o else None, "", o.line if o else None, registry.targets[tid])
+
     problems: list[Problem] = []
     for rel, prefix, line, rec in _records(registry):
-        for path, text in _walk_text(rec, prefix):
-            problems.extend(_problem(h, rel, path, line) for h in find_hits(text, names, contacts))
+        key = units.file(rel)
+        problems += memo.get(key and f"{key}{prefix}", lambda: scan(rel, prefix, line, rec))
+    for tid in sorted(_named_targets(registry)):
+        if tid in registry.targets:
+            problems += memo.get(units.target(tid), lambda: target(tid))
     for dept, text in sorted(registry.rules.items()):
         for no, line in enumerate(text.splitlines(), 1):
             problems.extend(_problem(h, f"{dept}/rules.md", None, no)

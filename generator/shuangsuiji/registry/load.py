@@ -78,7 +78,10 @@ class DrawFiles:
         return sorted(rec[key]) if isinstance(rec.get(key), dict) else None
 
 
-HOT = ("name", "legal_rep", "registered_by")  # read with the ids: what free-text checks need of every target
+# Read with the ids: what free-text checks (name, legal_rep, registered_by) and the statistics' profiles
+# (region, industry, type, credit_class) need of every target a result or a draw names.
+HOT = ("name", "legal_rep", "registered_by", "region", "industry", "type", "credit_class")
+_FEW = frozenset({"region", "industry", "type", "credit_class"})  # few distinct values: kept once each in the cache
 
 
 @dataclass(eq=False)
@@ -215,6 +218,15 @@ class TargetTable(Mapping[str, Target]):
         v = self._row(key)
         return Origin(v[-2], ("id",), v[-1])
 
+    def file_of(self, key: str) -> str | None:
+        """The shard file holding the target `key`, without reading its rows."""
+        inverse = self.__dict__.get("_file_of")
+        if inverse is None:
+            inverse = self.__dict__["_file_of"] = {}
+            for rel, ids in self.by_file.items():
+                inverse.update(dict.fromkeys(ids, rel))
+        return inverse.get(key)
+
 
 @dataclass
 class Registry:
@@ -257,6 +269,33 @@ class Registry:
     def dept_name(self, dept_id: str) -> str:
         d = self.departments.get(dept_id)
         return d.name if d else dept_id
+
+
+class Units:
+    """Content addresses of the registry's units, which a stage's `UnitMemo` keys what it made by:
+    a file (its loader key), a target (its shard's key and its id), a draw folder (its files' keys).
+    Without keys (a registry read outside a build) every unit is unknown and made afresh."""
+
+    def __init__(self, reg: "Registry", keys: Mapping[str, str] | None = None):
+        self.reg, self.keys = reg, keys or {}
+        self._folders: dict[str, str] | None = None
+
+    def file(self, rel: str | None) -> str | None:
+        return self.keys.get(rel) if rel else None
+
+    def target(self, tid: str) -> str | None:
+        key = self.file(self.reg.targets.file_of(tid))
+        return f"{key}:{tid}" if key else None
+
+    def draw(self, dept: str, task: str) -> str | None:
+        if self._folders is None:
+            parts: dict[str, list[str]] = {}
+            for rel, key in sorted(self.keys.items()):
+                folder, _, _ = rel.rpartition("/")
+                if "/draws/" in rel:
+                    parts.setdefault(folder, []).append(key)
+            self._folders = {f: hashlib.sha1("".join(ks).encode()).hexdigest() for f, ks in parts.items()}
+        return self._folders.get(f"{dept}/draws/{task}")
 
 
 # --- reading one file ----------------------------------------------------------------------
@@ -376,7 +415,9 @@ def _store(cache: Path, key: str, res: FileResult) -> None:
     if res.rf.kind.fmt == "csv" and isinstance(res.record, list):
         atomic_write_bytes(cache / f"{key}.rows", pickle.dumps(res.record, protocol=pickle.HIGHEST_PROTOCOL))
         cols = {n: TargetTable.NAMES.index(n) for n in HOT}
-        shard = CachedShard(tuple(v[0] for v in res.record), {n: tuple(v[i] for v in res.record) for n, i in cols.items()})
+        shard = CachedShard(tuple(v[0] for v in res.record), {
+            n: tuple(sys.intern(v[i]) if n in _FEW and type(v[i]) is str else v[i] for v in res.record)
+            for n, i in cols.items()})
         res = FileResult(res.rf, shard, res.problems)
     atomic_write_bytes(cache / f"{key}.pkl", pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
 

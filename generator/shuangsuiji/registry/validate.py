@@ -13,9 +13,10 @@ from typing import Callable, Iterable, Iterator
 
 from shuangsuiji.core import codes
 from shuangsuiji.core.errors import Problem, plural, problem
-from shuangsuiji.registry.freetext import freetext_problems
+from shuangsuiji.core.unitmemo import UnitMemo
+from shuangsuiji.registry.freetext import NameIndex, freetext_problems
 from shuangsuiji.registry.immutability import committed_draws_unchanged
-from shuangsuiji.registry.load import Registry
+from shuangsuiji.registry.load import Registry, Units
 from shuangsuiji.registry.models.config import MILESTONES, milestone_key
 from shuangsuiji.registry.schema_errors import field_path
 
@@ -30,9 +31,13 @@ def rule(fn: Rule) -> Rule:
 
 @dataclass(frozen=True)
 class Context:
-    """What a validation depends on besides the files: the revision whose draws are immutable."""
+    """What a validation depends on besides the files: the revision whose draws are immutable; in a
+    build, what free text is checked with (computed once for all stages) and the memo of its last findings."""
 
     base: str | None = None  # `ssj validate --base REV`; None means HEAD
+    names: NameIndex | None = None  # the registry's `name_index`
+    memo: UnitMemo | None = None  # free-text problems per unit, from the last build
+    units: Units | None = None
 
 
 @rule
@@ -73,6 +78,9 @@ def validate(reg: Registry, ctx: Context = Context()) -> list[Problem]:
     out: list[Problem] = []
     for r in RULES:
         out.extend(r(reg))
+    # personal data typed into free text: errors for ID numbers and bank cards, warnings for phones,
+    # e-mails and registered private names; the span is shown masked
+    out.extend(freetext_problems(reg, ctx.names, ctx.memo, ctx.units))
     out.extend(committed_draws_unchanged(reg, ctx.base))
     return out
 
@@ -353,12 +361,3 @@ def draw_folders(reg: Registry) -> Iterator[Problem]:
             yield problem("ref.department-mismatch", f"抽取记录应在 {reg.task_dept[task_id]}/draws/ 下",
                           f"draw folder belongs under {reg.task_dept[task_id]}/draws/", "移动文件夹", "move the folder",
                           file=f"{d.dept}/draws/{task_id}/")
-
-
-# --- personal data typed into free text (freetext.py): errors for ID numbers and bank cards, ------
-# --- warnings for phones, e-mails and registered private names; the span is shown masked. ---------
-
-@rule
-def free_text(reg: Registry) -> Iterator[Problem]:
-    yield from freetext_problems(reg)
-

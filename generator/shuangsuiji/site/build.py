@@ -19,7 +19,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import Shells, audit_site, site_sizes
+from shuangsuiji.privacy.audit import Shells, audit_site, site_stats
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
@@ -28,14 +28,16 @@ from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
 from shuangsuiji.registry.immutability import base_commit, work_tree
-from shuangsuiji.registry.load import code_digest, load_registry, resolve_lines, source_keys
+from shuangsuiji.registry.freetext import name_index, public_contacts
+from shuangsuiji.registry.load import Units, code_digest, load_registry, resolve_lines, source_keys
 from shuangsuiji.site.opendata import catalog, write_open_data
-from shuangsuiji.privacy.redact import redact, require_public
+from shuangsuiji.privacy.redact import masking_digest, redact, released, require_public
 from shuangsuiji.site.render.engine import Writer, make_env, render_sections, templates_digest
 from shuangsuiji.site.render.pages import MAKERS, Site
 from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.registry.validate import Context, validate
+from shuangsuiji.core.unitmemo import UnitMemo
 from shuangsuiji.core.write import prune_cache, staged, swap_in
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
@@ -58,6 +60,7 @@ class BuildStats:
     site_bytes: int = 0
     files: int = 0
     index: Any = None  # index.IndexStats
+    units: dict[str, tuple[int, int]] = field(default_factory=dict)  # memo of validate, redact, audit: (made, of units)
 
     def line(self) -> str:
         stages = " ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
@@ -137,12 +140,19 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     reg, problems = load_registry(registry, jobs=jobs, keys=keys)
     gc.freeze()  # a city's million loaded records: later collections need not walk them again (they live to the end)
     lap("load")
-    problems += validate(reg, Context(base))
+    # What free text is masked with, once for validation, redaction and the audit; each keeps what it
+    # made of a unit (a file, a target row) for the next build, under the code and this masking.
+    names = name_index(reg)
+    units = Units(reg, keys)
+    context = f"{code}:{masking_digest(released(reg), names, public_contacts(reg))}"
+    memos = {stage: UnitMemo(cache / "units" / f"{stage}.pickle", context) for stage in ("validate", "redact", "audit")}
+    gc.freeze()  # the memos' records too: each collection would walk them again
+    problems += validate(reg, Context(base, names, memos["validate"], units))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise UserError(*resolve_lines(registry, errors))
     lap("validate")
-    pub = redact(reg)  # draws: the record.json files read with the registry
+    pub = redact(reg, names=names, memo=memos["redact"], units=units)  # draws: the record.json files read with the registry
     lap("redact")
     site_url = pub.config.site.base_url.rstrip("/") + "/"
     stamp = build_time or build_time_stamp()
@@ -193,10 +203,12 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         stats.index = build_index(tmp, cache / "index")
         write_name_index(tmp, companies(site))
         lap("index")
-        sizes = site_sizes(tmp)
+        listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
+        sizes = {rel: st.st_size for rel, st in listing.items()}
         stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
         shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells)
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells,
+                           names=names, memo=memos["audit"], units=units)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
@@ -207,9 +219,12 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                       file=leak.file) for leak in leaks))
         lap("audit")
         swap_in(tmp, out)
-        lap("write")
+    for stage, m in memos.items():
+        m.save()
+        stats.units[stage] = (m.made, len(m.new))
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
     company_pages.save(cache / "pages")
-    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(out.resolve()), stats.pages, stats.narrative, stats.files,
+    memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
                                    stats.site_bytes))
+    lap("write")  # the swap, and what the next build reuses: memos, page cache, listing
     return stats

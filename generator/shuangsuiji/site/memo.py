@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from shuangsuiji.core.yamlio import atomic_write_bytes
+from shuangsuiji.privacy.audit import site_stats
 
 MEMO = "build.json"  # in the build's cache folder
 TOOLS = ("mkdocs", "mkdocs-material", "pagefind-bin-extended", "feedgen", "jinja2", "openpyxl", "pydantic", "pyyaml",
@@ -67,19 +68,13 @@ def inputs_digest(file_keys: dict[str, str], unknown: list[str], project: Path, 
     return h.hexdigest()
 
 
-def tree_digest(out: Path) -> str | None:
-    """Digest of the site folder's listing (path, size, modification time, inode of every file);
-    None when there is no site folder."""
-    if not out.is_dir():
-        return None
-    rows = []
-    for top, dirs, names in os.walk(out):
-        dirs.sort()
-        for name in sorted(names):
-            p = os.path.join(top, name)
-            st = os.lstat(p)
-            rows.append(f"{os.path.relpath(p, out)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
-    return hashlib.sha256("\n".join(rows).encode("utf-8", "surrogateescape")).hexdigest()
+def tree_digest(stats: dict[str, os.stat_result]) -> str:
+    """Digest of a site folder's listing (`audit.site_stats`: path, size, modification time and
+    inode of every file)."""
+    h = hashlib.sha256()
+    for rel, st in stats.items():
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def unchanged(cache: Path, inputs: str, out: Path) -> Memo | None:
@@ -88,7 +83,7 @@ def unchanged(cache: Path, inputs: str, out: Path) -> Memo | None:
         memo = Memo(**json.loads((cache / MEMO).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    if memo.inputs != inputs or memo.tree != tree_digest(out):
+    if memo.inputs != inputs or not out.is_dir() or memo.tree != tree_digest(site_stats(out)):
         return None
     return memo
 
