@@ -13,6 +13,7 @@ import yaml
 from analysis_fixture import make_registry
 from shuangsuiji.site import feeds
 from shuangsuiji.registry.load import load_registry, source_keys
+from shuangsuiji.site.render.deps import Sources
 from shuangsuiji.privacy.redact import redact
 
 # JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required members and their types.
@@ -188,7 +189,7 @@ def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_pat
     def write(out, cache):
         reg, _ = load_registry(root, cache=False)
         return reg, [out / p for p in feeds.write_feeds(redact(reg), out, SITE, jobs=1, cache=cache,
-                                                        files=source_keys(root)[0] if cache else None)]
+                                                        sources=Sources(source_keys(root)[0], "code") if cache else None)]
 
     write(tmp_path / "first", tmp_path / "cache")
     _edit_results(root)

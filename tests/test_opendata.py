@@ -18,6 +18,7 @@ import yaml
 from analysis_fixture import make_registry
 from shuangsuiji.site import opendata
 from shuangsuiji.registry.load import load_registry, source_keys
+from shuangsuiji.site.render.deps import Sources
 from shuangsuiji.privacy.redact import Public, redact
 
 BUILT = datetime(2026, 6, 30, 12, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -197,7 +198,7 @@ def test_a_rebuild_makes_only_what_the_changed_task_reaches(tmp_path, monkeypatc
     def write(out, cache):
         reg, _ = load_registry(root, cache=False)
         return reg, opendata.write_open_data(redact(reg), out, BUILT, cache, jobs=1,
-                                             files=source_keys(root)[0] if cache else None)
+                                             sources=Sources(source_keys(root)[0], "code") if cache else None)
 
     write(tmp_path / "first", tmp_path / "cache")
     f = root / "hbj" / "results" / "hbj-2023-1.yaml"

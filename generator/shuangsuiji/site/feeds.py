@@ -37,8 +37,7 @@ from shuangsuiji.analysis.warning import feed_entries
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
-from shuangsuiji.registry.load import code_digest
-from shuangsuiji.site.render.deps import changed_tasks
+from shuangsuiji.site.render.deps import Sources, changed_tasks
 
 TZ = ZoneInfo("Asia/Shanghai")
 TAG_DATE = "2017"  # the year the 2017 plan started publishing: part of every entry id
@@ -366,21 +365,21 @@ class _State:
 
 
 def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, cache: Path | None = None,
-                files: dict[str, str] | None = None) -> list[Path]:
+                sources: Sources | None = None) -> list[Path]:
     """Write every feed under `out/feeds/` (+ `feeds/index.json` listing them); returns the files
     written (paths under `out`, '/'-separated: 50,000 at city), in the order of their keys. With a `cache` folder, unchanged feeds are linked from it
-    (and what no feed uses is dropped); with `files` too (registry file → content address, as
-    `source_keys` gives them), the feeds of the companies no task changed since the last build
-    names are linked as that build named them, unmade.
+    (and what no feed uses is dropped); with `sources` too (the registry files' content addresses
+    and the code), the entries of the tasks unchanged since the last build are that build's, and
+    the feeds of the companies no changed task names are linked as it named them, unmade.
 
     A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
     `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
     require_public(pub)
     site = site_url.rstrip("/") + "/"
     base = Path(out) / "feeds"
-    stamp = hashlib.sha256(repr((code_digest("**/*.py", "core/data/*").hex(), site, pub.masking)).encode()).hexdigest()
-    before = _State.load(cache, stamp) if cache is not None and files is not None else None
-    changed = changed_tasks(before.files, files) if before is not None and files is not None else None
+    stamp = hashlib.sha256(repr((sources.code if sources else "", site, pub.masking)).encode()).hexdigest()
+    before = _State.load(cache, stamp) if cache is not None and sources is not None else None
+    changed = changed_tasks(before.files, sources.files) if before is not None and sources is not None else None
     known = {}
     if changed is not None:
         try:
@@ -416,13 +415,13 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     for c in catalog:
         c.update({FORMAT_KEYS[ext]: f"feeds/{c['key']}.{ext}" for ext in formats_of(c["key"])})
     if cache is not None:
-        state = _State(stamp, dict(files or {}), tasks, companies,
+        state = _State(stamp, dict(sources.files if sources else {}), tasks, companies,
                        {f.key: made[f.key] for f in fs if not f.key.startswith("target/")})
         if before is None:
             prune_cache(cache, state.keys())
         else:
             drop_cached(cache, before.keys() - state.keys())
-        if files is not None:
+        if sources is not None:
             atomic_write_bytes(cache / ENTRIES, pickle.dumps(by_task, protocol=pickle.HIGHEST_PROTOCOL))
             atomic_write_bytes(cache / STATE, json.dumps(vars(state), ensure_ascii=False,
                                                          separators=(",", ":")).encode("utf-8"))

@@ -29,11 +29,10 @@ from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
-from shuangsuiji.registry.load import code_digest
 from shuangsuiji.registry.models.result import Result
 from shuangsuiji.registry.models.target import Target
 from shuangsuiji.registry.models.task import Task
-from shuangsuiji.site.render.deps import changed_tasks
+from shuangsuiji.site.render.deps import Sources, changed_tasks
 
 EPOCH = date(2017, 1, 1)  # the data date of a registry that has announced nothing
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry of a bulk zip: the zip format's first day, never the clock
@@ -437,22 +436,22 @@ def _companies(pub: PublicRegistry, task_id: str, withdrawn: dict[str, list[str]
 
 
 def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path | None = None,
-                    jobs: int = 2, files: dict[str, str] | None = None) -> list[Path]:
+                    jobs: int = 2, sources: Sources | None = None) -> list[Path]:
     """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
     returns the paths written. `built` is the build time `datapackage.json` states. With a
     `cache` folder, unchanged tables are linked from it (and what no output uses is dropped);
-    with `files` too (registry file → content address, as `source_keys` gives them), what no
-    task changed since the last build reaches is linked as that build named it, unmade.
+    with `sources` too (the registry files' content addresses and the code), what no task changed
+    since the last build reaches is linked as that build named it, unmade.
     Tables (biggest first, so the workers finish together), zips, API shards and task files are
     made by `jobs` forked workers."""
     require_public(pub)
     out = Path(out)
     data = out / "data"
     cite = Citation(pub.config.site.authority, pub.config.site.base_url)
-    stamp = hashlib.sha256(repr((code_digest("**/*.py", "core/data/*").hex(), pub.masking, cite,
+    stamp = hashlib.sha256(repr((sources.code if sources else "", pub.masking, cite,
                                  shard_digits(len(pub.targets)))).encode("utf-8")).hexdigest()
-    before = _State.load(cache, stamp) if cache is not None and files is not None else None
-    changed = changed_tasks(before.files, files) if before is not None and files is not None else None
+    before = _State.load(cache, stamp) if cache is not None and sources is not None else None
+    changed = changed_tasks(before.files, sources.files) if before is not None and sources is not None else None
     withdrawn: dict[str, list[str]] = {}
     for w in pub.withdrawals:
         withdrawn.setdefault(w.task, []).append(w.target)
@@ -499,13 +498,14 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
     reach = None if touched is None else {c for _, _, companies in touched for c in companies}
     api_files, api = _write_api(pub, out, resources, jobs, cache, before, changed, reach)
     if cache is not None:
-        state = _State(stamp, dict(files or {}), tasks, {f"{d}/{y}": day.isoformat() for (d, y), day in days.items()},
-                       tables, api, [key for _, key in zips])
+        state = _State(stamp, dict(sources.files if sources else {}), tasks,
+                       {f"{d}/{y}": day.isoformat() for (d, y), day in days.items()}, tables, api,
+                       [key for _, key in zips])
         if before is None:
             prune_cache(cache, state.keys())
         else:
             drop_cached(cache, before.keys() - state.keys())
-        if files is not None:
+        if sources is not None:
             atomic_write_bytes(cache / STATE, _compact_json(vars(state)))
     return written + api_files
 

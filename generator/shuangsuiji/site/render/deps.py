@@ -81,6 +81,16 @@ def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | 
 _NO_RECORD_KINDS = frozenset({"readme", "schema"})  # no public record is made of them
 
 
+@dataclass(frozen=True)
+class Sources:
+    """What a build's public records are made of: the registry files (file → content address, as
+    `source_keys` gives them) and the code (its digest). Stages that keep what they made for the
+    next build compare these with the last build's."""
+
+    files: dict[str, str]
+    code: str
+
+
 def changed_tasks(before: dict[str, str] | None, now: dict[str, str]) -> set[str] | None:
     """The tasks whose task, results or draw files differ between two builds' registry files
     (file → content address); None when any other file public records are made of changed, or
