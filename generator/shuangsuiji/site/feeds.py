@@ -37,7 +37,7 @@ from shuangsuiji.analysis.warning import feed_entries
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
-from shuangsuiji.site.render.deps import Sources, changed_tasks
+from shuangsuiji.site.render.deps import Sources, changed_tasks, load_state
 
 TZ = ZoneInfo("Asia/Shanghai")
 TAG_DATE = "2017"  # the year the 2017 plan started publishing: part of every entry id
@@ -355,14 +355,6 @@ class _State:
     def keys(self) -> set[str]:
         return {v[0] for v in self.companies.values()} | set(self.others.values())
 
-    @classmethod
-    def load(cls, cache: Path, stamp: str) -> "_State | None":
-        try:
-            state = cls(**json.loads((cache / STATE).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None
-        return state if state.stamp == stamp else None
-
 
 def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, cache: Path | None = None,
                 sources: Sources | None = None) -> list[Path]:
@@ -378,7 +370,7 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     site = site_url.rstrip("/") + "/"
     base = Path(out) / "feeds"
     stamp = hashlib.sha256(repr((sources.code if sources else "", site, pub.masking)).encode()).hexdigest()
-    before = _State.load(cache, stamp) if cache is not None and sources is not None else None
+    before = load_state(_State, cache / STATE, stamp) if cache is not None and sources is not None else None
     changed = changed_tasks(before.files, sources.files) if before is not None and sources is not None else None
     known = {}
     if changed is not None:

@@ -32,7 +32,7 @@ from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.registry.models.result import Result
 from shuangsuiji.registry.models.target import Target
 from shuangsuiji.registry.models.task import Task
-from shuangsuiji.site.render.deps import Sources, changed_tasks
+from shuangsuiji.site.render.deps import Sources, changed_tasks, load_state
 
 EPOCH = date(2017, 1, 1)  # the data date of a registry that has announced nothing
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry of a bulk zip: the zip format's first day, never the clock
@@ -416,14 +416,6 @@ class _State:
     def keys(self) -> set[str]:
         return {t[0] for t in self.tables.values()} | {a[1] for a in self.api.values()} | set(self.zips)
 
-    @classmethod
-    def load(cls, cache: Path, stamp: str) -> "_State | None":
-        try:
-            state = cls(**json.loads((cache / STATE).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None
-        return state if state.stamp == stamp else None
-
 
 def _companies(pub: PublicRegistry, task_id: str, withdrawn: dict[str, list[str]]) -> list[str]:
     """The companies a task's public records name (results, withdrawals, its draw): whose API records it is in."""
@@ -450,7 +442,7 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
     cite = Citation(pub.config.site.authority, pub.config.site.base_url)
     stamp = hashlib.sha256(repr((sources.code if sources else "", pub.masking, cite,
                                  shard_digits(len(pub.targets)))).encode("utf-8")).hexdigest()
-    before = _State.load(cache, stamp) if cache is not None and sources is not None else None
+    before = load_state(_State, cache / STATE, stamp) if cache is not None and sources is not None else None
     changed = changed_tasks(before.files, sources.files) if before is not None and sources is not None else None
     withdrawn: dict[str, list[str]] = {}
     for w in pub.withdrawals:

@@ -81,6 +81,15 @@ def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | 
 _NO_RECORD_KINDS = frozenset({"readme", "schema"})  # no public record is made of them
 
 
+def load_state(cls: type, path: Path, stamp: str):
+    """The `cls` a stage kept at `path` for the next build, if kept under `stamp`; else None."""
+    try:
+        state = cls(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return state if state.stamp == stamp else None
+
+
 @dataclass(frozen=True)
 class Sources:
     """What a build's public records are made of: the registry files (file → content address, as
