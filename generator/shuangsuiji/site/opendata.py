@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import json
+import struct
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -528,17 +529,31 @@ def _package(pub: PublicRegistry, created: str, resources: list[dict], year: int
 def _make_bulk(year: int) -> tuple[Path, str]:
     """One year's tables and a datapackage.json describing just them: a package of its own, made
     when it was `created` on its newest table's data date, so an unchanged year is linked from
-    the cache (by the digest of its members: their tables' cache keys); returns its path and cache
-    key ("" without a cache)."""
+    the cache (by the digest of its members: their tables' cache keys), and a changed one deflates
+    only its changed tables again; returns its path and cache key ("" without a cache)."""
     pub, data, resources, keys, cache = shared()["bulk"]
     chosen = [r for r in resources if r["ssj"]["table"] == DEPARTMENTS.name or r["ssj"]["year"] == year]  # every
     created = f"{max(r['ssj']['data_as_of'] for r in chosen)}T00:00:00+08:00"  # year's foreign keys need departments
     package = _compact_json(_package(pub, created, chosen, year))
 
+    def member(rel: str) -> tuple[int, int, bytes]:
+        """A table as a zip member, deflated once: kept in the cache beside the table (`<key>.<format>.z`)."""
+        if cache is None:
+            return xlsx.deflated((data / rel).read_bytes())
+        z = cache / keys[rel][:2] / f"{keys[rel]}.{rel.rpartition('.')[2]}.z"
+        try:
+            kept = z.read_bytes()
+            return (*struct.unpack_from("<LL", kept), memoryview(kept)[8:])
+        except (OSError, struct.error):
+            crc, size, blob = xlsx.deflated((data / rel).read_bytes())
+            atomic_write_bytes(z, struct.pack("<LL", crc, size) + blob)
+            return crc, size, blob
+
     def make() -> bytes:
-        members = sorted([*((r["path"], (data / r["path"]).read_bytes()) for r in chosen), ("datapackage.json", package)])
+        members = sorted([*((r["path"], member(r["path"])) for r in chosen),
+                          ("datapackage.json", xlsx.deflated(package))], key=lambda m: m[0])
         buf = io.BytesIO()
-        xlsx.zip_members(buf, members, ZIP_TIME)
+        xlsx.zip_deflated(buf, members, ZIP_TIME)
         return buf.getvalue()
 
     path = data / bulk_name(year)
