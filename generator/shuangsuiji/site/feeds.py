@@ -357,12 +357,13 @@ class _State:
 
 
 def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, cache: Path | None = None,
-                sources: Sources | None = None) -> list[Path]:
+                sources: Sources | None = None) -> list[str]:
     """Write every feed under `out/feeds/` (+ `feeds/index.json` listing them); returns the files
-    written (paths under `out`, '/'-separated: 50,000 at city), in the order of their keys. With a `cache` folder, unchanged feeds are linked from it
-    (and what no feed uses is dropped); with `sources` too (the registry files' content addresses
-    and the code), the entries of the tasks unchanged since the last build are that build's, and
-    the feeds of the companies no changed task names are linked as it named them, unmade.
+    written (paths under `out`, '/'-separated: 50,000 at city), in the order of their keys. With a
+    `cache` folder, unchanged feeds are linked from it (and what no feed uses is dropped); with
+    `sources` too (the registry files' content addresses and the code), the entries of the tasks
+    unchanged since the last build are that build's, and the feeds of the companies no changed
+    task names are linked as it named them, unmade.
 
     A city has a feed per company (≈50,000, about 1.5 ms each in feedgen): with many feeds,
     `jobs` forked processes write contiguous ranges (no pickling of the registry)."""
