@@ -5,7 +5,8 @@ changes a file or two. A unit is named by its content address (the loader's file
 target's id for a row of a shard) and the memo by the `context` everything was made under
 (the code, the private names and public contacts that mask free text, the approvals): another
 context starts from nothing. Only the units this build asked for are kept, so the memo stays
-the size of one registry. Without a path it remembers nothing (`ssj validate`, tests).
+the size of one registry. It is kept in `BUCKETS` files by a hash of the unit's key, and a build
+rewrites only the files whose units changed. Without a folder it remembers nothing (`ssj validate`, tests).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import copyreg
 import gc
 import io
 import pickle
+import zlib
 from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, TypeVar
@@ -21,32 +23,45 @@ from typing import Callable, TypeVar
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 T = TypeVar("T")
+BUCKETS = 16
 _MISSING = object()
-# Redacted records hold read-only mappings, which pickle does not know: kept as the dicts they show.
+
+
 def _proxy(d: dict) -> MappingProxyType:
     return MappingProxyType(d)
 
 
+# Redacted records hold read-only mappings, which pickle does not know: kept as the dicts they show.
 _TABLE = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
 
 
+def _bucket(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % BUCKETS
+
+
 class UnitMemo:
-    def __init__(self, path: Path | None, context: str):
-        self.path, self.context = path, context
+    def __init__(self, folder: Path | None, context: str):
+        self.folder, self.context = folder, context
         self.old: dict[str, object] = {}
         self.new: dict[str, object] = {}
         self.made = 0
-        if path is not None:
-            try:
-                gc.disable()  # a city's worth of small objects: the collector would walk them again and again
+        self._dirty: set[int] = set()
+        if folder is None:
+            return
+        gc.disable()  # a city's worth of small objects: the collector would walk them again and again
+        try:
+            for b in range(BUCKETS):
                 try:
-                    ctx, old = pickle.loads(path.read_bytes())
-                finally:
-                    gc.enable()
+                    ctx, old = pickle.loads((folder / f"{b:02d}.pickle").read_bytes())
+                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+                    self._dirty.add(b)
+                    continue
                 if ctx == context and isinstance(old, dict):
-                    self.old = old
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-                pass
+                    self.old.update(old)
+                else:
+                    self._dirty.add(b)
+        finally:
+            gc.enable()
 
     def get(self, key: str | None, make: Callable[[], T]) -> T:
         """What `make` gives for the unit `key`, made only when this memo does not hold it (`key` None: always)."""
@@ -58,15 +73,25 @@ class UnitMemo:
             if v is _MISSING:
                 v = make()
                 self.made += 1
+                self._dirty.add(_bucket(key))
             self.new[key] = v
         return v  # type: ignore[return-value]
 
     def save(self) -> None:
-        """Keep what this build used (nothing written when nothing changed)."""
-        if self.path is None or (not self.made and self.new.keys() == self.old.keys()):
+        """Keep what this build used, rewriting only the files whose units changed."""
+        if self.folder is None:
             return
-        buf = io.BytesIO()
-        pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _TABLE
-        pickler.dump((self.context, self.new))
-        atomic_write_bytes(self.path, buf.getvalue())
+        dirty = self._dirty | {_bucket(k) for k in self.old.keys() - self.new.keys()}
+        if not dirty:
+            return
+        parts: dict[int, dict[str, object]] = {b: {} for b in dirty}
+        for k, v in self.new.items():
+            part = parts.get(_bucket(k))
+            if part is not None:
+                part[k] = v
+        for b, part in sorted(parts.items()):
+            buf = io.BytesIO()
+            pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _TABLE
+            pickler.dump((self.context, part))
+            atomic_write_bytes(self.folder / f"{b:02d}.pickle", buf.getvalue())

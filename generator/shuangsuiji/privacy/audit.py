@@ -552,7 +552,9 @@ def file_key(name: str, data: bytes) -> bytes:
     bytes and its suffix (the rules for code and CSV files); not its folder, so a table and its copy
     in a year's zip share one verdict."""
     suffix = name.rsplit("/", 1)[-1].rsplit("!", 1)[-1].rpartition(".")[2].lower()
-    return hashlib.blake2b(suffix.encode("utf-8") + b"\0" + data, digest_size=_KEY_BYTES).digest()
+    h = hashlib.blake2b(suffix.encode("utf-8") + b"\0", digest_size=_KEY_BYTES)
+    h.update(data)  # not concatenated: a city's site is 700 MB, each byte hashed in every rebuild
+    return h.digest()
 
 
 def _scan_part(name: str, data: bytes, scanner: "_Scanner", known: frozenset[bytes] = frozenset(),
@@ -648,15 +650,18 @@ def _own_parts(data: bytes, layout: list[tuple[bytes, int, int] | None]) -> list
     return [data[a:b] for a, b in merged]
 
 
-def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
-    """The leaks in `rels`, and the keys of the files found clean (scanned now, or before: `clean`)."""
+def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes], list[tuple[str, bytes]]]:
+    """The leaks in `rels`, the keys of the files found clean (scanned now, or before: `clean`) and
+    each file's key."""
     root, scanner, known, shells = shared()["root"], shared()["scanner"], shared()["clean"], shared()["shells"]
     leaks: set[Leak] = set()
     clean: list[bytes] = []
+    keys: list[tuple[str, bytes]] = []
     for rel in rels:
         with open(os.path.join(root, rel), "rb") as f:
             data = f.read()
         key = file_key(rel, data)
+        keys.append((rel, key))
         if key in known:
             clean.append(key)
             continue
@@ -669,7 +674,7 @@ def _scan_files(rels: list[str]) -> tuple[list[Leak], list[bytes]]:
             leaks |= found
         else:
             clean.append(key)
-    return sorted(leaks), clean
+    return sorted(leaks), clean, keys
 
 
 def site_stats(site_dir: Path, skip: tuple[str, ...] = ()) -> dict[str, os.stat_result]:
@@ -731,13 +736,23 @@ def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
             old.unlink()
 
 
+STAT_KEYS = "stat.keys.pickle"  # in an audit's cache folder: the key of each file of the last audit, by its stat
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file's bytes unchanged without reading them (as git's index does): its device and
+    inode, size and modification time. A page linked again from a cache is the same inode."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
-                cache: Path | None = None, sizes: dict[str, int] | None = None,
+                cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
                 shells: Shells | None = None) -> list[Leak]:
     """Scan every file under site_dir, in parallel processes for big sites; with a `cache` folder,
-    only the files not found clean before by an audit with the same needles and code. `sizes`:
-    the `site_sizes` of site_dir when the caller has it already; `shells`: the record-page shell."""
-    sizes = site_sizes(site_dir, skip) if sizes is None else sizes
+    only the files not found clean before by an audit with the same needles and code (a file whose
+    stat the last audit saw is known by the key it had then, without being read). `listing`: the
+    `site_stats` of site_dir when the caller has it already; `shells`: the record-page shell."""
+    listing = site_stats(site_dir, skip) if listing is None else listing
     scanner = _Scanner(needles)
     layouts = shells.prepared(needles.longest + 8) if shells else {}
     out: set[Leak] = set()
@@ -746,20 +761,42 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
             if item is not None:
                 out |= _scan_part(f"（记录页面外壳 / record-page shell, depth {depth}）", item[0], scanner)
     digest = needles_digest(needles) if cache else ""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or sum(sizes.values()) < PARALLEL_BYTES:
-        jobs, chunks = 1, [list(sizes)]
-    else:  # interleave by size so both workers get a similar share of bytes
-        by_size = sorted(sizes, key=lambda r: -sizes[r])
-        chunks = [by_size[i::jobs * 8] for i in range(jobs * 8)]
+    known = _read_clean(cache, digest)
+    last = _read_stat_keys(cache) if cache else {}
     ok: set[bytes] = set()
-    for leaks, keys in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=scanner,
-                                clean=_read_clean(cache, digest), shells=layouts):
+    keys: dict[tuple, bytes] = {}
+    todo: dict[str, int] = {}
+    for rel, st in listing.items():
+        sig = _signature(st)
+        key = last.get(sig)
+        if key is not None and key in known:
+            ok.add(key)
+            keys[sig] = key
+        else:
+            todo[rel] = st.st_size
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or sum(todo.values()) < PARALLEL_BYTES:
+        jobs, chunks = 1, [list(todo)]
+    else:  # interleave by size so both workers get a similar share of bytes
+        by_size = sorted(todo, key=lambda r: -todo[r])
+        chunks = [by_size[i::jobs * 8] for i in range(jobs * 8)]
+    for leaks, clean, hashed in fork_map(_scan_files, chunks, jobs, root=str(site_dir), scanner=scanner,
+                                         clean=known, shells=layouts):
         out.update(leaks)
-        ok.update(keys)
+        ok.update(clean)
+        keys.update((_signature(listing[rel]), key) for rel, key in hashed)
     if cache:
         _write_clean(cache, digest, ok)
+        atomic_write_bytes(cache / STAT_KEYS, pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
     return sorted(out)
+
+
+def _read_stat_keys(cache: Path) -> dict[tuple, bytes]:
+    try:
+        keys = pickle.loads((cache / STAT_KEYS).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return {}
+    return keys if isinstance(keys, dict) else {}
 
 
 def declared_public_shapes(registry) -> PublicContacts:
@@ -785,9 +822,9 @@ def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool =
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-               jobs: int | None = None, cache: Path | None = None, sizes: dict[str, int] | None = None,
+               jobs: int | None = None, cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
                shells: Shells | None = None, names: NameIndex | None = None, memo: UnitMemo | None = None,
                units: Units | None = None) -> list[Leak]:
     """Every leak of a private or withheld registry value into the built site (empty when clean)."""
     return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units, cache), jobs,
-                       cache=cache, sizes=sizes, shells=shells)
+                       cache=cache, listing=listing, shells=shells)

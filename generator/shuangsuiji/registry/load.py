@@ -450,19 +450,23 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
     done: list[FileResult] = []
     todo: list[tuple[RegistryFile, str | None]] = []
     used: set[str] = set()
-    for rf in rfs:
-        key = (keys[rf.rel] if keys and rf.rel in keys else file_key(root, rf)) if cache is not None else None
-        hit = _cached(cache, key) if key else None
-        if key:
-            used.add(f"{key}.pkl")
-        if hit is not None and isinstance(hit.record, CachedShard):
-            hit.record.rows_file = cache / f"{key}.rows"  # the cache folder may have moved with the registry
-            if not hit.record.rows_file.is_file():
-                hit = None
-        if hit is not None:
-            done.append(hit)
-        else:
-            todo.append((rf, key))
+    gc.disable()  # unpickling a city's 200,000 records: the cyclic collector would walk them again and again
+    try:
+        for rf in rfs:
+            key = (keys[rf.rel] if keys and rf.rel in keys else file_key(root, rf)) if cache is not None else None
+            hit = _cached(cache, key) if key else None
+            if key:
+                used.add(f"{key}.pkl")
+            if hit is not None and isinstance(hit.record, CachedShard):
+                hit.record.rows_file = cache / f"{key}.rows"  # the cache folder may have moved with the registry
+                if not hit.record.rows_file.is_file():
+                    hit = None
+            if hit is not None:
+                done.append(hit)
+            else:
+                todo.append((rf, key))
+    finally:
+        gc.enable()
     heavy = [t for t in todo if t[0].kind.fmt == "csv"]
     if jobs < 2 or len(heavy) < 4:
         done.extend(_read_and_store(root, todo, cache))

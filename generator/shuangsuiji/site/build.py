@@ -145,7 +145,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     names = name_index(reg)
     units = Units(reg, keys)
     context = f"{code}:{masking_digest(released(reg), names, public_contacts(reg))}"
-    memos = {stage: UnitMemo(cache / "units" / f"{stage}.pickle", context) for stage in ("validate", "redact", "audit")}
+    memos = {stage: UnitMemo(cache / "units" / stage, context) for stage in ("validate", "redact", "audit")}
     gc.freeze()  # the memos' records too: each collection would walk them again
     problems += validate(reg, Context(base, names, memos["validate"], units))
     errors = [p for p in problems if p.severity == "error"]
@@ -205,10 +205,9 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         write_name_index(tmp, companies(site))
         lap("index")
         listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
-        sizes = {rel: st.st_size for rel, st in listing.items()}
-        stats.files, stats.site_bytes = len(sizes), sum(sizes.values())
+        stats.files, stats.site_bytes = len(listing), sum(st.st_size for st in listing.values())
         shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", sizes=sizes, shells=shells,
+        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", listing=listing, shells=shells,
                            names=names, memo=memos["audit"], units=units)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
