@@ -268,3 +268,24 @@ def test_needles_kept_between_builds_equal_needles_made_afresh(tmp_path):
         assert _as_searched(kept) == _as_searched(build_needles(vals, public)), public
     assert memo.is_file()
     assert "王建国" not in kept.text and kept.exempt == 1 and "13987654321" in kept.digits
+
+
+def test_a_file_known_by_its_stat_is_another_file_when_its_inode_differs(tmp_path, reg):
+    """The audit knows an old file by its stat (device, inode, size, mtime) without reading it; a file
+    put in its place with the same size and time is another inode, and is read."""
+    import os
+    from shuangsuiji.privacy.audit import audit_files, needles_for
+    site, cache = _clean_site(tmp_path / "site", reg), tmp_path / "cache"
+    needles = needles_for(reg)
+    page = site / "t.html"
+    old = page.read_bytes()
+    st = page.stat()
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns - 10**10))  # old enough to be remembered
+    assert audit_files(site, needles, jobs=1, cache=cache) == []
+    st = page.stat()
+    leak = f"<td>{CANARY['sole.phone']}</td>".encode()
+    planted = tmp_path / "planted"
+    planted.write_bytes(leak + b" " * (len(old) - len(leak)))  # the same size
+    os.utime(planted, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same time
+    os.replace(planted, page)
+    assert ("t.html", "Target.phone") in [(x.file, x.kind) for x in audit_files(site, needles, jobs=1, cache=cache)]

@@ -257,3 +257,31 @@ def test_a_result_withdrawn_before_publication_gets_no_notice(tmp_path):
     pub = redact(load_registry(root)[0])
     assert [w.id for w in pub.withdrawals] == []
     assert sorted(r.id for r in pub.all_results()) == ["R-1", "R-4"]
+
+
+def test_public_strings_are_every_string_of_the_public_json(pub, tmp_path):
+    """The audit's exemptions: the strings redaction kept per unit (targets, results, withdrawals, draws)
+    plus the rest walked are every string of `to_json`, keys and values, with a memo or without."""
+    from shuangsuiji.core.unitmemo import UnitMemo
+    from shuangsuiji.privacy.redact import public_strings
+
+    def strings(x, out):
+        if isinstance(x, dict):
+            out.update(map(str, x))
+            for v in x.values():
+                strings(v, out)
+        elif isinstance(x, list):
+            for v in x:
+                strings(v, out)
+        elif isinstance(x, str):
+            out.add(x)
+        return out
+
+    expected = strings(pub.to_json(), set(pub.to_json()))
+    assert pub.withdrawals and pub.draws and pub.targets  # every kept unit kind is there
+    assert set(public_strings(pub)) == expected
+    reg = load_registry(make_canary_registry(tmp_path / "registries"))[0]
+    for _ in range(2):  # made, then taken from the memo
+        memo = UnitMemo(tmp_path / "memo", "context")
+        assert set(public_strings(redact(reg, memo=memo))) == expected
+        memo.save()

@@ -53,6 +53,7 @@ import json
 import os
 import pickle
 import re
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -739,6 +740,9 @@ def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
 STAT_KEYS = "stat.keys.pickle"  # in an audit's cache folder: the key of each file of the last audit, by its stat
 
 
+RACY_NS = 2_000_000_000  # a file modified this close to the audit may change again within its clock tick
+
+
 def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
     """What tells a file's bytes unchanged without reading them (as git's index does): its device and
     inode, size and modification time. A page linked again from a cache is the same inode."""
@@ -752,6 +756,7 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     only the files not found clean before by an audit with the same needles and code (a file whose
     stat the last audit saw is known by the key it had then, without being read). `listing`: the
     `site_stats` of site_dir when the caller has it already; `shells`: the record-page shell."""
+    now = time.time_ns()
     listing = site_stats(site_dir, skip) if listing is None else listing
     scanner = _Scanner(needles)
     layouts = shells.prepared(needles.longest + 8) if shells else {}
@@ -784,7 +789,8 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
                                          clean=known, shells=layouts):
         out.update(leaks)
         ok.update(clean)
-        keys.update((_signature(listing[rel]), key) for rel, key in hashed)
+        # as git does with "racily clean" files: one modified just before could change again unseen
+        keys.update((_signature(listing[rel]), key) for rel, key in hashed if listing[rel].st_mtime_ns < now - RACY_NS)
     if cache:
         _write_clean(cache, digest, ok)
         atomic_write_bytes(cache / STAT_KEYS, pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))

@@ -379,6 +379,7 @@ class PublicRegistry:
     warnings: tuple  # warning.Test per region/industry tested (counts and test statistics only)
     _by_target: Mapping[str, tuple[Public, ...]] = field(repr=False, default_factory=lambda: MappingProxyType({}))
     _masking: str = ""  # digest of what free text was masked with (names, public contacts, approvals)
+    _unit_strings: tuple = field(repr=False, default=())  # `public_strings` of targets, results, withdrawals, draws
 
     def __post_init__(self, token: object):
         if token is not _TOKEN:
@@ -519,11 +520,13 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
     results: dict[str, tuple[Public, ...]] = {}
     withdrawals: list[Public] = []
     shown_targets: set[str] = set()
+    strings: list[tuple[str, ...]] = []  # of each unit's records, kept with them (the audit's exemptions)
     for task_id, f in registry.results.items():
         dept = registry.task_dept.get(task_id, f.department)
         o = registry.origin("results", task_id)
         key = units.file(o.rel if o else None)
         out, gone = memo.get(key and f"{key}:{dept}", lambda: _results_file(rd, task_id, dept, f))
+        strings.append(memo.get(key and f"{key}:{dept}#strings", lambda: _strings_of(out, gone)))
         withdrawals += gone
         shown_targets.update(p.target for p in (*out, *gone))
         if out:
@@ -534,12 +537,17 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
     for task_id, files in registry.draws.items():
         key = None if task_id in draw_records else units.draw(files.dept, task_id)
         public_draws[task_id] = memo.get(key, lambda: public_draw(task_id, files, draw_records.get(task_id, files.record), rd))
+        strings.append(memo.get(key and f"{key}#strings", lambda: _strings_of(public_draws[task_id])))
         shown_targets.update(drawn_target_ids(public_draws[task_id]))
     for t in registry.tasks.values():
         shown_targets.update(t.fixed_targets)
 
-    targets = {tid: memo.get(units.target(tid), lambda: rec(registry.targets[tid]))
-               for tid in shown_targets if tid in registry.targets}
+    targets = {}
+    for tid in shown_targets:
+        if tid in registry.targets:
+            key = units.target(tid)
+            targets[tid] = memo.get(key, lambda: rec(registry.targets[tid]))
+            strings.append(memo.get(key and f"{key}#strings", lambda: _strings_of(targets[tid])))
     by_target: dict[str, list[Public]] = {}
     for task_id in sorted(results):
         for p in results[task_id]:
@@ -576,16 +584,16 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
             (dim, f.profile.key(dim)) for f in facts for dim in DIMS}})),
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
         _masking=masking,
+        _unit_strings=tuple(strings),
     )
 
 
-def public_strings(pub: PublicRegistry) -> list[str]:
-    """Every distinct string of the public registry, as `to_json` would give them (keys, values,
-    dates, withheld notices), in a fixed order; the audit exempts private values that are also
-    public. Walks the records themselves: `to_json` of a city makes millions of dicts."""
-    names = [name for name in pub.__dataclass_fields__ if not name.startswith("_") and name != "token"]
-    seen: dict[str, None] = dict.fromkeys(names)
-    stack: list[Any] = [getattr(pub, name) for name in names]
+_UNITS = frozenset({"targets", "results", "withdrawals", "draws"})  # fields whose strings redaction keeps per unit
+
+
+def _walk_strings(stack: list[Any], seen: dict[str, None]) -> None:
+    """Add every distinct string of the values on `stack` to `seen`, as `to_json` would give them (keys,
+    values, dates, withheld notices). Walks the records themselves: `to_json` of a city makes millions of dicts."""
     while stack:
         v = stack.pop()
         if type(v) is str:
@@ -603,4 +611,29 @@ def public_strings(pub: PublicRegistry) -> list[str]:
             seen.update(dict.fromkeys(("withheld", "notice", v.reason, str(v))))
         elif isinstance(v, Day):
             seen[v.isoformat()] = None
+        elif is_dataclass(v) and not isinstance(v, type):  # the aggregates (stats tables, warning tests)
+            names = [f.name for f in fields(v)]
+            seen.update(dict.fromkeys(names))
+            stack.extend(getattr(v, n) for n in names)
+
+
+def _strings_of(*values: Any) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    _walk_strings(list(values), seen)
+    return tuple(seen)
+
+
+def public_strings(pub: PublicRegistry) -> list[str]:
+    """Every distinct string of the public registry, as `to_json` would give them, in a fixed order;
+    the audit exempts private values that are also public. The strings of the targets, results,
+    withdrawals and draws come as redaction kept them, per unit (a city's 100,000 records are not walked)."""
+    names = [name for name in pub.__dataclass_fields__ if not name.startswith("_") and name != "token"]
+    seen: dict[str, None] = dict.fromkeys(names)
+    _walk_strings([getattr(pub, name) for name in names if name not in _UNITS], seen)
+    for name in sorted(_UNITS):
+        value = getattr(pub, name)
+        if isinstance(value, Mapping):
+            seen.update(dict.fromkeys(value))
+    for part in pub._unit_strings:
+        seen.update(dict.fromkeys(part))
     return list(seen)

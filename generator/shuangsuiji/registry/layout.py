@@ -6,6 +6,8 @@ in a file name cannot silently drop a department's data.
 
 from __future__ import annotations
 
+import os
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,10 +110,12 @@ def discover(root: Path) -> tuple[list[RegistryFile], list[str]]:
     """All registry files under root, sorted, and the relative paths the layout does not know."""
     known: list[RegistryFile] = []
     unknown: list[str] = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(root).as_posix()
+    rels = []
+    for top, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # .git, .ssj-cache: never walked into
+        prefix = Path(top).relative_to(root).as_posix()
+        rels += [n if prefix == "." else f"{prefix}/{n}" for n in names if os.path.isfile(os.path.join(top, n))]
+    for rel in sorted(rels, key=lambda r: r.split("/")):  # as paths sort: part by part
         if ignored(rel):
             continue
         rf = match(rel)

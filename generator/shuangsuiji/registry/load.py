@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,8 +391,9 @@ def code_digest(*patterns: str) -> bytes:
     return h.digest()
 
 
+@functools.cache
 def _code_version() -> bytes:
-    """The code that decides what a registry file means."""
+    """The code that decides what a registry file means (read once a process: a city has 2,800 files to key)."""
     return code_digest("registry/models/*.py", "core/data/*", "registry/load.py", "core/yamlio.py", "core/codes.py",
                        "registry/schema_errors.py", "registry/layout.py")
 
@@ -399,8 +401,9 @@ def _code_version() -> bytes:
 def file_key(root: Path, rf: RegistryFile) -> str:
     """Content address of one file's reading: its path, its bytes (as git hashes a blob) and the code."""
     data = (root / rf.rel).read_bytes()
-    blob = hashlib.sha1(b"blob %d\0" % len(data) + data).digest()
-    return hashlib.sha1(_code_version() + rf.rel.encode() + b"\0" + blob).hexdigest()
+    blob = hashlib.sha1(b"blob %d\0" % len(data))
+    blob.update(data)
+    return hashlib.sha1(_code_version() + rf.rel.encode() + b"\0" + blob.digest()).hexdigest()
 
 
 def _cached(cache: Path, key: str) -> FileResult | None:
@@ -595,11 +598,46 @@ def assemble(root: Path, results: list[FileResult]) -> tuple[Registry, list[Prob
 CACHE_DIR = ".ssj-cache/files"
 
 
-def source_keys(root: Path) -> tuple[dict[str, str], list[str]]:
+KEYS_MEMO = ".ssj-cache/keys.pickle"  # each file's key by its stat, from the last `source_keys`
+RACY_NS = 2_000_000_000  # a file modified this close to the reading may change again within its clock tick
+
+
+def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str]]:
     """The content address of every registry file (as the cache keys it) and the unknown files:
-    what a build's result depends on in the registry."""
+    what a build's result depends on in the registry.
+
+    A file whose stat (device, inode, size, modification time) is the one the last call saw keeps
+    the key it had then, unread, as git's index does; a file modified within `RACY_NS` of that
+    call is read again (its clock tick may hide a second change)."""
     rfs, unknown = discover(root)
-    return {rf.rel: file_key(root, rf) for rf in rfs}, unknown
+    code = _code_version()
+    last: dict = {}
+    if memo:
+        try:
+            last = pickle.loads((root / KEYS_MEMO).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            pass
+    last = last.get(code, {}) if isinstance(last, dict) else {}
+    now = time.time_ns()
+    keys: dict[str, str] = {}
+    kept: dict[str, tuple] = {}
+    for rf in rfs:
+        try:
+            st = os.stat(root / rf.rel)
+        except OSError:
+            st = None
+        sig = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if st else None
+        seen = last.get(rf.rel)
+        key = seen[1] if sig and seen and seen[0] == sig else file_key(root, rf)
+        keys[rf.rel] = key
+        if sig and sig[3] < now - RACY_NS:
+            kept[rf.rel] = (sig, key)
+    if memo and kept != last:
+        try:
+            atomic_write_bytes(root / KEYS_MEMO, pickle.dumps({code: kept}, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a read-only registry is keyed by reading every file
+    return keys, unknown
 
 
 def load_registry(root: Path, jobs: int | None = None, cache: bool = True,
