@@ -56,3 +56,10 @@ def make_registry(root: Path) -> Path:
 def copy_registry(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def assert_same_files(a: Path, a_files: list[Path], b: Path, b_files: list[Path]) -> None:
+    """Two writes' files: the same paths under their folders `a` and `b`, in order, byte for byte."""
+    assert [p.relative_to(a) for p in a_files] == [p.relative_to(b) for p in b_files]
+    for x, y in zip(a_files, b_files):
+        assert x.read_bytes() == y.read_bytes(), x

@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from analysis_fixture import make_registry
+from site_build_fixture import assert_same_files
 from shuangsuiji.site import feeds
-from shuangsuiji.registry.load import load_registry
+from shuangsuiji.registry.load import load_registry, source_keys
+from shuangsuiji.site.render.deps import Sources
 from shuangsuiji.privacy.redact import redact
 
 # JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required members and their types.
@@ -68,7 +70,7 @@ def pub(tmp_path_factory):
 @pytest.fixture(scope="module")
 def written(pub, tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    return out, feeds.write_feeds(pub, out, SITE)
+    return out, [out / p for p in feeds.write_feeds(pub, out, SITE)]
 
 
 def test_every_feed_parses_cleanly(written):
@@ -150,7 +152,7 @@ def test_no_control_characters_anywhere(written):
 
 def test_two_builds_give_identical_bytes(pub, written, tmp_path):
     out, paths = written
-    again = feeds.write_feeds(pub, tmp_path, SITE)
+    again = [tmp_path / p for p in feeds.write_feeds(pub, tmp_path, SITE)]
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     for a, b in zip(paths, again):
         assert a.read_bytes() == b.read_bytes(), a
@@ -173,6 +175,37 @@ def test_feeds_hold_the_newest_entries_only(pub, tmp_path, monkeypatch):
 def test_parallel_writing_gives_the_same_files(pub, written, tmp_path, monkeypatch):
     out, paths = written
     monkeypatch.setattr(feeds, "PARALLEL_MIN", 0)
-    again = feeds.write_feeds(pub, tmp_path, SITE, jobs=2)
+    again = [tmp_path / p for p in feeds.write_feeds(pub, tmp_path, SITE, jobs=2)]
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(paths, again))
+
+
+def test_a_rebuild_makes_only_the_company_feeds_the_changed_task_reaches(tmp_path, monkeypatch):
+    """After a task's files changed (a withdrawal, a correction, its title), a write with the last
+    one's cache and the registry files' addresses gives the files of a cold write, yet makes the
+    entries of only that task and the feeds of only the companies they are about: the others are
+    the last write's, its feeds linked as it named them."""
+    root = make_registry(tmp_path / "registry")
+
+    def write(out, cache):
+        reg, _ = load_registry(root, cache=False)
+        return reg, [out / p for p in feeds.write_feeds(redact(reg), out, SITE, jobs=1, cache=cache,
+                                                        sources=Sources(source_keys(root)[0], "code") if cache else None)]
+
+    write(tmp_path / "first", tmp_path / "cache")
+    _edit_results(root)
+    made, tasks = [], []
+    real, real_entries = feeds._write_one, feeds._task_entries
+    monkeypatch.setattr(feeds, "_write_one", lambda pub, feed, *rest: made.append(feed.key) or real(pub, feed, *rest))
+    monkeypatch.setattr(feeds, "_task_entries", lambda pub, task_id, *rest: tasks.append(task_id)
+                        or real_entries(pub, task_id, *rest))
+    reg, again = write(tmp_path / "again", tmp_path / "cache")
+    monkeypatch.undo()
+    _, cold = write(tmp_path / "cold", None)
+    assert_same_files(tmp_path / "again", again, tmp_path / "cold", cold)
+    named = {r.target for r in reg.results["scjgj-2023-1"].results}
+    companies = {k.removeprefix("target/") for k in made if k.startswith("target/")}
+    every = [p for p in cold if p.parent.name == "target"]
+    assert companies and companies <= named and len(companies) < len(every) / 3, companies
+    assert "changes" in made and "all" in made  # the site-wide feeds are made again (their entries changed)
+    assert tasks == ["scjgj-2023-1"]  # the other tasks' entries are the last write's

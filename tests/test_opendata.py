@@ -16,9 +16,11 @@ import pytest
 import yaml
 
 from analysis_fixture import make_registry
+from site_build_fixture import assert_same_files
 from shuangsuiji.site import opendata
-from shuangsuiji.registry.load import load_registry
-from shuangsuiji.privacy.redact import redact
+from shuangsuiji.registry.load import load_registry, source_keys
+from shuangsuiji.site.render.deps import Sources
+from shuangsuiji.privacy.redact import Public, redact
 
 BUILT = datetime(2026, 6, 30, 12, 0, tzinfo=timezone(timedelta(hours=8)))
 
@@ -185,6 +187,42 @@ def test_a_rebuild_at_another_time_gives_the_same_tables_from_the_cache(registry
     years = {r["ssj"]["year"] for r in package["resources"]} - {None}
     assert linked == len(package["resources"]) + len(years) and len(years) > 1
     assert package["created"] == later.isoformat()
+
+
+def test_a_rebuild_makes_only_what_the_changed_task_reaches(tmp_path, monkeypatch):
+    """After one results file changed, a write with the last one's cache and the registry files'
+    addresses gives the bytes of a cold write, yet makes only the rows of that task's department
+    and year, its task file and the API records of the companies it names: the rest is linked
+    or kept as the last write made it."""
+    root = make_registry(tmp_path / "registry")
+
+    def write(out, cache):
+        reg, _ = load_registry(root, cache=False)
+        return reg, opendata.write_open_data(redact(reg), out, BUILT, cache, jobs=1,
+                                             sources=Sources(source_keys(root)[0], "code") if cache else None)
+
+    write(tmp_path / "first", tmp_path / "cache")
+    f = root / "hbj" / "results" / "hbj-2023-1.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "  remarks: null\n  status: 已公示" in text
+    f.write_text(text.replace("  remarks: null\n  status: 已公示", "  remarks: 复查时已整改\n  status: 已公示", 1),
+                 encoding="utf-8")
+    rows, records, task_files = [], [], []
+    real_rows, real_task, real_json = opendata._result_rows, opendata._make_task, Public.to_json
+    monkeypatch.setattr(opendata, "_result_rows", lambda pub, tasks: rows.extend(tasks) or real_rows(pub, tasks))
+    monkeypatch.setattr(opendata, "_make_task", lambda task_id: task_files.append(task_id) or real_task(task_id))
+    monkeypatch.setattr(Public, "to_json", lambda self: (self.model == "Target" and records.append(self.id))
+                        or real_json(self))
+    reg, again = write(tmp_path / "again", tmp_path / "cache")
+    monkeypatch.undo()
+    _, cold = write(tmp_path / "cold", None)
+    assert_same_files(tmp_path / "again", again, tmp_path / "cold", cold)
+    year = [t for t, task in reg.tasks.items() if reg.task_dept[t] == "hbj" and task.year == 2023]
+    pub = redact(reg)
+    draw = pub.draws.get("hbj-2023-1")
+    named = {r.target for r in reg.results["hbj-2023-1"].results} | {s.target for s in (draw.selected if draw else ())}
+    assert sorted(rows) == sorted(year) and task_files == ["hbj-2023-1"]
+    assert records and set(records) <= named and len(records) < len(pub.targets) / 3, records
 
 
 def test_xlsx_holds_what_was_written(tmp_path):

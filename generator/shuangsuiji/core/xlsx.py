@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
+import struct
+import zlib
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, BinaryIO, Iterable, Sequence
 from xml.sax.saxutils import escape
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
@@ -165,9 +166,30 @@ def write_xlsx(title: str, rows: Sequence[Sequence[Any]], stamp: datetime, *, cr
 
 def zip_members(out: io.BytesIO, members: Iterable[tuple[str, bytes]], when: tuple) -> None:
     """A zip of `members` in the order given, every entry dated `when` (a zip stores local times of day)."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=when)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data)
+    zip_deflated(out, ((name, deflated(data)) for name, data in members), when)
+
+
+def deflated(data: bytes) -> tuple[int, int, bytes]:
+    """A zip member's CRC-32, size and raw deflate stream (zlib's default level, as zipfile's)."""
+    z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(data), len(data), z.compress(data) + z.flush()
+
+
+def zip_deflated(out: BinaryIO, members: Iterable[tuple[str, tuple[int, int, bytes]]], when: tuple) -> None:
+    """A zip (no zip64: under 65,535 members and 4 GB) of members already `deflated`, in the order
+    given, every entry dated `when`, mode 0644: a year's zip compresses again only its changed tables."""
+    dos_time = (when[3] << 11) | (when[4] << 5) | (when[5] // 2)
+    dos_date = ((when[0] - 1980) << 9) | (when[1] << 5) | when[2]
+    central = []
+    for name, (crc, size, blob) in members:
+        raw = name.encode("utf-8")
+        flags = 0 if raw.isascii() else 0x800  # bit 11: the name is UTF-8
+        offset = out.tell()
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, dos_time, dos_date, crc, len(blob), size,
+                              len(raw), 0) + raw)
+        out.write(blob)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", (3 << 8) | 20, 20, flags, 8, dos_time, dos_date, crc,
+                                   len(blob), size, len(raw), 0, 0, 0, 0, 0o644 << 16, offset) + raw)
+    start = out.tell()
+    out.write(b"".join(central))
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), out.tell() - start, start, 0))

@@ -23,7 +23,7 @@ from shuangsuiji.privacy.audit import Shells, audit_site, site_stats
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
-from shuangsuiji.site.render.deps import CompanyPages, reached
+from shuangsuiji.site.render.deps import CompanyPages, Sources, reached
 from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
@@ -84,14 +84,6 @@ def project_for(registry: Path) -> Path:
     """The folder with mkdocs.yml, content/ and site_config/ a registry is built with: its parent, else ours."""
     parent = registry.resolve().parent
     return parent if (parent / "mkdocs.yml").exists() and (parent / "site_config").is_dir() else REPO
-
-
-def _files(out: Path, paths: list[Path]) -> list[dict]:
-    rows = []
-    for p in sorted(paths):
-        p = p if p.is_absolute() else out / p
-        rows.append({"path": p.relative_to(out).as_posix(), "size": p.stat().st_size})
-    return rows
 
 
 def analysis_pages(pub) -> list:
@@ -171,10 +163,11 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         shutil.copytree(project / "site_config" / "assets", tmp / "assets" / "ssj")
         lap("mkdocs")
         built = datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=SHANGHAI)
-        write_open_data(pub, tmp, built, cache / "opendata", jobs)
+        sources = Sources(keys, code)  # what open data and feeds compare with the last build's
+        write_open_data(pub, tmp, built, cache / "opendata", jobs, sources)
         data_page = catalog(tmp)
         lap("opendata")
-        feed_files = _files(tmp, write_feeds(pub, tmp, site_url, jobs, cache / "feeds"))
+        feed_files = [{"path": p} for p in write_feeds(pub, tmp, site_url, jobs, cache / "feeds", sources)]
         lap("feeds")
         history = None
         if repo_root is not None:

@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import json
+import struct
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,12 +27,13 @@ from typing import Any, Callable
 
 from shuangsuiji.core import xlsx
 from shuangsuiji.core.workers import fork_map, shared
-from shuangsuiji.core.write import link_cached, prune_cache
+from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.privacy.redact import PublicRegistry, Withheld, require_public
 from shuangsuiji.registry.models.result import Result
 from shuangsuiji.registry.models.target import Target
 from shuangsuiji.registry.models.task import Task
+from shuangsuiji.site.render.deps import Sources, changed_tasks, load_state
 
 EPOCH = date(2017, 1, 1)  # the data date of a registry that has announced nothing
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry of a bulk zip: the zip format's first day, never the clock
@@ -119,9 +121,10 @@ def _department_rows(pub: PublicRegistry) -> list[dict]:
              "active": d.active} for _, d in sorted(pub.departments.items())]
 
 
-def _task_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
+def _task_rows(pub: PublicRegistry, tasks: list[str]) -> dict[tuple[str, int], list[dict]]:
     out: dict[tuple[str, int], list[dict]] = {}
-    for task_id, task in pub.tasks.items():
+    for task_id in tasks:
+        task = pub.tasks[task_id]
         dept = pub.task_dept.get(task_id, task.department)
         out.setdefault((dept, task.year), []).append({
             "task_id": task_id, "department_id": dept, "year": task.year,
@@ -131,12 +134,10 @@ def _task_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
     return out
 
 
-def _result_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
+def _result_rows(pub: PublicRegistry, tasks: list[str]) -> dict[tuple[str, int], list[dict]]:
     out: dict[tuple[str, int], list[dict]] = {}
-    for task_id, results in pub.results.items():
-        task = pub.tasks.get(task_id)
-        if task is None:
-            continue
+    for task_id in tasks:
+        task, results = pub.tasks[task_id], pub.results.get(task_id, ())
         dept = pub.task_dept.get(task_id, task.department)
         for r in results:
             t = pub.targets.get(r.target)
@@ -150,9 +151,10 @@ def _result_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
     return out
 
 
-def _drawn_rows(pub: PublicRegistry) -> dict[tuple[str, int], list[dict]]:
+def _drawn_rows(pub: PublicRegistry, tasks: list[str]) -> dict[tuple[str, int], list[dict]]:
     out: dict[tuple[str, int], list[dict]] = {}
-    for task_id, task in pub.tasks.items():
+    for task_id in tasks:
+        task = pub.tasks[task_id]
         draw = pub.draws.get(task_id)
         dept = pub.task_dept.get(task_id, task.department)
         rows = out.setdefault((dept, task.year), [])
@@ -221,30 +223,28 @@ def _table_json(meta: dict, names: list[str], shown: list[list[Any]]) -> bytes:
     return f'{{"meta": {json.dumps(meta, ensure_ascii=False)},\n"data": {data}}}\n'.encode("utf-8")
 
 
-def _as_of(pub: PublicRegistry) -> dict[tuple[str | None, int | None], date]:
-    """The newest date each department's year (tasks, draws, results: a task, a result, a
-    correction or a withdrawal announced) and each item list (year None: its publication)
-    announced something; (None, None): the newest of all. The date a table's data is as of."""
-    days: dict[tuple[str | None, int | None], date] = {}
+def _as_of(pub: PublicRegistry, tasks: list[str]) -> dict[tuple[str, int], date]:
+    """The newest date each department's year of `tasks` announced something (a task, a result, a
+    correction or a withdrawal): the date the year's tables' data is as of."""
+    days: dict[tuple[str, int], date] = {}
 
-    def note(key: tuple[str | None, int | None], day: date | None) -> None:
+    def note(key: tuple[str, int], day: date | None) -> None:
         if day is not None and (key not in days or day > days[key]):
             days[key] = day
 
-    for task_id, task in pub.tasks.items():
+    for task_id in tasks:
+        task = pub.tasks[task_id]
         key = (pub.task_dept.get(task_id, task.department), task.year)
         note(key, task.published)
         for r in pub.results.get(task_id, ()):
             note(key, r.published_on)
             for rv in r.revisions:
                 note(key, rv.date)
+    chosen = set(tasks)
     for w in pub.withdrawals:
-        task = pub.tasks.get(w.task)
-        if task is not None:
+        if w.task in chosen:
+            task = pub.tasks[w.task]
             note((pub.task_dept.get(w.task, task.department), task.year), w.date)
-    for dept in pub.item_lists:
-        note((dept, None), pub.list_published_on(dept))
-    days[(None, None)] = max(days.values(), default=EPOCH)
     return days
 
 
@@ -288,12 +288,17 @@ class _Job:
     dept: str | None
     year: int | None
     label: str
-    rows: list[dict]
+    rows: list[dict] | None  # None: unchanged since the last build, which made it as `made` says
     as_of: date
+    made: tuple = ()  # (cache key, sizes, rows) of a table kept from the last build
 
     @property
     def folder(self) -> str:
         return "/".join(str(x) for x in (self.dept, self.year) if x)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.rows is not None else self.made[2]
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes() + Path(xlsx.__file__).read_bytes()).hexdigest()  # makes tables
@@ -350,50 +355,122 @@ def _resource_name(dept: str | None, year: int | None, table: str, fmt: str) -> 
     return "-".join(str(x) for x in (dept, year, table, fmt) if x).lower()
 
 
-def _jobs(pub: PublicRegistry) -> list[_Job]:
-    """Every table to write, in the package's order."""
-    dates = _as_of(pub)
+def _jobs(pub: PublicRegistry, tasks: dict[str, list], dirty: set[tuple[str, int]] | None, before: "_State | None",
+          cache: Path | None) -> tuple[list[_Job], dict[tuple[str, int], date]]:
+    """Every table to write, in the package's order, and the date each department's year's data is
+    as of. The tables of a year no changed task is of (`dirty`; None: any may have changed) are
+    the last build's, linked from the cache: their rows are not made."""
+    years: dict[tuple[str, int], list[str]] = {}
+    for task_id, (dept, year, _) in tasks.items():
+        years.setdefault((dept, year), []).append(task_id)
+    kept: dict[tuple[str, int], tuple[date, dict[str, list | None]]] = {}
+    for (dept, year) in years if dirty is not None and before is not None and cache is not None else ():
+        day = before.days.get(f"{dept}/{year}")
+        made = {t.name: before.tables.get(f"{dept}/{year}/{t.name}") for t in (TASKS, RESULTS, DRAWN)}
+        if (dept, year) in dirty or day is None or made[TASKS.name] is None or not all(
+                (cache / m[0][:2] / f"{m[0]}.{fmt}").exists() for m in made.values() if m for fmt in _FORMATS):
+            continue
+        kept[(dept, year)] = (date.fromisoformat(day), made)
+    fresh = [task_id for dy, ids in years.items() if dy not in kept for task_id in ids]
+    days = {**{dy: day for dy, (day, _) in kept.items()}, **_as_of(pub, fresh)}
+    lists = {dept: pub.list_published_on(dept) for dept in pub.item_lists}
+    newest = max([*days.values(), *(d for d in lists.values() if d is not None)], default=EPOCH)
     out: list[_Job] = []
 
-    def add(table: Table, dept: str | None, year: int | None, rows: list[dict]) -> None:
+    def add(table: Table, dept: str | None, year: int | None, rows: list[dict] | None, as_of: date,
+            made: tuple = ()) -> None:
         who = pub.dept_name(dept) if dept else ""
-        label = f"{who}{f'{year}年度' if year else ''}{table.title}"
-        as_of = dates.get((dept, year), dates[(None, None)])  # the departments table: (None, None)
-        out.append(_Job(table, dept, year, label, rows, as_of))
+        out.append(_Job(table, dept, year, f"{who}{f'{year}年度' if year else ''}{table.title}", rows, as_of, made))
 
-    add(DEPARTMENTS, None, None, _department_rows(pub))
-    for (dept, year), rows in sorted(_task_rows(pub).items()):
-        add(TASKS, dept, year, sorted(rows, key=lambda r: r["task_id"]))
-    for (dept, year), rows in sorted(_result_rows(pub).items()):
-        add(RESULTS, dept, year, sorted(rows, key=lambda r: (r["task_id"], r["result_id"])))
-    for (dept, year), rows in sorted(_drawn_rows(pub).items()):
-        add(DRAWN, dept, year, sorted(rows, key=lambda r: (r["task_id"], r["no"])))
+    add(DEPARTMENTS, None, None, _department_rows(pub), newest)
+    for table, rows_of, order in ((TASKS, _task_rows, lambda r: r["task_id"]),
+                                  (RESULTS, _result_rows, lambda r: (r["task_id"], r["result_id"])),
+                                  (DRAWN, _drawn_rows, lambda r: (r["task_id"], r["no"]))):
+        listed: dict[tuple[str, int], list[dict] | None] = {
+            dy: sorted(rows, key=order) for dy, rows in rows_of(pub, fresh).items()}
+        listed.update({dy: None for dy, (_, made) in kept.items() if made[table.name] is not None})
+        for (dept, year), rows in sorted(listed.items()):
+            add(table, dept, year, rows, days.get((dept, year), newest),
+                tuple(kept[(dept, year)][1][table.name]) if rows is None else ())
     for dept, rows in sorted(_item_rows(pub).items()):
-        add(ITEMS, dept, None, rows)
-    return out
+        add(ITEMS, dept, None, rows, lists.get(dept) or newest)
+    return out, days
+
+
+STATE = "state.json"  # in the cache folder
+
+
+@dataclass
+class _State:
+    """What the last build made of which registry files (kept in the cache folder): a rebuild links
+    what no changed task (`deps.changed_tasks`) can reach — the tables of the other departments'
+    years, the API files of the other tasks and companies — without making their contents again."""
+
+    stamp: str  # what every output depends on at once: the code, the masking, the site, the API shard digits
+    files: dict[str, str]  # registry file → content address
+    tasks: dict[str, list]  # task id → [department, year, the companies its records name]
+    days: dict[str, str]  # "<department>/<year>" → the date its data is as of
+    tables: dict[str, list]  # "<department>/<year>/<table>" → [cache key, sizes, rows]
+    api: dict[str, list]  # API file → [digest of the companies it holds ("" for a task's), cache key]
+    zips: list[str]  # the year zips' cache keys
+
+    def keys(self) -> set[str]:
+        return {t[0] for t in self.tables.values()} | {a[1] for a in self.api.values()} | set(self.zips)
+
+
+def _companies(pub: PublicRegistry, task_id: str, withdrawn: dict[str, list[str]]) -> list[str]:
+    """The companies a task's public records name (results, withdrawals, its draw): whose API records it is in."""
+    names = {r.get("target") for r in pub.results.get(task_id, ())}
+    names.update(withdrawn.get(task_id, ()))
+    draw = pub.draws.get(task_id)
+    if draw is not None:
+        names.update(s.target for s in draw.selected)
+    return sorted(names)
 
 
 def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path | None = None,
-                    jobs: int = 2) -> list[Path]:
+                    jobs: int = 2, sources: Sources | None = None) -> list[Path]:
     """Write `data/…` (tables, datapackage.json, one zip per year) and `api/…` under `out`;
     returns the paths written. `built` is the build time `datapackage.json` states. With a
-    `cache` folder, unchanged tables are linked from it (and what no table uses is dropped).
+    `cache` folder, unchanged tables are linked from it (and what no output uses is dropped);
+    with `sources` too (the registry files' content addresses and the code), what no task changed
+    since the last build reaches is linked as that build named it, unmade.
     Tables (biggest first, so the workers finish together), zips, API shards and task files are
     made by `jobs` forked workers."""
     require_public(pub)
     out = Path(out)
     data = out / "data"
     cite = Citation(pub.config.site.authority, pub.config.site.base_url)
-    todo = _jobs(pub)
-    order = sorted(range(len(todo)), key=lambda i: (-len(todo[i].rows), i))
-    made = dict(zip(order, fork_map(_make_table, order, min(jobs, len(order)), opendata=(todo, data, cite, cache))))
+    stamp = hashlib.sha256(repr((sources.code if sources else "", pub.masking, cite,
+                                 shard_digits(len(pub.targets)))).encode("utf-8")).hexdigest()
+    before = load_state(_State, cache / STATE, stamp) if cache is not None and sources is not None else None
+    changed = changed_tasks(before.files, sources.files) if before is not None and sources is not None else None
+    withdrawn: dict[str, list[str]] = {}
+    for w in pub.withdrawals:
+        withdrawn.setdefault(w.task, []).append(w.target)
+    tasks = {task_id: [pub.task_dept.get(task_id, task.department), task.year, _companies(pub, task_id, withdrawn)]
+             for task_id, task in sorted(pub.tasks.items())}
+    touched = None if changed is None else [
+        *(before.tasks[t] for t in changed if t in before.tasks), *(tasks[t] for t in changed if t in tasks)]
+    todo, days = _jobs(pub, tasks, None if touched is None else {(d, y) for d, y, _ in touched}, before, cache)
+    order = sorted((i for i, job in enumerate(todo) if job.rows is not None), key=lambda i: (-len(todo[i].rows), i))
+    made = dict(zip(order, fork_map(_make_table, order, _workers(len(order), jobs), opendata=(todo, data, cite, cache))))
     written: list[Path] = []
     resources: list[dict] = []
+    tables: dict[str, list] = {}
+    keys: dict[str, str] = {}  # data file → its table's cache key
     for i, job in enumerate(todo):
-        sizes, _ = made[i]
+        if job.rows is None:  # unchanged: linked as the last build made it
+            key, sizes, _ = job.made
+            for fmt in _FORMATS:
+                link_existing(cache / key[:2] / f"{key}.{fmt}", data / job.folder / f"{job.table.name}.{fmt}")
+            made[i] = (sizes, key)
+        sizes, key = made[i]
+        tables[f"{job.folder}/{job.table.name}"] = [key, sizes, job.count]
         for fmt, size in zip(_FORMATS, sizes):
             path = data / job.folder / f"{job.table.name}.{fmt}"
             written.append(path)
+            keys[path.relative_to(data).as_posix()] = key
             # a reference is to the same format's table of the same department and year (departments: the one)
             refs = {t: _resource_name(*((None, None) if t == DEPARTMENTS.name else (job.dept, job.year)), t, fmt)
                     for _, t, _ in job.table.refs}
@@ -404,17 +481,31 @@ def write_open_data(pub: PublicRegistry, out: Path, built: datetime, cache: Path
                 **({"dialect": _DIALECT[fmt]} if _DIALECT[fmt] else {}),
                 "profile": "tabular-data-resource", "schema": _schema(job.table, refs),
                 # not the standard `bytes`: frictionless cannot count a JSON file it streams, and fails it
-                "ssj": {"table": job.table.name, "department": job.dept, "year": job.year, "rows": len(job.rows),
+                "ssj": {"table": job.table.name, "department": job.dept, "year": job.year, "rows": job.count,
                         "size": size, "data_as_of": job.as_of.isoformat()}})
 
     written.append(_atomic(data / "datapackage.json", _compact_json(_package(pub, built.isoformat(), resources))))
     years = sorted({r["ssj"]["year"] for r in resources if r["ssj"]["year"]})
-    zips = list(fork_map(_make_bulk, years, min(jobs, len(years)), bulk=(pub, data, resources, cache)))
+    zips = list(fork_map(_make_bulk, years, _workers(len(years), jobs), bulk=(pub, data, resources, keys, cache)))
     written += [path for path, _ in zips]
+    reach = None if touched is None else {c for _, _, companies in touched for c in companies}
+    api_files, api = _write_api(pub, out, resources, jobs, cache, before, changed, reach)
     if cache is not None:
-        prune_cache(cache, {key for _, key in made.values()} | {key for _, key in zips})
-    written += _write_api(pub, out / "api", resources, jobs)
-    return written
+        state = _State(stamp, dict(sources.files if sources else {}), tasks,
+                       {f"{d}/{y}": day.isoformat() for (d, y), day in days.items()}, tables, api,
+                       [key for _, key in zips])
+        if before is None:
+            prune_cache(cache, state.keys())
+        else:
+            drop_cached(cache, before.keys() - state.keys())
+        if sources is not None:
+            atomic_write_bytes(cache / STATE, _compact_json(vars(state)))
+    return written + api_files
+
+
+def _workers(count: int, jobs: int) -> int:
+    """Forked workers for `count` files: one (no fork) for a few, which a rebuild usually makes."""
+    return min(jobs, count) if count > 8 else 1
 
 
 BULK_PREFIX = "shuangsuiji-"
@@ -438,26 +529,39 @@ def _package(pub: PublicRegistry, created: str, resources: list[dict], year: int
 def _make_bulk(year: int) -> tuple[Path, str]:
     """One year's tables and a datapackage.json describing just them: a package of its own, made
     when it was `created` on its newest table's data date, so an unchanged year is linked from
-    the cache (by the digest of its members); returns its path and cache key ("" without a cache)."""
-    pub, data, resources, cache = shared()["bulk"]
+    the cache (by the digest of its members: their tables' cache keys), and a changed one deflates
+    only its changed tables again; returns its path and cache key ("" without a cache)."""
+    pub, data, resources, keys, cache = shared()["bulk"]
     chosen = [r for r in resources if r["ssj"]["table"] == DEPARTMENTS.name or r["ssj"]["year"] == year]  # every
-    members = [(r["path"], (data / r["path"]).read_bytes()) for r in chosen]  # year's foreign keys need departments
-    created = f"{max(r['ssj']['data_as_of'] for r in chosen)}T00:00:00+08:00"  # the site's time zone
-    members.append(("datapackage.json", _compact_json(_package(pub, created, chosen, year))))
-    members.sort()
+    created = f"{max(r['ssj']['data_as_of'] for r in chosen)}T00:00:00+08:00"  # year's foreign keys need departments
+    package = _compact_json(_package(pub, created, chosen, year))
+
+    def member(rel: str) -> tuple[int, int, bytes]:
+        """A table as a zip member, deflated once: kept in the cache beside the table (`<key>.<format>.z`)."""
+        if cache is None:
+            return xlsx.deflated((data / rel).read_bytes())
+        z = cache / keys[rel][:2] / f"{keys[rel]}.{rel.rpartition('.')[2]}.z"
+        try:
+            kept = z.read_bytes()
+            return (*struct.unpack_from("<LL", kept), memoryview(kept)[8:])
+        except (OSError, struct.error):
+            crc, size, blob = xlsx.deflated((data / rel).read_bytes())
+            atomic_write_bytes(z, struct.pack("<LL", crc, size) + blob)
+            return crc, size, blob
 
     def make() -> bytes:
+        members = sorted([*((r["path"], member(r["path"])) for r in chosen),
+                          ("datapackage.json", xlsx.deflated(package))], key=lambda m: m[0])
         buf = io.BytesIO()
-        xlsx.zip_members(buf, members, ZIP_TIME)
+        xlsx.zip_deflated(buf, members, ZIP_TIME)
         return buf.getvalue()
 
     path = data / bulk_name(year)
     if cache is None:
         return _atomic(path, make()), ""
-    digest = hashlib.sha256(_CODE.encode("ascii"))
-    for name, body in members:
-        digest.update(f"\0{name}\0{len(body)}\0".encode("utf-8"))
-        digest.update(body)
+    digest = hashlib.sha256(_CODE.encode("ascii") + package)
+    for r in chosen:
+        digest.update(f"\0{r['path']}\0{keys[r['path']]}".encode("utf-8"))
     key = digest.hexdigest()
     link_cached(cache / key[:2] / f"{key}.zip", path, make)
     return path, key
@@ -483,54 +587,95 @@ def target_api_path(target_id: str, digits: int) -> str:
     return f"api/targets/{hashlib.sha256(target_id.encode('utf-8')).hexdigest()[:digits]}.json"
 
 
-def _make_shard(path: str) -> Path:
-    """One API shard: its companies' records (public fields, results, draws, withdrawals) by id."""
-    pub, members, drawn_in, withdrawn, out = shared()["api"]
+def _put(out: Path, rel: str, doc: dict, cache: Path | None) -> tuple[str, str]:
+    """An API file at `out/rel`; with a cache, a cached file named by its bytes' digest, linked
+    there, so the next build can link it unmade. Returns `rel` and that key ("" without a cache)."""
+    data = _compact_json(doc)
+    if cache is None:
+        _atomic(out / rel, data)
+        return rel, ""
+    key = hashlib.sha256(data).hexdigest()
+    link_cached(cache / key[:2] / f"{key}.json", out / rel, lambda: data)
+    return rel, key
+
+
+def _make_shard(path: str) -> tuple[str, str]:
+    """One API shard: its companies' records (public fields, results, draws, withdrawals) by id.
+    With the shard the last build made (`kept`: its cache key), only the records of the companies
+    a changed task names (`reach`) and of those it did not hold are made; the rest are its own."""
+    pub, members, drawn_in, withdrawn, out, cache, kept, reach = shared()["api"]
+    old = kept.get(path)
+    records = {} if old is None else json.loads((cache / old[:2] / f"{old}.json").read_bytes())["targets"]
     doc = {"shard": Path(path).stem,
-           "targets": {tid: {"target": pub.targets[tid].to_json(),
-                             "results": [r.to_json() for r in pub.results_of_target(tid)],
-                             "drawn_in": sorted(drawn_in.get(tid, [])), "withdrawn": withdrawn.get(tid, [])}
-                       for tid in members[path]}}
-    return _atomic(out / path, _compact_json(doc))
+           "targets": {tid: records[tid] if tid in records and tid not in reach else {
+               "target": pub.targets[tid].to_json(), "results": [r.to_json() for r in pub.results_of_target(tid)],
+               "drawn_in": sorted(drawn_in.get(tid, [])), "withdrawn": withdrawn.get(tid, [])}
+               for tid in members[path]}}
+    return _put(out, path, doc, cache)
 
 
-def _make_task(task_id: str) -> Path:
+def _make_task(task_id: str) -> tuple[str, str]:
     """A task's API file: its announcement, the public draw record (which `ssj verify --public`
     checks), its results and withdrawals; a city's draw records make these files large."""
-    pub, withdrawn, api = shared()["api"]
+    pub, withdrawn, out, cache = shared()["api"]
     task, draw = pub.tasks[task_id], pub.draws.get(task_id)
     doc = {"task": task.to_json(), "department": pub.task_dept.get(task_id, task.department),
            "draw": draw.to_json() if draw is not None else None,
            "results": [r.to_json() for r in pub.results_of_task(task_id)], "withdrawn": withdrawn.get(task_id, [])}
-    return _atomic(api / "tasks" / f"{task_id}.json", _compact_json(doc))
+    return _put(out, f"api/tasks/{task_id}.json", doc, cache)
 
 
-def _write_api(pub: PublicRegistry, api: Path, resources: list[dict], jobs: int) -> list[Path]:
+def _write_api(pub: PublicRegistry, out: Path, resources: list[dict], jobs: int, cache: Path | None,
+               before: _State | None, changed: set[str] | None,
+               reach: set[str] | None) -> tuple[list[Path], dict[str, list]]:
+    """The API files under `out/api`, and what the state keeps of them (file → [digest of the
+    companies it holds, cache key]). A task file of a task not `changed`, and a shard holding the
+    same companies as before, none `reach`ed (the companies a changed task names), is linked as
+    the last build made it; another shard keeps the records of the last build's it can (None:
+    everything may have changed, all is made)."""
     drawn_in: dict[str, list[str]] = {}
     for task_id, draw in pub.draws.items():
         for s in draw.selected:
             drawn_in.setdefault(s.target, []).append(task_id)
     withdrawn: dict[str, list[dict]] = {}
+    by_task: dict[str, list[dict]] = {}
     for w in pub.withdrawals:
         withdrawn.setdefault(w.target, []).append(w.to_json())
+        by_task.setdefault(w.task, []).append(w.to_json())
     digits = shard_digits(len(pub.targets))
     where = {tid: target_api_path(tid, digits) for tid in sorted(pub.targets)}
     members: dict[str, list[str]] = {}
     for tid, path in where.items():
         members.setdefault(path, []).append(tid)
-    written = list(fork_map(_make_shard, sorted(members), min(jobs, len(members)),
-                            api=(pub, members, drawn_in, withdrawn, api.parent)))
-    by_task: dict[str, list[dict]] = {}
-    for w in pub.withdrawals:
-        by_task.setdefault(w.task, []).append(w.to_json())
-    written += fork_map(_make_task, sorted(pub.tasks), min(jobs, len(pub.tasks)), api=(pub, by_task, api))
+    holds = {path: hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest() for path, ids in members.items()}
+    holds.update({f"api/tasks/{task_id}.json": "" for task_id in pub.tasks})
+    api: dict[str, list] = {}
+    kept: dict[str, str] = {}  # shard → the cache key of the last build's, whose unreached records it keeps
+    if before is not None and changed is not None and reach is not None:
+        stale = {f"api/tasks/{task_id}.json" for task_id in changed}
+        stale.update(target_api_path(tid, digits) for tid in reach)
+        for rel, digest in holds.items():
+            old = before.api.get(rel)
+            if old is None or not (cache / old[1][:2] / f"{old[1]}.json").exists():
+                continue
+            if rel not in stale and old[0] == digest and link_existing(cache / old[1][:2] / f"{old[1]}.json", out / rel):
+                api[rel] = old
+            elif digest:
+                kept[rel] = old[1]
+    shards = [path for path in sorted(members) if path not in api]
+    tasks = [task_id for task_id in sorted(pub.tasks) if f"api/tasks/{task_id}.json" not in api]
+    for rel, key in [*fork_map(_make_shard, shards, _workers(len(shards), jobs),
+                               api=(pub, members, drawn_in, withdrawn, out, cache, kept, reach or set())),
+                     *fork_map(_make_task, tasks, _workers(len(tasks), jobs), api=(pub, by_task, out, cache))]:
+        api[rel] = [holds[rel], key]
+    written = [out / rel for rel in [*sorted(members), *(f"api/tasks/{t}.json" for t in sorted(pub.tasks))]]
     index = {"targets": where, "tasks": sorted(pub.tasks),
              "data": [r["path"] for r in resources], "datapackage": "data/datapackage.json",
              "schemas": {k: f"api/schema/{k}.schema.json" for k in API_KINDS}}
-    written.append(_atomic(api / "index.json", _compact_json(index)))
+    written.append(_atomic(out / "api" / "index.json", _compact_json(index)))
     for kind, schema in api_schemas(pub.config.site.base_url).items():
-        written.append(_atomic(api / "schema" / f"{kind}.schema.json", _json_bytes(schema)))
-    return written
+        written.append(_atomic(out / "api" / "schema" / f"{kind}.schema.json", _json_bytes(schema)))
+    return written, dict(sorted(api.items()))
 
 
 _WITHHELD = {"type": "object", "required": ["withheld", "notice"], "additionalProperties": False,

@@ -72,9 +72,58 @@ def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | 
             out.update(before.held.get(rel, ()))
             out.update(now.held.get(rel, ()))
             continue
-        task = rf.groups.get("id") if kind in _TASK_KINDS or (kind or "").startswith("draw-") else None
+        task = _task_of(rf)
         if task is None:
             return None
         out.update(before.tasks.get(task, ()))
         out.update(now.tasks.get(task, ()))
     return out
+
+
+_NO_RECORD_KINDS = frozenset({"readme", "schema"})  # no public record is made of them
+
+
+def load_state(cls: type, path: Path, stamp: str):
+    """The `cls` a stage kept at `path` for the next build, if kept under `stamp`; else None."""
+    try:
+        state = cls(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return state if state.stamp == stamp else None
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a build's public records are made of: the registry files (file → content address, as
+    `source_keys` gives them) and the code (its digest). Stages that keep what they made for the
+    next build compare these with the last build's."""
+
+    files: dict[str, str]
+    code: str
+
+
+def changed_tasks(before: dict[str, str] | None, now: dict[str, str]) -> set[str] | None:
+    """The tasks whose task, results or draw files differ between two builds' registry files
+    (file → content address); None when any other file public records are made of changed, or
+    `before` is unknown. Outputs made of one task's records (open data, feeds) are then made
+    again for these tasks only. (Public records come from the files alone, never from git.)"""
+    if before is None:
+        return None
+    out: set[str] = set()
+    for rel in before.keys() | now.keys():
+        if before.get(rel) == now.get(rel):
+            continue
+        rf = match(rel)
+        if rf is not None and rf.kind.name in _NO_RECORD_KINDS:
+            continue
+        task = _task_of(rf)
+        if task is None:
+            return None
+        out.add(task)
+    return out
+
+
+def _task_of(rf) -> str | None:
+    """The task a task, results or draw file belongs to (None: another kind of file)."""
+    kind = rf.kind.name if rf is not None else ""
+    return rf.groups.get("id") if kind in _TASK_KINDS or kind.startswith("draw-") else None
