@@ -11,6 +11,7 @@ import pickle
 import sys
 from pathlib import Path
 
+from shuangsuiji.core.unitmemo import read_kept
 from shuangsuiji.core.errors import Problem, Report, fail, problem
 from shuangsuiji.cli.args import add_base_argument
 from shuangsuiji.registry.immutability import base_commit, check_base
@@ -70,10 +71,9 @@ def check(root: Path, jobs: int | None = None, changed: list[str] | None = None,
     last report is reused: a city's registry then validates in about a second."""
     key = _report_key(root, changed, as_dept, base)
     entry = root / REPORTS / f"{key}.pkl"
-    try:
-        return pickle.loads(entry.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
+    kept = read_kept(entry)
+    if isinstance(kept, Report):
+        return kept
     report = _check(root, jobs, changed, as_dept, base)
     try:
         for old in (root / REPORTS).glob("*.pkl"):

@@ -35,6 +35,15 @@ def _proxy(d: dict) -> MappingProxyType:
 _TABLE = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
 
 
+def read_kept(path: Path) -> object | None:
+    """What a build or a command kept in the pickle `path`; None when absent, unreadable or made by
+    other code (a module or class since renamed): the caller then makes it afresh."""
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+        return None
+
+
 def _bucket(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) % BUCKETS
 
@@ -51,13 +60,9 @@ class UnitMemo:
         gc.disable()  # a city's worth of small objects: the collector would walk them again and again
         try:
             for b in range(BUCKETS):
-                try:
-                    ctx, old = pickle.loads((folder / f"{b:02d}.pickle").read_bytes())
-                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-                    self._dirty.add(b)
-                    continue
-                if ctx == context and isinstance(old, dict):
-                    self.old.update(old)
+                kept = read_kept(folder / f"{b:02d}.pickle")
+                if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == context and isinstance(kept[1], dict):
+                    self.old.update(kept[1])
                 else:
                     self._dirty.add(b)
         finally:

@@ -64,7 +64,7 @@ import ahocorasick
 from pydantic import BaseModel
 
 from shuangsuiji.core.codes import check_uscc, uscc_kind
-from shuangsuiji.core.unitmemo import UnitMemo
+from shuangsuiji.core.unitmemo import UnitMemo, read_kept
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry import freetext
@@ -356,12 +356,7 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
     values = list(values)
     public = set(public)
     key = hashlib.sha256(repr((values, sorted(contacts.domains), sorted(contacts.values))).encode("utf-8")).digest()
-    last = None
-    if memo is not None:
-        try:
-            last = pickle.loads(memo.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-            pass
+    last = read_kept(memo) if memo is not None else None
     if isinstance(last, tuple) and len(last) == 4 and last[0] == key:
         _, whole, exempt, before = last
         lost = _found(whole, before - public) if before - public else set()
@@ -767,7 +762,8 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
                 out |= _scan_part(f"（记录页面外壳 / record-page shell, depth {depth}）", item[0], scanner)
     digest = needles_digest(needles) if cache else ""
     known = _read_clean(cache, digest)
-    last = _read_stat_keys(cache) if cache else {}
+    last = read_kept(cache / STAT_KEYS) if cache else None
+    last = last if isinstance(last, dict) else {}
     ok: set[bytes] = set()
     keys: dict[tuple, bytes] = {}
     todo: dict[str, int] = {}
@@ -795,14 +791,6 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
         _write_clean(cache, digest, ok)
         atomic_write_bytes(cache / STAT_KEYS, pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
     return sorted(out)
-
-
-def _read_stat_keys(cache: Path) -> dict[tuple, bytes]:
-    try:
-        keys = pickle.loads((cache / STAT_KEYS).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-        return {}
-    return keys if isinstance(keys, dict) else {}
 
 
 def declared_public_shapes(registry) -> PublicContacts:

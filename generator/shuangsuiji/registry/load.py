@@ -24,6 +24,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 
 from shuangsuiji.core.errors import Problem, plural, problem
+from shuangsuiji.core.unitmemo import read_kept
 from shuangsuiji.registry.layout import RegistryFile, discover
 from shuangsuiji.registry.models.approval import ApprovalsFile
 from shuangsuiji.registry.models.config import RegistryConfig
@@ -407,10 +408,8 @@ def file_key(root: Path, rf: RegistryFile) -> str:
 
 
 def _cached(cache: Path, key: str) -> FileResult | None:
-    try:
-        return pickle.loads((cache / f"{key}.pkl").read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
+    hit = read_kept(cache / f"{key}.pkl")
+    return hit if isinstance(hit, FileResult) else None
 
 
 def _store(cache: Path, key: str, res: FileResult) -> None:
@@ -611,12 +610,7 @@ def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str
     call is read again (its clock tick may hide a second change)."""
     rfs, unknown = discover(root)
     code = _code_version()
-    last: dict = {}
-    if memo:
-        try:
-            last = pickle.loads((root / KEYS_MEMO).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-            pass
+    last = read_kept(root / KEYS_MEMO) if memo else None
     last = last.get(code, {}) if isinstance(last, dict) else {}
     now = time.time_ns()
     keys: dict[str, str] = {}

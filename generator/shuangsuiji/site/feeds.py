@@ -34,6 +34,7 @@ from feedgen.feed import FeedGenerator
 from shuangsuiji.registry.models.base import OUTCOMES
 from shuangsuiji.privacy.redact import PublicRegistry, require_public
 from shuangsuiji.analysis.warning import feed_entries
+from shuangsuiji.core.unitmemo import read_kept
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.write import drop_cached, link_cached, link_existing, prune_cache
 from shuangsuiji.core.yamlio import atomic_write_bytes
@@ -374,11 +375,9 @@ def write_feeds(pub: PublicRegistry, out: Path, site_url: str, jobs: int = 2, ca
     before = load_state(_State, cache / STATE, stamp) if cache is not None and sources is not None else None
     changed = changed_tasks(before.files, sources.files) if before is not None and sources is not None else None
     known = {}
-    if changed is not None:
-        try:
-            known = {t: v for t, v in pickle.loads((cache / ENTRIES).read_bytes()).items() if t not in changed}
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-            pass  # made again
+    kept = read_kept(cache / ENTRIES) if changed is not None else None
+    if isinstance(kept, dict):  # else made again
+        known = {t: v for t, v in kept.items() if t not in changed}
     by_task = task_entries(pub, known)
     es = entries(pub, by_task)
     tasks = {task_id: sorted({e.target for e in v if e.target}) for task_id, v in by_task.items()}
