@@ -16,7 +16,7 @@ import re
 from dataclasses import InitVar, dataclass, field, fields, is_dataclass
 from datetime import date as Day
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from pydantic import BaseModel
 
@@ -521,12 +521,18 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
     withdrawals: list[Public] = []
     shown_targets: set[str] = set()
     strings: list[tuple[str, ...]] = []  # of each unit's records, kept with them (the audit's exemptions)
+
+    def unit(key: str | None, make: Callable[[], Any]) -> Any:
+        """A unit's records (from the memo when its files did not change), their strings noted."""
+        value = memo.get(key, make)
+        strings.append(memo.get(key and f"{key}#strings", lambda: _strings_of(value)))
+        return value
+
     for task_id, f in registry.results.items():
         dept = registry.task_dept.get(task_id, f.department)
         o = registry.origin("results", task_id)
         key = units.file(o.rel if o else None)
-        out, gone = memo.get(key and f"{key}:{dept}", lambda: _results_file(rd, task_id, dept, f))
-        strings.append(memo.get(key and f"{key}:{dept}#strings", lambda: _strings_of(out, gone)))
+        out, gone = unit(key and f"{key}:{dept}", lambda: _results_file(rd, task_id, dept, f))
         withdrawals += gone
         shown_targets.update(p.target for p in (*out, *gone))
         if out:
@@ -536,18 +542,13 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
     public_draws: dict[str, Public] = {}
     for task_id, files in registry.draws.items():
         key = None if task_id in draw_records else units.draw(files.dept, task_id)
-        public_draws[task_id] = memo.get(key, lambda: public_draw(task_id, files, draw_records.get(task_id, files.record), rd))
-        strings.append(memo.get(key and f"{key}#strings", lambda: _strings_of(public_draws[task_id])))
+        public_draws[task_id] = unit(key, lambda: public_draw(task_id, files, draw_records.get(task_id, files.record), rd))
         shown_targets.update(drawn_target_ids(public_draws[task_id]))
     for t in registry.tasks.values():
         shown_targets.update(t.fixed_targets)
 
-    targets = {}
-    for tid in shown_targets:
-        if tid in registry.targets:
-            key = units.target(tid)
-            targets[tid] = memo.get(key, lambda: rec(registry.targets[tid]))
-            strings.append(memo.get(key and f"{key}#strings", lambda: _strings_of(targets[tid])))
+    targets = {tid: unit(units.target(tid), lambda: rec(registry.targets[tid]))
+               for tid in shown_targets if tid in registry.targets}
     by_target: dict[str, list[Public]] = {}
     for task_id in sorted(results):
         for p in results[task_id]:
