@@ -19,7 +19,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import Shells, audit_site, site_stats
+from shuangsuiji.privacy.audit import Shells, audit_files, needles_for, site_stats
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
@@ -38,6 +38,7 @@ from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.registry.validate import Context, validate
 from shuangsuiji.core.unitmemo import UnitMemo
+from shuangsuiji.core.workers import Background
 from shuangsuiji.core.write import prune_cache, staged, swap_in
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
@@ -56,7 +57,7 @@ class BuildStats:
     reused: int = 0
     narrative: int = 0  # MkDocs pages
     current: bool = False  # no input changed since the last build: the site was kept as it was
-    seconds: dict[str, float] = field(default_factory=dict)  # per stage
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage (validate: its own time, beside redact)
     site_bytes: int = 0
     files: int = 0
     index: Any = None  # index.IndexStats
@@ -86,12 +87,37 @@ def project_for(registry: Path) -> Path:
     return parent if (parent / "mkdocs.yml").exists() and (parent / "site_config").is_dir() else REPO
 
 
+def _raise_errors(registry: Path, problems: list) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise UserError(*resolve_lines(registry, errors))
+
+
 def analysis_pages(pub) -> list:
     """统计分析, 风险预警 and the 严重违法失信名单: aggregates the redaction stage lets through."""
     require_public(pub)
     names = {t: pub.targets[t].name for t in pub.targets}
     return [*statspages.stats_pages(pub.stats, pub.config.publish_within_working_days),
             statspages.warnings_page(pub.warnings), statspages.serious_list_page(pub.credit_events, names)]
+
+
+def _validated(reg, base: str | None, names, units: Units, folder: Path, context: str):
+    """Validation with its unit memo, beside redaction (`Background`): (problems, units made and
+    used, seconds). Its memo is kept even when the build stops later: it holds verdicts, not outputs."""
+    start = time.perf_counter()
+    m = UnitMemo(folder, context)
+    problems = validate(reg, Context(base, names, m, units))
+    m.save()
+    return problems, (m.made, len(m.new)), round(time.perf_counter() - start, 3)
+
+
+def _needles(reg, pub, names, units: Units, folder: Path, context: str, cache: Path):
+    """The leak audit's needles with their unit memo, gathered while the site is written: (needles,
+    units made and used). The memos hold private values: they live in the build cache only."""
+    m = UnitMemo(folder, context)
+    needles = needles_for(reg, pub, names=names, memo=m, units=units, cache=cache)
+    m.save()
+    return needles, (m.made, len(m.new))
 
 
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
@@ -145,18 +171,22 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     names = name_index(reg)
     units = Units(reg, keys)
     context = f"{code}:{masking_digest(released(reg), names, public_contacts(reg))}"
-    memos = {stage: UnitMemo(cache / "units" / stage, context) for stage in ("validate", "redact", "audit")}
-    gc.freeze()  # the memos' records too: each collection would walk them again
-    problems += validate(reg, Context(base, names, memos["validate"], units))
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise UserError(*resolve_lines(registry, errors))
-    lap("validate")
-    pub = redact(reg, names=names, memo=memos["redact"], units=units)  # draws: the record.json files read with the registry
-    lap("redact")
+    stats.seconds["validate"] = 0.0  # its own time, once known (STAGES order)
+    with Background(jobs, _validated, reg, base, names, units, cache / "units" / "validate", context) as checking:
+        redact_memo = UnitMemo(cache / "units" / "redact", context)
+        gc.freeze()  # the memo's records too: each collection would walk them again
+        try:  # draws: the record.json files read with the registry
+            pub = redact(reg, names=names, memo=redact_memo, units=units)
+        except Exception:  # on input validation rejects, its word comes first
+            _raise_errors(registry, problems + checking.result()[0])
+            raise
+        found, stats.units["validate"], stats.seconds["validate"] = checking.result()
+    _raise_errors(registry, problems + found)
+    lap("redact")  # with the wait for validation, when it took longer
+    needles = Background(jobs, _needles, reg, pub, names, units, cache / "units" / "audit", context, cache / "audit")
     site_url = pub.config.site.base_url.rstrip("/") + "/"
     stamp = build_time or build_time_stamp()
-    with staged(out) as tmp:
+    with needles, staged(out) as tmp:
         shell = build_narrative(project, tmp, site_url, pub.config.site.to_json())
         narrative = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("index.html"))
         stats.narrative = len(narrative)
@@ -210,8 +240,8 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
         stats.files, stats.site_bytes = len(listing), sum(st.st_size for st in listing.values())
         shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
-        leaks = audit_site(tmp, reg, pub, jobs=jobs, cache=cache / "audit", listing=listing, shells=shells,
-                           names=names, memo=memos["audit"], units=units)
+        found_needles, stats.units["audit"] = needles.result()
+        leaks = audit_files(tmp, found_needles, jobs, cache=cache / "audit", listing=listing, shells=shells)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
@@ -222,9 +252,8 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                       file=leak.file) for leak in leaks))
         lap("audit")
         swap_in(tmp, out)
-    for stage, m in memos.items():
-        m.save()
-        stats.units[stage] = (m.made, len(m.new))
+    redact_memo.save()
+    stats.units["redact"] = (redact_memo.made, len(redact_memo.new))
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
     company_pages.save(cache / "pages")
     memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
