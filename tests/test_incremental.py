@@ -97,7 +97,24 @@ def _new_person(reg: Path) -> None:
     _edit_results(reg, edit)
 
 
-CHANGES = [_results_edit, _item_list_change, _withdrawal, _private_value, _new_person]
+def _company_renamed(reg: Path) -> None:
+    """A company jtj's results name, renamed in its directory file: the task's own pages show the new name."""
+    f = reg / "jtj" / "results" / "JTJ-2026-001.yaml"
+    tid = next(r["target"] for r in json.loads(f.read_text(encoding="utf-8").split("\n", 1)[1])["results"]
+               if r["status"] == "已公示")
+    for csv in sorted(reg.rglob("targets/*.csv")):
+        lines = csv.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith(f"{tid},"):
+                fields = line.split(",")
+                fields[1] = "临沂市更名后测试商贸有限公司"
+                lines[i] = ",".join(fields)
+                csv.write_text("\n".join(lines), encoding="utf-8")
+                return
+    raise AssertionError(f"{tid} not found")
+
+
+CHANGES = [_results_edit, _item_list_change, _withdrawal, _private_value, _new_person, _company_renamed]
 PRIVATE = (_private_value, _new_person)
 
 
@@ -121,6 +138,8 @@ def test_incremental_build_equals_cold_build(warm, tmp_path, change, monkeypatch
     _commit(reg.parent, change.__name__, CHANGES.index(change) + 1)
     made = []  # company pages whose context the rebuild made (the others are linked unchanged)
     monkeypatch.setitem(pages.MAKERS, "target", lambda site, tid: made.append(tid) or pages.target(site, tid))
+    results_made = []  # results pages likewise
+    monkeypatch.setitem(pages.MAKERS, "result", lambda site, tid: results_made.append(tid) or pages.result(site, tid))
     stats = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
     monkeypatch.undo()
     cold = tmp_path / "cold"
@@ -131,14 +150,17 @@ def test_incremental_build_equals_cold_build(warm, tmp_path, change, monkeypatch
     assert stats.reused > 0  # the rebuild did reuse the previous build's pages
     if change in (_results_edit, _withdrawal, _item_list_change):  # only the companies the change reaches
         assert len(made) < len(list((out / "targets").iterdir())) / 4, len(made)
+    if change in (_results_edit, _withdrawal, _company_renamed):  # and only the tasks that show them
+        assert 1 <= len(results_made) < len(list((out / "results").iterdir())) / 2, results_made
     # validation, redaction and the audit made again only the units of the changed file (a file of
-    # inspectors is a unit per inspector); all of them when the names free text is masked with changed
+    # inspectors is a unit per inspector, a directory file's rows are units under its key); all of
+    # them when the names free text is masked with changed
     assert set(stats.units) == {"validate", "redact", "audit"}
     for stage, (remade, units) in stats.units.items():
         if change is _new_person:
             assert remade == units > 100, (stage, remade, units)
         else:
-            assert units > 100 and remade <= units // 20, (stage, remade, units)
+            assert units > 100 and remade <= units // (5 if change is _company_renamed else 20), (stage, remade, units)
     changed = [k for k in incremental if before.get(k) != incremental[k]]
     # a public change shows (if only in the history of the record it touched); a private one nowhere
     assert bool(changed) == (change not in PRIVATE), changed

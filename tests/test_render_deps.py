@@ -1,8 +1,9 @@
-"""`deps.reached`: which company pages a change of registry files can reach."""
+"""`deps.reached` and `deps.reached_tasks`: which company, task and results pages a change of
+registry files can reach."""
 
 from __future__ import annotations
 
-from shuangsuiji.site.render.deps import CompanyPages, reached
+from shuangsuiji.site.render.deps import CompanyPages, reached, reached_tasks
 
 
 def _state(**files: str) -> CompanyPages:
@@ -43,3 +44,25 @@ def test_a_change_of_what_every_page_shows_reaches_all():
 
 def test_tool_state_committed_by_mistake_reaches_nothing():
     assert reached(_state(**BASE), _state(**BASE), {".ssj-cache/files/0a1b.pkl", "scjgj/Thumbs.db"}) == set()
+
+
+def test_each_kind_of_change_reaches_its_tasks():
+    before = _state(**BASE)
+    assert reached_tasks(before, _state(**BASE), set()) == set()
+    assert reached_tasks(before, _state(**{**BASE, "scjgj__results__T2_yaml": "2"}), set()) == {"T2"}
+    assert reached_tasks(before, _state(**{**BASE, "scjgj__draws__T1__record_json": "2"}), set()) == {"T1"}
+    # a directory file reaches the tasks that name a company it holds (their pages show its name)
+    assert reached_tasks(before, _state(**{**BASE, "scjgj__targets__b_csv": "2"}), set()) == {"T1"}
+    assert reached_tasks(before, _state(**{**BASE, "targets__a_csv": "2"}), set()) == {"T1", "T2"}
+    assert reached_tasks(before, _state(**BASE), {"scjgj/results/T2.yaml"}) == {"T2"}
+    assert reached_tasks(before, _state(**BASE), {"scjgj/README.md"}) == set()
+
+
+def test_names_shown_on_every_task_page_reach_all_tasks():
+    before = _state(**BASE)
+    for key in ("scjgj__items_yaml", "scjgj__inspectors_yaml", "config_yaml"):  # item and inspector names
+        assert reached_tasks(before, _state(**{**BASE, key: "2"}), set()) is None
+    feeds = _state(**BASE)
+    feeds.task_stamp = "a department's first feed"
+    assert reached_tasks(before, feeds, set()) is None
+    assert reached_tasks(None, _state(**BASE), set()) is None

@@ -23,7 +23,7 @@ from shuangsuiji.privacy.audit import Shells, audit_files, needles_for, site_sta
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
-from shuangsuiji.site.render.deps import CompanyPages, Sources, reached
+from shuangsuiji.site.render.deps import CompanyPages, Sources, reached, reached_tasks
 from shuangsuiji.site.index import build_index
 from shuangsuiji.site.nameindex import companies, write_name_index
 from shuangsuiji.core.errors import UserError, fail, problem
@@ -220,15 +220,22 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                        site.api_digits)).encode())  # api_digits: the API shard each page links
             .hexdigest(), files=keys, head=head, held={f: held for f, ids in sorted(reg.targets.by_file.items())
                                           if (held := [t for t in ids if t in pub.targets])},
-            tasks=site.companies_of_tasks())
+            tasks=site.companies_of_tasks(),
+            task_stamp=repr(sorted(k for k in site.feed_keys if not k.startswith("target/"))))
         before = CompanyPages.load(cache / "pages")
         touched = touched_since(repo_root, reg_rel, before.head, head) if before is not None and repo_root else set()
         reach = reached(before, company_pages, touched)
-        known = {} if before is None or reach is None else {
-            tid: tuple(before.pages[tid]) for tid in pub.targets if tid in before.pages and tid not in reach}
-        rs, made = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add, {"target": known})
+        known = {"target": {} if before is None or reach is None else {
+            tid: tuple(before.pages[tid]) for tid in pub.targets if tid in before.pages and tid not in reach}}
+        reach = reached_tasks(before, company_pages, touched)
+        for section, keys in (("task", pub.tasks), ("result", pub.results)):
+            last = before.records.get(section, {}) if before is not None and reach is not None else {}
+            known[section] = {tid: tuple(last[tid]) for tid in keys if tid in last and tid not in reach}
+        rs, made = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add, known)
         sitemap.close()
         company_pages.pages = {tid: list(v) for tid, v in sorted(made.get("target", {}).items())}
+        company_pages.records = {section: {tid: list(v) for tid, v in sorted(made.get(section, {}).items())}
+                                 for section in ("task", "result")}
         stats.pages, stats.rendered, stats.reused = rs.pages, rs.rendered, rs.reused
         lap("render")
 

@@ -1,4 +1,5 @@
-"""Which company pages (一户一档) a change can reach, so that a rebuild makes only those again.
+"""Which company pages (一户一档), task pages and results pages a change can reach, so that a
+rebuild makes only those again.
 
 A city has ≈ 50,000 company pages; making each one's context only to find its cache key
 unchanged costs more than the rest of a rebuild's rendering. A company page shows its
@@ -16,6 +17,13 @@ With git history, a file that commits since the last build touched counts as cha
 its bytes came back to what they were (its records' revisions grew). `CompanyPages` is what
 the last successful build recorded; the pages of the other companies are linked from the page
 cache under the keys it recorded, without their contexts being made.
+
+A task's page and its results page (500 each in a city, a results page lists a hundred rows)
+show the task's own files, the names of the companies it names, and the names of items, plans,
+inspectors, departments and regions, and link the department, region and site feeds that exist.
+So a task, results or draw file reaches its own task; a target file reaches the tasks that name
+a company it holds, before or after; a readme or schema none; anything else all, as does a
+change of the feeds that exist (`task_stamp`).
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ class CompanyPages:
     held: dict[str, list[str]]  # target file → the companies with a page it holds (a city's file holds thousands more)
     tasks: dict[str, list[str]]  # task id → companies it drew or has results or withdrawals for
     pages: dict[str, list[str]] = field(default_factory=dict)  # company → [page path, page cache key]
+    task_stamp: str = ""  # what every task and results page depends on besides `stamp` (the feeds that exist)
+    records: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # "task"/"result" → task → [path, key]
 
     @classmethod
     def load(cls, folder: Path) -> "CompanyPages | None":
@@ -58,10 +68,9 @@ class CompanyPages:
 def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | None) -> set[str] | None:
     """The companies whose page a change since `before` can reach; None when it may reach all.
     `touched`: the registry files commits since `before.head` touched (None: unknown)."""
-    if before is None or before.stamp != now.stamp or (touched is None and before.head != now.head):
+    changed = _changed(before, now, touched)
+    if changed is None:
         return None
-    changed = {rel for rel in before.files.keys() | now.files.keys() if before.files.get(rel) != now.files.get(rel)}
-    changed |= {rel for rel in touched or () if not ignored(rel)}
     out: set[str] = set()
     for rel in changed:
         rf = match(rel)
@@ -81,6 +90,38 @@ def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | 
 
 
 _NO_RECORD_KINDS = frozenset({"readme", "schema"})  # no public record is made of them
+
+
+def _changed(before: CompanyPages | None, now: CompanyPages, touched: set[str] | None) -> set[str] | None:
+    """The registry files changed or touched by commits since `before`; None: unknown, or every page changed."""
+    if before is None or before.stamp != now.stamp or (touched is None and before.head != now.head):
+        return None
+    changed = {rel for rel in before.files.keys() | now.files.keys() if before.files.get(rel) != now.files.get(rel)}
+    return changed | {rel for rel in touched or () if not ignored(rel)}
+
+
+def reached_tasks(before: CompanyPages | None, now: CompanyPages, touched: set[str] | None) -> set[str] | None:
+    """The tasks whose task and results pages a change since `before` can reach; None when it may reach all."""
+    changed = _changed(before, now, touched)
+    if changed is None or before.task_stamp != now.task_stamp:
+        return None
+    out: set[str] = set()
+    companies: set[str] = set()
+    for rel in changed:
+        rf = match(rel)
+        kind = rf.kind.name if rf is not None else None
+        if kind in _NO_RECORD_KINDS:
+            continue
+        if kind in _TARGET_KINDS:
+            companies.update(before.held.get(rel, ()), now.held.get(rel, ()))
+            continue
+        task = _task_of(rf)
+        if task is None:
+            return None
+        out.add(task)
+    if companies:
+        out.update(t for state in (before, now) for t, named in state.tasks.items() if not companies.isdisjoint(named))
+    return out
 
 
 def load_state(cls: type, path: Path, stamp: str):

@@ -91,11 +91,14 @@ class Site:
                     self.late[pub.tasks[tid].department] += 1
 
     def companies_of_tasks(self) -> dict[str, list[str]]:
-        """Task id → the companies whose page may show it (drawn, fixed, with results or withdrawals):
-        the pages a change of that task's files can reach (`deps.reached`)."""
+        """Task id → the companies whose page may show it (drawn, fixed, with results or withdrawals),
+        and those its draw's events name: the pages a change of that task's files can reach, and the
+        companies its own pages name (`deps.reached`, `deps.reached_tasks`)."""
         out: dict[str, set[str]] = defaultdict(set)
         for tid, drawn in self.task_targets.items():
             out[tid].update(drawn)
+        for tid, d in self.pub.draws.items():
+            out[tid].update(e.target for e in d.events if e.target)
         for tid, task in self.pub.tasks.items():
             out[tid].update(task.get("fixed_targets") or ())
         for tid, rows in self.pub.results.items():
