@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,18 @@ CHANGES = [_results_edit, _item_list_change, _withdrawal, _private_value, _new_p
 PRIVATE = (_private_value, _new_person)
 
 
+REBUILT: set[str] = set()  # sites this module rebuilt (a tree was replaced: its company folders are a spare)
+
+
+def _retired(out: Path) -> None:
+    """Wait for the detached removal of the trees earlier builds replaced."""
+    for _ in range(600):
+        if not list(out.parent.glob(f".{out.name}-old-*")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("old trees not removed")
+
+
 @pytest.fixture(scope="module")
 def warm(example_site, tmp_path_factory):
     """A git repository holding a copy of the registry, its site built once with a cache kept for rebuilds."""
@@ -140,7 +153,14 @@ def test_incremental_build_equals_cold_build(warm, tmp_path, change, monkeypatch
     monkeypatch.setitem(pages.MAKERS, "target", lambda site, tid: made.append(tid) or pages.target(site, tid))
     results_made = []  # results pages likewise
     monkeypatch.setitem(pages.MAKERS, "result", lambda site, tid: results_made.append(tid) or pages.result(site, tid))
+    # after a rebuild, the company folders of the tree it replaced are kept as a spare the next one takes
+    spare = cache / "spare" / "targets"
+    _retired(out)
+    assert spare.is_dir() == (str(out) in REBUILT)
+    taken = spare.stat().st_ino if spare.is_dir() else None
     stats = build(reg, out, jobs=2, cache=cache, build_time=STAMP)
+    assert taken is None or (out / "targets").stat().st_ino == taken  # the spare folder is the new site's
+    REBUILT.add(str(out))
     monkeypatch.undo()
     cold = tmp_path / "cold"
     build(reg, cold, jobs=2, cache=tmp_path / "cold-cache", build_time=STAMP)

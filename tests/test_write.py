@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shuangsuiji.core.write import link_cached, link_existing
+from shuangsuiji.core.write import keep_only, link_cached, link_existing, retire, same_file, swap_in, take_spare
 
 
 def test_a_cached_output_is_linked_and_a_missing_one_is_not(tmp_path):
@@ -31,3 +31,57 @@ def test_a_cache_on_another_file_system_is_copied(tmp_path):
         cached.write_bytes(b"<p>page</p>")
         dest = tmp_path / "site" / "p" / "index.html"
         assert link_existing(cached, dest) and dest.read_bytes() == b"<p>page</p>"
+
+
+def _wait_retired(out: Path) -> None:
+    import time
+    for _ in range(300):
+        if not list(out.parent.glob(f".{out.name}-old-*")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the old tree was not removed")
+
+
+def test_the_old_trees_page_folders_are_kept_tidy_as_a_spare(tmp_path):
+    """swap_in's detached process keeps `targets/` of the old tree, with only its page folders."""
+    out, spare = tmp_path / "site", tmp_path / "cache" / "spare"
+    for tree in (out, tmp_path / "new"):
+        (tree / "targets" / "A").mkdir(parents=True)
+        (tree / "targets" / "A" / "index.html").write_text(tree.name)
+    (out / "targets" / "B").mkdir()
+    (out / "targets" / "B" / "index.html").write_text("b")
+    (out / "targets" / "B" / "stray.txt").write_text("not a page's")
+    (out / "targets" / "C").mkdir()  # no page
+    (out / "targets" / "loose.html").write_text("x")
+    (out / "other").mkdir()
+    swap_in(tmp_path / "new", out, spare=spare, keep=("targets",))
+    _wait_retired(out)
+    assert (out / "targets" / "A" / "index.html").read_text() == "new"
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == [
+        "targets", "targets/A", "targets/A/index.html"]
+    assert (spare / "targets" / "A" / "index.html").read_text() == "site"
+    # taken by the next build: a rename; then what it does not make is removed
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    assert take_spare(spare / "targets", staged / "targets") and not (spare / "targets").exists()
+    assert not take_spare(spare / "targets", staged / "targets")  # taken once
+    (staged / "targets" / "D").mkdir()
+    assert keep_only(staged / "targets", {"D"}) == 1 and os.listdir(staged / "targets") == ["D"]
+
+
+def test_without_a_spare_the_old_tree_is_removed(tmp_path):
+    old = tmp_path / ".site-old-1"
+    (old / "site" / "targets" / "A").mkdir(parents=True)
+    retire([str(old)], None, ["targets"])
+    assert not old.exists()
+
+
+def test_same_file_is_one_inode(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    a.write_text("x")
+    os.link(a, b)
+    c.write_text("x")  # the same bytes, another file: written through, it would not change `a`
+    assert same_file(str(b), str(a)) is True
+    assert same_file(str(c), str(a)) is False
+    assert same_file(str(tmp_path / "none"), str(a)) is None
+    assert same_file(str(b), str(tmp_path / "none")) is False

@@ -29,10 +29,14 @@ def staged(out: Path) -> Iterator[Path]:
         raise
 
 
-def swap_in(staging: Path, out: Path) -> None:
+def swap_in(staging: Path, out: Path, spare: Path | None = None, keep: tuple[str, ...] = ()) -> None:
     """Replace `out` by the finished `staging` tree: two renames; the old tree is then removed by a
     detached process (a city's old tree is hundreds of thousands of unlinks, which must not hold up
-    the publication), together with any old tree an interrupted removal left."""
+    the publication), together with any old tree an interrupted removal left.
+
+    With `spare`, that process keeps the old tree's folders of page folders named in `keep` (a
+    city's 50,000 company-page folders) at `spare/<name>`, tidied to their `<page>/index.html`
+    files, for the next build to take (`take_spare`) instead of making 50,000 folders again."""
     out = out.resolve()
     os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a web server must read it
     if out.exists():
@@ -41,9 +45,78 @@ def swap_in(staging: Path, out: Path) -> None:
     os.rename(staging, out)
     olds = sorted(str(p) for p in out.parent.glob(f".{out.name}-old-*"))
     if olds:
-        subprocess.Popen([sys.executable, "-c", "import shutil, sys\nfor d in sys.argv[1:]: shutil.rmtree(d, True)",
-                          *olds], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        package = str(Path(__file__).resolve().parents[2])  # the folder shuangsuiji is imported from
+        script = (f"import sys\nsys.path.insert(0, {package!r})\nfrom shuangsuiji.core.write import retire\n"
+                  "retire(sys.argv[3:], sys.argv[1] or None, sys.argv[2].split())")
+        subprocess.Popen([sys.executable, "-c", script, str(spare or ""), " ".join(keep), *olds],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
+
+
+def retire(olds: list[str], spare: str | None, keep: list[str]) -> None:
+    """The detached end of `swap_in`: keep the spare folders, remove the old trees."""
+    for old in olds:
+        for name in keep if spare else ():
+            src, dest = Path(old) / "site" / name, Path(spare) / name
+            if src.is_dir() and not dest.exists():
+                _tidy(src)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.rename(src, dest)  # at once: a build that looks meanwhile finds it whole or not at all
+                except OSError:  # another file system: removed with the rest
+                    pass
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _tidy(folder: Path) -> None:
+    """Leave only page folders holding one `index.html` file (what a page section writes)."""
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                inside = os.listdir(e.path)
+                if inside == ["index.html"] and os.path.isfile(f"{e.path}/index.html") \
+                        and not os.path.islink(f"{e.path}/index.html"):
+                    continue
+                shutil.rmtree(e.path, ignore_errors=True)
+            else:
+                os.unlink(e.path)
+
+
+def take_spare(spare: Path, dest: Path) -> bool:
+    """Put the spare folder `retire` kept at `dest` of a staged tree (a rename); False when there is none.
+    The caller replaces what changed in it and removes what it does not write (`keep_only`)."""
+    try:
+        os.rename(spare, dest)
+        return True
+    except OSError:  # none kept, another file system, or `dest` made already
+        return False
+
+
+def keep_only(folder: Path, names: set[str]) -> int:
+    """Remove the entries of `folder` not in `names` (pages of a taken spare no longer made)."""
+    removed = 0
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.name not in names:
+                if e.is_dir(follow_symlinks=False):
+                    shutil.rmtree(e.path)
+                else:
+                    os.unlink(e.path)
+                removed += 1
+    return removed
+
+
+def same_file(path: str, other: str) -> bool | None:
+    """Whether `path` is the file `other` (one inode: a hard link of it); None when `path` is absent."""
+    try:
+        a = os.stat(path)
+    except FileNotFoundError:
+        return None
+    try:
+        b = os.stat(other)
+    except FileNotFoundError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def link_existing(cached: Path | str, dest: Path | str) -> bool:

@@ -39,7 +39,7 @@ from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.registry.validate import Context, validate
 from shuangsuiji.core.unitmemo import UnitMemo
 from shuangsuiji.core.workers import Background
-from shuangsuiji.core.write import prune_cache, staged, swap_in
+from shuangsuiji.core.write import keep_only, prune_cache, staged, swap_in, take_spare
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[3]  # holds mkdocs.yml, content/ and site_config/
@@ -231,7 +231,10 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         for section, keys in (("task", pub.tasks), ("result", pub.results)):
             last = before.records.get(section, {}) if before is not None and reach is not None else {}
             known[section] = {tid: tuple(last[tid]) for tid in keys if tid in last and tid not in reach}
+        writer.existing = take_spare(cache / "spare" / "targets", tmp / "targets")  # the last tree's company folders
         rs, made = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add, known)
+        if writer.existing:
+            keep_only(tmp / "targets", {page_file(path).split("/")[1] for path, _ in made.get("target", {}).values()})
         sitemap.close()
         company_pages.pages = {tid: list(v) for tid, v in sorted(made.get("target", {}).items())}
         company_pages.records = {section: {tid: list(v) for tid, v in sorted(made.get(section, {}).items())}
@@ -258,7 +261,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
                                       "declared under privacy in config.yaml; the old site is kept",
                                       file=leak.file) for leak in leaks))
         lap("audit")
-        swap_in(tmp, out)
+        swap_in(tmp, out, spare=cache / "spare", keep=("targets",))
     redact_memo.save()
     stats.units["redact"] = (redact_memo.made, len(redact_memo.new))
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})

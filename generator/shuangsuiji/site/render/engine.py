@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from shuangsuiji.core.workers import fork_map, shared
-from shuangsuiji.core.write import link_cached, link_existing
+from shuangsuiji.core.write import link_cached, link_existing, same_file
 from shuangsuiji.site.render.shell import LANG, Shell
 
 CHUNK = 400  # pages per pool task
@@ -140,6 +140,10 @@ class Writer:
         self.cache = cache
         self.rendered = 0
         self.reused = 0
+        # a spare folder of the last tree was taken into `out` (core.write.take_spare): a page may be
+        # there already, the cached file itself (kept) or another (replaced, never written through:
+        # it is a hard link of an older cached page)
+        self.existing = False
 
     def key(self, page: Page) -> str:
         data = json.dumps([page.path, page.template, page.title, page.feeds, page.context], sort_keys=True,
@@ -167,16 +171,25 @@ class Writer:
         """Put the cached output `key` at `file` (a page known unchanged, its context not made); False if not cached.
 
         Two system calls for a page in a folder of its own (a company's): its folder, new in the
-        fresh tree, is made first (rather than after a failed link), and paths stay strings."""
+        fresh tree, is made first (rather than after a failed link), and paths stay strings. In a
+        taken spare folder, two `stat`s when the page is there already."""
         if self.cache is None:
             return False
         dest = f"{self.out}/{file}"
+        cached = f"{self.cache}/{key[:2]}/{key}.html"
+        if self.existing:
+            same = same_file(dest, cached)
+            if same:
+                self.reused += 1
+                return True
+            if same is False:
+                os.unlink(dest)
         if file.endswith("/index.html"):
             try:
                 os.mkdir(dest[:-len("/index.html")])
             except OSError:  # there already (a page below another's folder) or its parent missing: link_existing sees to it
                 pass
-        if not link_existing(f"{self.cache}/{key[:2]}/{key}.html", dest):
+        if not link_existing(cached, dest):
             return False
         self.reused += 1
         return True
