@@ -10,7 +10,8 @@ Goals (issue 14, city): rebuild after one results file < 20 s, nothing changed <
 < 3 min on 2 cores, peak PSS < 4 GB, site ≤ 700 MB and ≤ 150,000 files, ≥ 3,000 pages/s.
 
 CPU time is user + system of the build and every process it waited for (workers, Pagefind);
-the detached removal of the previous site's tree after the swap is not in it. The MkDocs
+the detached process after the swap (which removes the previous site's tree and keeps its
+company folders, or after the cold build links a copy of them, for the next build) is not in it. The MkDocs
 reference builds SAMPLE record-like Markdown pages with this project's mkdocs.yml plus an
 automatic nav of those pages, times it, and extrapolates linearly to the record page count
 of the scale (stated in the output).

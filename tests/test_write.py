@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,6 @@ def test_a_cache_on_another_file_system_is_copied(tmp_path):
 
 
 def _wait_retired(out: Path) -> None:
-    import time
     for _ in range(300):
         if not list(out.parent.glob(f".{out.name}-old-*")):
             return
@@ -72,8 +72,23 @@ def test_the_old_trees_page_folders_are_kept_tidy_as_a_spare(tmp_path):
 def test_without_a_spare_the_old_tree_is_removed(tmp_path):
     old = tmp_path / ".site-old-1"
     (old / "site" / "targets" / "A").mkdir(parents=True)
-    retire([str(old)], None, ["targets"])
+    retire(str(tmp_path / "site"), [str(old)], None, ["targets"])
     assert not old.exists()
+
+
+def test_a_first_build_makes_the_spare_from_its_own_pages(tmp_path):
+    out, spare = tmp_path / "site", tmp_path / "cache" / "spare"
+    (tmp_path / "new" / "targets" / "A").mkdir(parents=True)
+    (tmp_path / "new" / "targets" / "A" / "index.html").write_text("a")
+    (tmp_path / "new" / "targets" / "B").mkdir()  # no page: not kept
+    swap_in(tmp_path / "new", out, spare=spare, keep=("targets",))
+    for _ in range(300):
+        if (spare / "targets").exists():
+            break
+        time.sleep(0.05)
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == [
+        "targets", "targets/A", "targets/A/index.html"]
+    assert same_file(str(spare / "targets" / "A" / "index.html"), str(out / "targets" / "A" / "index.html"))
 
 
 def test_same_file_is_one_inode(tmp_path):

@@ -36,7 +36,8 @@ def swap_in(staging: Path, out: Path, spare: Path | None = None, keep: tuple[str
 
     With `spare`, that process keeps the old tree's folders of page folders named in `keep` (a
     city's 50,000 company-page folders) at `spare/<name>`, tidied to their `<page>/index.html`
-    files, for the next build to take (`take_spare`) instead of making 50,000 folders again."""
+    files, for the next build to take (`take_spare`) instead of making 50,000 folders again;
+    without an old tree (a first build), it makes them there, linked to the new tree's pages."""
     out = out.resolve()
     os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a web server must read it
     if out.exists():
@@ -44,16 +45,16 @@ def swap_in(staging: Path, out: Path, spare: Path | None = None, keep: tuple[str
         os.rename(out, old / "site")
     os.rename(staging, out)
     olds = sorted(str(p) for p in out.parent.glob(f".{out.name}-old-*"))
-    if olds:
+    if olds or (spare and keep):
         package = str(Path(__file__).resolve().parents[2])  # the folder shuangsuiji is imported from
         script = (f"import sys\nsys.path.insert(0, {package!r})\nfrom shuangsuiji.core.write import retire\n"
-                  "retire(sys.argv[3:], sys.argv[1] or None, sys.argv[2].split())")
-        subprocess.Popen([sys.executable, "-c", script, str(spare or ""), " ".join(keep), *olds],
+                  "retire(sys.argv[1], sys.argv[4:], sys.argv[2] or None, sys.argv[3].split())")
+        subprocess.Popen([sys.executable, "-c", script, str(out), str(spare or ""), " ".join(keep), *olds],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
 
 
-def retire(olds: list[str], spare: str | None, keep: list[str]) -> None:
+def retire(out: str, olds: list[str], spare: str | None, keep: list[str]) -> None:
     """The detached end of `swap_in`: keep the spare folders, remove the old trees."""
     for old in olds:
         for name in keep if spare else ():
@@ -66,6 +67,29 @@ def retire(olds: list[str], spare: str | None, keep: list[str]) -> None:
                 except OSError:  # another file system: removed with the rest
                     pass
         shutil.rmtree(old, ignore_errors=True)
+    for name in keep if spare else ():
+        if not (Path(spare) / name).exists() and (Path(out) / name).is_dir():
+            _mirror(Path(out) / name, Path(spare) / name)
+
+
+def _mirror(src: Path, dest: Path) -> None:
+    """`dest` made as `src`'s page folders with hard links of their pages (`src` may be swapped out
+    meanwhile: a page of either tree is a cached page, and the build that takes it checks each)."""
+    tmp = dest.with_name(f".{dest.name}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    with os.scandir(src) as entries:
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                os.mkdir(f"{tmp}/{e.name}")
+                try:
+                    os.link(f"{e.path}/index.html", f"{tmp}/{e.name}/index.html")
+                except OSError:  # no page there, or no hard links: an empty folder is not kept
+                    os.rmdir(f"{tmp}/{e.name}")
+    try:
+        os.rename(tmp, dest)
+    except OSError:  # one kept meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _tidy(folder: Path) -> None:
