@@ -97,9 +97,9 @@ def _tidy(folder: Path) -> None:
     with os.scandir(folder) as entries:
         for e in entries:
             if e.is_dir(follow_symlinks=False):
-                inside = os.listdir(e.path)
-                if inside == ["index.html"] and os.path.isfile(f"{e.path}/index.html") \
-                        and not os.path.islink(f"{e.path}/index.html"):
+                with os.scandir(e.path) as inside:  # the kinds come with the names: no stat per page
+                    kinds = [(i.name, i.is_file(follow_symlinks=False)) for i in inside]
+                if kinds == [("index.html", True)]:
                     continue
                 shutil.rmtree(e.path, ignore_errors=True)
             else:
