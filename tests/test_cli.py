@@ -59,3 +59,16 @@ def test_a_bad_date_is_a_message_not_a_traceback(argv, option, capsys):
     err = capsys.readouterr().err
     assert f"[{option}] 错误 error: 日期 " in err and "应为 YYYY-MM-DD" in err
     assert "Traceback" not in err
+
+
+def test_the_command_exits_with_mains_code_and_all_its_output(tmp_path):
+    """`ssj` leaves without freeing its objects (cli.entry): its exit code and every line written
+    (a build's line to a pipe) must still come out."""
+    bad = subprocess.run([sys.executable, "-m", "shuangsuiji", "build", "--registry", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "departments.yaml" in bad.stderr and "Traceback" not in bad.stderr
+    listing = subprocess.run([sys.executable, "-m", "shuangsuiji", "--help"], capture_output=True, text=True)
+    assert listing.returncode == 0 and "build" in listing.stdout
+    code = ("import sys\nfrom shuangsuiji import cli\ncli.main = lambda: print('行' * 100000) or 7\ncli.entry()")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 7 and run.stdout == "行" * 100000 + "\n"

@@ -1,5 +1,5 @@
 """`python -m shuangsuiji` is the same as `ssj`."""
 
-from shuangsuiji.cli import main
+from shuangsuiji.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from shuangsuiji import __version__
@@ -84,3 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("已中断 / interrupted\n")
         return 130
+
+
+def entry() -> None:
+    """`ssj` as a command: `main`, then out at once, without Python freeing every object first (a
+    build leaves a city's millions of records, `build(keep=…)`; the system frees the process whole)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):  # os._exit would drop what is still buffered
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that left (`| head`), or a closed stream
+            pass
+    os._exit(code)

@@ -21,12 +21,16 @@ def register(sub):
     p.set_defaults(func=run)
 
 
+_LAST: list = []  # the last build's records, left for the process's end (`cli.entry` does not free them)
+
+
 def run(args) -> int:
     from shuangsuiji.registry.immutability import check_base
     from shuangsuiji.site.build import build
 
     check_base(Path(args.registry), args.base)
+    _LAST.clear()  # a caller running builds in one process holds one build's records at most
     stats = build(Path(args.registry), Path(args.out), jobs=max(1, args.jobs),
-                  cache=Path(args.cache) if args.cache else None, base=args.base)
+                  cache=Path(args.cache) if args.cache else None, base=args.base, keep=_LAST)
     sys.stdout.write(stats.line() + "\n")
     return 0

@@ -121,18 +121,20 @@ def _needles(reg, pub, names, units: Units, folder: Path, context: str, cache: P
 
 
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
-          build_time: str | None = None, base: str | None = None) -> BuildStats:
+          build_time: str | None = None, base: str | None = None, keep: list | None = None) -> BuildStats:
     """Build the public site of `registry` into `out`. Raises UserError (nothing written) on bad input.
 
-    `base` is the revision whose committed draws must be unchanged (the previous main on a push)."""
+    `base` is the revision whose committed draws must be unchanged (the previous main on a push).
+    `keep` receives the build's records (a city's millions of objects) instead of their being freed
+    one by one on return, a second's work: for a command that exits right after (`cli.entry`)."""
     try:
-        return _build(registry, out, jobs, cache, build_time, base)
+        return _build(registry, out, jobs, cache, build_time, base, keep)
     finally:
         gc.unfreeze()  # what the build froze after loading may go now (a test runs many builds in one process)
 
 
 def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time: str | None,
-           base: str | None) -> BuildStats:
+           base: str | None, keep: list | None) -> BuildStats:
     registry = registry.resolve()
     if not (registry / "departments.yaml").exists():
         fail("build.no-registry", f"找不到登记册：{registry} 中没有 departments.yaml",
@@ -269,4 +271,6 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
     memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
                                    stats.site_bytes))
     lap("write")  # the swap, and what the next build reuses: memos, page cache, listing
+    if keep is not None:
+        keep.extend((reg, pub, site, made, listing, redact_memo, company_pages))
     return stats
