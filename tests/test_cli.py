@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -70,5 +71,6 @@ def test_the_command_exits_with_mains_code_and_all_its_output(tmp_path):
     listing = subprocess.run([sys.executable, "-m", "shuangsuiji", "--help"], capture_output=True, text=True)
     assert listing.returncode == 0 and "build" in listing.stdout
     code = ("from shuangsuiji import cli\ncli.main = lambda: print('生成完成 / built') or 7\ncli.entry()")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as a shell's pipe has it
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert run.returncode == 7 and run.stdout == "生成完成 / built\n"  # a short line stays buffered until flushed
