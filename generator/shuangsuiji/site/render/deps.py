@@ -69,24 +69,12 @@ def reached(before: CompanyPages | None, now: CompanyPages, touched: set[str] | 
     """The companies whose page a change since `before` can reach; None when it may reach all.
     `touched`: the registry files commits since `before.head` touched (None: unknown)."""
     changed = _changed(before, now, touched)
-    if changed is None:
+    split = _split(changed, _NO_COMPANY_KINDS) if changed is not None else None
+    if split is None:
         return None
-    out: set[str] = set()
-    for rel in changed:
-        rf = match(rel)
-        kind = rf.kind.name if rf is not None else None
-        if kind in _NO_COMPANY_KINDS:
-            continue
-        if kind in _TARGET_KINDS:
-            out.update(before.held.get(rel, ()))
-            out.update(now.held.get(rel, ()))
-            continue
-        task = _task_of(rf)
-        if task is None:
-            return None
-        out.update(before.tasks.get(task, ()))
-        out.update(now.tasks.get(task, ()))
-    return out
+    tasks, directories = split
+    named = {c for t in tasks for c in (*before.tasks.get(t, ()), *now.tasks.get(t, ()))}
+    return _held(before, now, directories) | named
 
 
 _NO_RECORD_KINDS = frozenset({"readme", "schema"})  # no public record is made of them
@@ -103,25 +91,39 @@ def _changed(before: CompanyPages | None, now: CompanyPages, touched: set[str] |
 def reached_tasks(before: CompanyPages | None, now: CompanyPages, touched: set[str] | None) -> set[str] | None:
     """The tasks whose task and results pages a change since `before` can reach; None when it may reach all."""
     changed = _changed(before, now, touched)
-    if changed is None or before.task_stamp != now.task_stamp:
+    same = changed is not None and before.task_stamp == now.task_stamp
+    split = _split(changed, _NO_RECORD_KINDS) if same else None
+    if split is None:
         return None
-    out: set[str] = set()
-    companies: set[str] = set()
+    tasks, directories = split
+    companies = _held(before, now, directories)
+    return tasks | {t for state in (before, now) for t, named in state.tasks.items()
+                    if not companies.isdisjoint(named)}
+
+
+def _split(changed: set[str], unseen: frozenset[str]) -> tuple[set[str], set[str]] | None:
+    """Changed files as (the tasks whose task, results or draw files they are, the directory files
+    among them), files of the kinds `unseen` left out; None when another kind changed."""
+    tasks: set[str] = set()
+    directories: set[str] = set()
     for rel in changed:
         rf = match(rel)
         kind = rf.kind.name if rf is not None else None
-        if kind in _NO_RECORD_KINDS:
+        if kind in unseen:
             continue
         if kind in _TARGET_KINDS:
-            companies.update(before.held.get(rel, ()), now.held.get(rel, ()))
+            directories.add(rel)
             continue
         task = _task_of(rf)
         if task is None:
             return None
-        out.add(task)
-    if companies:
-        out.update(t for state in (before, now) for t, named in state.tasks.items() if not companies.isdisjoint(named))
-    return out
+        tasks.add(task)
+    return tasks, directories
+
+
+def _held(before: CompanyPages, now: CompanyPages, directories: set[str]) -> set[str]:
+    """The companies with a page the directory files hold, before or after."""
+    return {c for rel in directories for c in (*before.held.get(rel, ()), *now.held.get(rel, ()))}
 
 
 def load_state(cls: type, path: Path, stamp: str):
@@ -150,18 +152,8 @@ def changed_tasks(before: dict[str, str] | None, now: dict[str, str]) -> set[str
     again for these tasks only. (Public records come from the files alone, never from git.)"""
     if before is None:
         return None
-    out: set[str] = set()
-    for rel in before.keys() | now.keys():
-        if before.get(rel) == now.get(rel):
-            continue
-        rf = match(rel)
-        if rf is not None and rf.kind.name in _NO_RECORD_KINDS:
-            continue
-        task = _task_of(rf)
-        if task is None:
-            return None
-        out.add(task)
-    return out
+    split = _split({rel for rel in before.keys() | now.keys() if before.get(rel) != now.get(rel)}, _NO_RECORD_KINDS)
+    return split[0] if split is not None and not split[1] else None
 
 
 def _task_of(rf) -> str | None:
