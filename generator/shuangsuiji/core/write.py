@@ -182,13 +182,15 @@ def prune_cache(cache: Path, used: set[str]) -> int:
     removed = 0
     if not cache.is_dir():
         return 0
-    for sub in sorted(cache.iterdir()):
-        if not sub.is_dir():
-            continue
-        for f in sorted(sub.iterdir()):
-            if f.name.split(".", 1)[0] not in used:
-                f.unlink()
-                removed += 1
+    with os.scandir(cache) as subs:  # names, not paths: a city's cache holds 50,000 files
+        for sub in subs:
+            if not sub.is_dir():
+                continue
+            with os.scandir(sub.path) as files:
+                for f in files:
+                    if f.name.split(".", 1)[0] not in used:
+                        os.unlink(f.path)
+                        removed += 1
     return removed
 
 

@@ -367,24 +367,26 @@ def _named_targets(registry) -> set[str]:
     return ids
 
 
-def registered_names(registry) -> set[str]:
+def registered_names(registry, named: set[str] | None = None) -> set[str]:
     """Names the registry marks as private natural persons: people in results, and 负责人 of
     the targets that appear anywhere in the registry's results or draws (a city's other
-    million 负责人 never reach a published text's neighbourhood and would only slow scans)."""
+    million 负责人 never reach a published text's neighbourhood and would only slow scans).
+    `named`: those targets, when the caller has them (`_named_targets`)."""
     names: set[str] = set()
     for _, _, r in registry.all_results():
         names.update(r.persons)
     targets = registry.targets
-    for tid in _named_targets(registry):
+    for tid in _named_targets(registry) if named is None else named:
         if tid in targets:
             names.add(targets.value(tid, "legal_rep"))
     return {n for n in names if n and len(n.strip()) >= 2}
 
 
-def public_names(registry) -> set[str]:
+def public_names(registry, named: set[str] | None = None) -> set[str]:
     """Public names of places and organisations: regions (short and full), departments (and
     their former names), enforcement units, and the names and registration authorities of the
-    targets that results and draws name. A person's name inside one of them is not a person."""
+    targets that results and draws name (`named`, as `registered_names` takes it). A person's
+    name inside one of them is not a person."""
     terms: set[str] = set()
     for r in registry.regions.values():
         terms.update((r.name, region_name(r.code, full=True)))
@@ -393,7 +395,7 @@ def public_names(registry) -> set[str]:
     for c in registry.dept_configs.values():
         terms.update(u.name for u in c.units)
     targets = registry.targets
-    for tid in _named_targets(registry):
+    for tid in _named_targets(registry) if named is None else named:
         if tid in targets:
             terms.update((targets.value(tid, "name"), targets.value(tid, "registered_by")))
     return {t for t in terms if t}
@@ -401,7 +403,8 @@ def public_names(registry) -> set[str]:
 
 def name_index(registry) -> NameIndex:
     """The registry's private names, shielded by its public names: what free text is masked with."""
-    return NameIndex(registered_names(registry), public_names(registry))
+    named = _named_targets(registry)
+    return NameIndex(registered_names(registry, named), public_names(registry, named))
 
 
 # --- ssj validate hook ----------------------------------------------------------------------

@@ -87,6 +87,14 @@ def project_for(registry: Path) -> Path:
     return parent if (parent / "mkdocs.yml").exists() and (parent / "site_config").is_dir() else REPO
 
 
+def _held(reg, pub) -> dict[str, list[str]]:
+    """Directory file → the companies with a page it holds (a city's files hold a million rows, 50,000 with a page)."""
+    held: dict[str, list[str]] = {}
+    for tid in pub.targets:
+        held.setdefault(reg.targets.file_of(tid), []).append(tid)
+    return {f: sorted(ids) for f, ids in sorted(held.items())}
+
+
 def _raise_errors(registry: Path, problems: list) -> None:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -220,8 +228,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         company_pages = CompanyPages(
             stamp=hashlib.sha256(repr((salt, code, pub.masking, region_feeds, history is None,
                                        site.api_digits)).encode())  # api_digits: the API shard each page links
-            .hexdigest(), files=keys, head=head, held={f: held for f, ids in sorted(reg.targets.by_file.items())
-                                          if (held := [t for t in ids if t in pub.targets])},
+            .hexdigest(), files=keys, head=head, held=_held(reg, pub),
             tasks=site.companies_of_tasks(),
             task_stamp=repr(sorted(k for k in site.feed_keys if not k.startswith("target/"))))
         before = CompanyPages.load(cache / "pages")
