@@ -26,6 +26,7 @@ from shuangsuiji.draw.canon import canonical_json, sha256_hex
 from shuangsuiji.registry.freetext import (MASKERS, OFFICE_CONTACTS, NameIndex, PublicContacts, is_scanned, mask_text, name_index,
                                   public_contacts)
 from shuangsuiji.core.unitmemo import UnitMemo
+from shuangsuiji.core.workers import Background
 from shuangsuiji.registry.load import Units
 from shuangsuiji.registry.models.base import PUBLISHED_STATUSES, Visibility
 from shuangsuiji.analysis.warning import DIMS, early_warnings
@@ -492,14 +493,31 @@ def _results_file(rd: _Redactor, task_id: str, dept: str, f) -> tuple[tuple[Publ
     return tuple(out), tuple(withdrawals)
 
 
+def _aggregates(registry, rd: "_Redactor") -> tuple[Any, tuple, tuple[Public, ...]]:
+    """The public statistics tables, early warnings and credit events: made of the whole registry
+    at once, so a build makes them beside the records' redaction (`redact(jobs=2)`)."""
+    facts = stats.facts(registry)  # published results only; the public tables leave out the credit class
+    st = stats.compute(registry, fact_list=facts, labels=rd.text)  # names of groups are public text too
+    warnings = tuple(early_warnings(facts, labels={k: rd.text(stats.label(registry, *k)) for k in {
+        (dim, f.profile.key(dim)) for f in facts for dim in DIMS}}))
+    return st.public(), warnings, public_credit_events(registry)
+
+
 def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex | None = None,
-           memo: UnitMemo | None = None, units: Units | None = None) -> PublicRegistry:
+           memo: UnitMemo | None = None, units: Units | None = None, jobs: int = 1) -> PublicRegistry:
     """The registry's public part. `draws` (task id → draw record) overrides the record.json
     files read with the registry, so a build can pass draw results it has just computed.
     `names`: the registry's `name_index`, when the caller has it. With a `memo` (its context: the
     code and `masking_digest`) and the `units`' content addresses, the targets, results files and
-    draws whose files did not change are taken from the last build's redaction."""
+    draws whose files did not change are taken from the last build's redaction. With `jobs` > 1
+    the aggregates are made in a forked child meanwhile."""
     rd = _Redactor(released(registry), name_index(registry) if names is None else names, public_contacts(registry))
+    with Background(jobs, _aggregates, registry, rd) as aggregating:
+        return _redact(registry, rd, draws, memo, units, aggregating)
+
+
+def _redact(registry, rd: "_Redactor", draws: Mapping[str, dict] | None, memo: UnitMemo | None,
+            units: Units | None, aggregating: Background) -> PublicRegistry:
     rec = rd.record
     masking = masking_digest(rd.released, rd.names, rd.contacts)
     memo = memo or UnitMemo(None, "")
@@ -554,8 +572,7 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
         for p in results[task_id]:
             by_target.setdefault(p.target, []).append(p)
 
-    facts = stats.facts(registry)  # published results only; the public tables leave out the credit class
-    st = stats.compute(registry, fact_list=facts, labels=rd.text)  # names of groups are public text too
+    public_stats, warnings, credit_events = aggregating.result()
     return PublicRegistry(
         _TOKEN,
         config=rec(registry.config),
@@ -578,11 +595,10 @@ def redact(registry, draws: Mapping[str, dict] | None = None, names: NameIndex |
         withdrawals=tuple(sorted(withdrawals, key=lambda w: (w.task, w.id))),
         targets=_ro(targets),
         draws=_ro(public_draws),
-        credit_events=public_credit_events(registry),
+        credit_events=credit_events,
         approvals=tuple(rec(a) for d in sorted(registry.approvals) for a in registry.approvals[d].approvals),
-        stats=st.public(),
-        warnings=tuple(early_warnings(facts, labels={k: rd.text(stats.label(registry, *k)) for k in {
-            (dim, f.profile.key(dim)) for f in facts for dim in DIMS}})),
+        stats=public_stats,
+        warnings=warnings,
         _by_target=_ro({k: tuple(v) for k, v in by_target.items()}),
         _masking=masking,
         _unit_strings=tuple(strings),

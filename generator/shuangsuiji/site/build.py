@@ -186,7 +186,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         redact_memo = UnitMemo(cache / "units" / "redact", context)
         gc.freeze()  # the memo's records too: each collection would walk them again
         try:  # draws: the record.json files read with the registry
-            pub = redact(reg, names=names, memo=redact_memo, units=units)
+            pub = redact(reg, names=names, memo=redact_memo, units=units, jobs=jobs)
         except Exception:  # on input validation rejects, its word comes first
             _raise_errors(registry, problems + checking.result()[0])
             raise
