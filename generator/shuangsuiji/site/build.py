@@ -12,7 +12,6 @@ import hashlib
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, timedelta
 from pathlib import Path
@@ -252,12 +251,10 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         stats.pages, stats.rendered, stats.reused = rs.pages, rs.rendered, rs.reused
         lap("render")
 
-        with ThreadPoolExecutor(1) as pool:  # Pagefind runs as processes of its own: the name index is made meanwhile
-            indexing = pool.submit(build_index, tmp, cache / "index", jobs=jobs, keys={
-                page_file(path): key for pages in made.values() for path, key in pages.values() if key})
-            write_name_index(tmp, companies(site, {tid: key for tid, (_, key) in made.get("target", {}).items()},
-                                            cache / "names", company_pages.stamp), cache / "names")
-            stats.index = indexing.result()
+        stats.index = build_index(tmp, cache / "index", jobs=jobs, keys={
+            page_file(path): key for pages in made.values() for path, key in pages.values() if key})
+        write_name_index(tmp, companies(site, {tid: key for tid, (_, key) in made.get("target", {}).items()},
+                                        cache / "names", company_pages.stamp), cache / "names")
         lap("index")
         listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
         stats.files, stats.site_bytes = len(listing), sum(st.st_size for st in listing.values())
