@@ -60,3 +60,22 @@ def test_a_child_not_waited_for_is_stopped():
             raise KeyError("the parent failed first")
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # reaped, not a zombie
+
+
+def _gc_enabled(_):
+    import gc
+    return gc.isenabled()
+
+
+def test_no_gc_restores_the_collector_and_workers_collect():
+    import gc
+
+    from shuangsuiji.core.workers import fork_map, no_gc
+    assert gc.isenabled()
+    with no_gc():
+        assert not gc.isenabled()
+        with no_gc():  # nested (the loader inside a build): the outer pause holds
+            pass
+        assert not gc.isenabled()
+        assert list(fork_map(_gc_enabled, [1, 2], 2)) == [True, True]  # a cold build's render workers collect
+    assert gc.isenabled()

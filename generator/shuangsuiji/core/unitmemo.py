@@ -12,7 +12,6 @@ rewrites only the files whose units changed. Without a folder it remembers nothi
 from __future__ import annotations
 
 import copyreg
-import gc
 import io
 import pickle
 import zlib
@@ -20,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, TypeVar
 
+from shuangsuiji.core.workers import no_gc
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
 T = TypeVar("T")
@@ -57,16 +57,13 @@ class UnitMemo:
         self._dirty: set[int] = set()
         if folder is None:
             return
-        gc.disable()  # a city's worth of small objects: the collector would walk them again and again
-        try:
+        with no_gc():  # a city's worth of small objects: the collector would walk them again and again
             for b in range(BUCKETS):
                 kept = read_kept(folder / f"{b:02d}.pickle")
                 if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == context and isinstance(kept[1], dict):
                     self.old.update(kept[1])
                 else:
                     self._dirty.add(b)
-        finally:
-            gc.enable()
 
     def get(self, key: str | None, make: Callable[[], T]) -> T:
         """What `make` gives for the unit `key`, made only when this memo does not hold it (`key` None: always)."""

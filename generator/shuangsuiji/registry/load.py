@@ -8,7 +8,6 @@ so later problems can name file, line and field.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
 import pickle
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from shuangsuiji.core.errors import Problem, plural, problem
 from shuangsuiji.core.unitmemo import read_kept
+from shuangsuiji.core.workers import no_gc
 from shuangsuiji.registry.layout import RegistryFile, discover
 from shuangsuiji.registry.models.approval import ApprovalsFile
 from shuangsuiji.registry.models.config import RegistryConfig
@@ -96,13 +96,8 @@ class CachedShard:
 
     def load(self) -> list[tuple]:
         data = self.rows_file.read_bytes()
-        if not gc.isenabled():
+        with no_gc():  # 10,000 rows of new objects: the collector would walk the whole heap again and again
             return pickle.loads(data)
-        gc.disable()  # 10,000 rows of new objects: the collector would walk the whole heap again and again
-        try:
-            return pickle.loads(data)
-        finally:
-            gc.enable()
 
     def hot_value(self, key: str, name: str):
         pos = self.__dict__.get("_pos")
@@ -425,8 +420,7 @@ def _store(cache: Path, key: str, res: FileResult) -> None:
 
 
 def _read_and_store(root: Path, todo: list[tuple[RegistryFile, str | None]], cache: Path | None) -> list[FileResult]:
-    gc.disable()  # a million small records: the cyclic collector would rescan them again and again
-    try:
+    with no_gc():  # a million small records: the cyclic collector would rescan them again and again
         out = []
         for rf, key in todo:
             res = read_file(root, rf)
@@ -437,8 +431,6 @@ def _read_and_store(root: Path, todo: list[tuple[RegistryFile, str | None]], cac
                     pass  # a read-only registry still validates, only without the cache
             out.append(res)
         return out
-    finally:
-        gc.enable()
 
 
 def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
@@ -452,8 +444,7 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
     done: list[FileResult] = []
     todo: list[tuple[RegistryFile, str | None]] = []
     used: set[str] = set()
-    gc.disable()  # unpickling a city's 200,000 records: the cyclic collector would walk them again and again
-    try:
+    with no_gc():  # unpickling a city's 200,000 records: the cyclic collector would walk them again and again
         for rf in rfs:
             key = (keys[rf.rel] if keys and rf.rel in keys else file_key(root, rf)) if cache is not None else None
             hit = _cached(cache, key) if key else None
@@ -467,22 +458,16 @@ def read_all(root: Path, rfs: list[RegistryFile], jobs: int | None = None,
                 done.append(hit)
             else:
                 todo.append((rf, key))
-    finally:
-        gc.enable()
-    heavy = [t for t in todo if t[0].kind.fmt == "csv"]
-    if jobs < 2 or len(heavy) < 4:
-        done.extend(_read_and_store(root, todo, cache))
-    else:
-        light = [t for t in todo if t[0].kind.fmt != "csv"]
-        gc.disable()
-        try:
+        heavy = [t for t in todo if t[0].kind.fmt == "csv"]
+        if jobs < 2 or len(heavy) < 4:
+            done.extend(_read_and_store(root, todo, cache))
+        else:
+            light = [t for t in todo if t[0].kind.fmt != "csv"]
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = [pool.submit(_read_and_store, root, heavy[i::jobs], cache) for i in range(jobs)]
                 done.extend(_read_and_store(root, light, cache))
                 for f in futures:
                     done.extend(f.result())
-        finally:
-            gc.enable()
     if cache is not None and cache.is_dir():
         for entry in cache.iterdir():
             if entry.name.rsplit(".", 1)[0] + ".pkl" not in used:

@@ -38,7 +38,7 @@ from shuangsuiji.site.render.shell import build_narrative
 from shuangsuiji.site.render.sitemap import SitemapWriter
 from shuangsuiji.registry.validate import Context, validate
 from shuangsuiji.core.unitmemo import UnitMemo
-from shuangsuiji.core.workers import Background
+from shuangsuiji.core.workers import Background, no_gc
 from shuangsuiji.core.write import keep_only, prune_cache, staged, swap_in, take_spare
 from shuangsuiji.core.yamlio import atomic_write_bytes
 
@@ -136,7 +136,8 @@ def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
     `keep` receives the build's records (a city's millions of objects) instead of their being freed
     one by one on return, a second's work: for a command that exits right after (`cli.entry`)."""
     try:
-        return _build(registry, out, jobs, cache, build_time, base, keep)
+        with no_gc():  # a build's objects live to its end (`core.workers.no_gc`)
+            return _build(registry, out, jobs, cache, build_time, base, keep)
     finally:
         gc.unfreeze()  # what the build froze after loading may go now (a test runs many builds in one process)
 
