@@ -746,11 +746,12 @@ def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
 
 def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
                 cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
-                shells: Shells | None = None) -> list[Leak]:
+                shells: Shells | None = None, digest: str | None = None) -> list[Leak]:
     """Scan every file under site_dir, in parallel processes for big sites; with a `cache` folder,
     only the files not found clean before by an audit with the same needles and code (a file whose
     stat the last audit saw is known by the key it had then, without being read). `listing`: the
-    `site_stats` of site_dir when the caller has it already; `shells`: the record-page shell."""
+    `site_stats` of site_dir when the caller has it already; `shells`: the record-page shell;
+    `digest`: the `needles_digest` when the caller has it (the build makes it with the needles)."""
     now = time.time_ns()
     listing = site_stats(site_dir, skip) if listing is None else listing
     scanner = _Scanner(needles)
@@ -760,7 +761,7 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
         for item in layout:
             if item is not None:
                 out |= _scan_part(f"（记录页面外壳 / record-page shell, depth {depth}）", item[0], scanner)
-    digest = needles_digest(needles) if cache else ""
+    digest = (digest or needles_digest(needles)) if cache else ""
     known = _read_clean(cache, digest)
     last = read_kept(cache / STAT_KEYS) if cache else None
     last = last if isinstance(last, dict) else {}

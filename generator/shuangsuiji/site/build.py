@@ -19,7 +19,7 @@ from typing import Any
 
 from shuangsuiji import __version__
 from shuangsuiji.site import statspages
-from shuangsuiji.privacy.audit import Shells, audit_files, needles_for, site_stats
+from shuangsuiji.privacy.audit import Shells, audit_files, needles_digest, needles_for, site_stats
 from shuangsuiji.site.feeds import write_feeds
 from shuangsuiji.site import memo
 from shuangsuiji.site.history import collect, registry_head, touched_since
@@ -121,11 +121,11 @@ def _validated(reg, base: str | None, names, units: Units, folder: Path, context
 
 def _needles(reg, pub, names, units: Units, folder: Path, context: str, cache: Path):
     """The leak audit's needles with their unit memo, gathered while the site is written: (needles,
-    units made and used). The memos hold private values: they live in the build cache only."""
+    their digest, units made and used). The memos hold private values: they live in the build cache only."""
     m = UnitMemo(folder, context)
     needles = needles_for(reg, pub, names=names, memo=m, units=units, cache=cache)
     m.save()
-    return needles, (m.made, len(m.new))
+    return needles, needles_digest(needles), (m.made, len(m.new))
 
 
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
@@ -260,8 +260,9 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         listing = site_stats(tmp)  # the files keep their stat when the folder is swapped in: the memo's listing too
         stats.files, stats.site_bytes = len(listing), sum(st.st_size for st in listing.values())
         shells = Shells({depth: shell.pieces(depth) for depth in range(SHELL_DEPTHS)})
-        found_needles, stats.units["audit"] = needles.result()
-        leaks = audit_files(tmp, found_needles, jobs, cache=cache / "audit", listing=listing, shells=shells)
+        found_needles, digest, stats.units["audit"] = needles.result()
+        leaks = audit_files(tmp, found_needles, jobs, cache=cache / "audit", listing=listing, shells=shells,
+                            digest=digest)
         if leaks:
             raise UserError(*(problem("build.leak", f"网站中出现不应公开的数据：{leak.kind}（已停止发布）",
                                       f"non-public data in the built site: {leak.kind} (not published)",
