@@ -81,6 +81,7 @@ def test_a_first_build_makes_the_spare_from_its_own_pages(tmp_path):
     (tmp_path / "new" / "targets" / "A").mkdir(parents=True)
     (tmp_path / "new" / "targets" / "A" / "index.html").write_text("a")
     (tmp_path / "new" / "targets" / "B").mkdir()  # no page: not kept
+    (spare / ".targets-1" / "X").mkdir(parents=True)  # what an interrupted copy left: removed
     swap_in(tmp_path / "new", out, spare=spare, keep=("targets",))
     for _ in range(300):
         if (spare / "targets").exists():

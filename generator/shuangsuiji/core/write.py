@@ -68,6 +68,8 @@ def retire(out: str, olds: list[str], spare: str | None, keep: list[str]) -> Non
                     pass
         shutil.rmtree(old, ignore_errors=True)
     for name in keep if spare else ():
+        for stale in Path(spare).glob(f".{name}-*"):  # a copy an interrupted process left
+            shutil.rmtree(stale, ignore_errors=True)
         if not (Path(spare) / name).exists() and (Path(out) / name).is_dir():
             _mirror(Path(out) / name, Path(spare) / name)
 
