@@ -152,6 +152,12 @@ def test_search_page_in_chromium(built):
         # a two-character part of the name, from the middle of it
         hits = _search(page, "华宇")
         assert hits and all(h == f"/targets/{uscc}/" for h in hits[:1])
+        # typing alone searches, once the reader pauses: no Enter needed
+        page.fill("#ssj-q", "")
+        page.wait_for_function("() => document.querySelector('#ssj-companies').children.length === 0")
+        page.type("#ssj-q", "华宇", delay=30)
+        page.wait_for_function(f"() => document.querySelector('#ssj-companies a[href=\"/targets/{uscc}/\"]')"
+                               f" && ({SETTLED})")
         assert page.eval_on_selector("#ssj-companies", "e => e.textContent").count(name) == 1
         # the USCC finds that company only, not companies sharing pieces of the code
         _search(page, uscc)

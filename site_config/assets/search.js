@@ -290,6 +290,8 @@ async function main() {
 
   let full = null;
   let run = 0;
+  let typing = 0; // the search a pause in typing starts
+  let searched = ""; // what the last search was for: a pause without a change searches nothing again
   let pull = null;
   let total = 0;
   let seen = 0; // Pagefind results shown
@@ -392,11 +394,17 @@ async function main() {
     status.textContent = `全文找到 ${total} 条结果 / ${total} results`;
   }
 
-  async function search() {
-    const mine = ++run;
-    const q = input.value.trim();
+  function wanted() {
     const filters = {};
     for (const [k, s] of Object.entries(selects)) if (s.value) filters[k] = s.value;
+    return { q: input.value.trim(), filters };
+  }
+
+  async function search() {
+    clearTimeout(typing);
+    const mine = ++run;
+    const { q, filters } = wanted();
+    searched = JSON.stringify([q, filters, sort.value]);
     const p = new URLSearchParams();
     if (q) p.set("q", q);
     for (const [k, v] of Object.entries(filters)) p.set(k, v);
@@ -409,6 +417,16 @@ async function main() {
   }
 
   form.addEventListener("submit", (e) => { e.preventDefault(); search(); });
+  // results as one types, after a pause (not while an input method is still composing a character)
+  const later = () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      const { q, filters } = wanted();
+      if (JSON.stringify([q, filters, sort.value]) !== searched) search();
+    }, 400);
+  };
+  input.addEventListener("input", (e) => { if (!e.isComposing) later(); });
+  input.addEventListener("compositionend", later);
   for (const s of [...Object.values(selects), sort]) s.addEventListener("change", search);
   more.addEventListener("click", () => showMore(run));
   cMore.addEventListener("click", () => moreCompanies(run, input.value.trim()));
