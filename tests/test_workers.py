@@ -79,3 +79,24 @@ def test_no_gc_restores_the_collector_and_workers_collect():
         assert not gc.isenabled()
         assert list(fork_map(_gc_enabled, [1, 2], 2)) == [True, True]  # a cold build's render workers collect
     assert gc.isenabled()
+
+
+def test_an_interrupted_wait_stops_the_child_and_closes_its_pipe_once():
+    """Ctrl-C while waiting (here an alarm): the interruption comes through, not a closing error."""
+    import signal
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with Background(2, _sleep) as bg:
+                pid = bg._pid
+                signal.setitimer(signal.ITIMER_REAL, 0.3)
+                bg.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from shuangsuiji.core.write import keep_only, link_cached, link_existing, retire, same_file, swap_in, take_spare
+from shuangsuiji.core.write import (keep_only, link_cached, link_existing, retire, same_file, spare_lock, swap_in,
+                                     take_spare)
 
 
 def test_a_cached_output_is_linked_and_a_missing_one_is_not(tmp_path):
@@ -101,3 +102,42 @@ def test_same_file_is_one_inode(tmp_path):
     assert same_file(str(c), str(a)) is False
     assert same_file(str(tmp_path / "none"), str(a)) is None
     assert same_file(str(b), str(tmp_path / "none")) is False
+
+
+def test_removals_run_one_at_a_time(tmp_path):
+    """When builds come faster than old trees go, two detached processes see the same old tree:
+    each waits for the lock beside the spare, so none removes inside a folder another made the spare."""
+    import fcntl
+
+    out, spare = tmp_path / "site", tmp_path / "cache" / "spare"
+    (out / "targets" / "A").mkdir(parents=True)
+    (out / "targets" / "A" / "index.html").write_text("old")
+    (tmp_path / "new" / "targets").mkdir(parents=True)
+    spare.mkdir(parents=True)
+    with open(spare_lock(spare), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another removal at work
+        swap_in(tmp_path / "new", out, spare=spare, keep=("targets",))
+        time.sleep(1.0)
+        assert list(tmp_path.glob(".site-old-*")) and not (spare / "targets").exists()  # it waits
+    _wait_retired(out)
+    assert (spare / "targets" / "A" / "index.html").read_text() == "old"
+
+
+def test_a_spare_page_of_an_older_version_is_replaced_not_written_through(tmp_path):
+    from shuangsuiji.site.render.engine import Writer
+
+    cache, out = tmp_path / "pages", tmp_path / "out"
+    old_key, new_key = "aa" + "0" * 62, "bb" + "1" * 62
+    for key, text in ((old_key, "old"), (new_key, "new")):
+        (cache / key[:2]).mkdir(parents=True)
+        (cache / key[:2] / f"{key}.html").write_text(text)
+    (out / "targets" / "A").mkdir(parents=True)
+    os.link(cache / old_key[:2] / f"{old_key}.html", out / "targets" / "A" / "index.html")  # the spare's page
+    w = Writer(None, None, out, "", "", cache)
+    w.existing = True
+    assert w.relink("targets/A/index.html", new_key)
+    assert same_file(str(out / "targets" / "A" / "index.html"), str(cache / new_key[:2] / f"{new_key}.html"))
+    assert (cache / old_key[:2] / f"{old_key}.html").read_text() == "old"  # the older cached page is untouched
+    assert w.relink("targets/A/index.html", new_key) and w.reused == 2  # already there: kept
+    assert not w.relink("targets/A/index.html", "cc" + "2" * 62)  # not cached: the page is gone, to be made
+    assert not (out / "targets" / "A" / "index.html").exists()

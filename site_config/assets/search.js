@@ -292,6 +292,7 @@ async function main() {
   let run = 0;
   let typing = 0; // the search a pause in typing starts
   let searched = ""; // what the last search was for: a pause without a change searches nothing again
+  let listed = ""; // the query whose companies are listed ("more companies" goes on with it, not with newer typing)
   let pull = null;
   let total = 0;
   let seen = 0; // Pagefind results shown
@@ -405,6 +406,7 @@ async function main() {
     const mine = ++run;
     const { q, filters } = wanted();
     searched = JSON.stringify([q, filters, sort.value]);
+    listed = q;
     const p = new URLSearchParams();
     if (q) p.set("q", q);
     for (const [k, v] of Object.entries(filters)) p.set(k, v);
@@ -429,7 +431,7 @@ async function main() {
   input.addEventListener("compositionend", later);
   for (const s of [...Object.values(selects), sort]) s.addEventListener("change", search);
   more.addEventListener("click", () => showMore(run));
-  cMore.addEventListener("click", () => moreCompanies(run, input.value.trim()));
+  cMore.addEventListener("click", () => moreCompanies(run, listed));
   if (input.value || [...Object.values(selects)].some((s) => s.value)) search();
 }
 

@@ -41,7 +41,8 @@ def _rebuild(registry: Path, out: Path) -> None:
     from shuangsuiji.site.build import build
 
     try:
-        sys.stdout.write(build(registry, out).line() + "\n")
+        # one process: the server's threads run meanwhile, and a fork copies whatever lock one holds
+        sys.stdout.write(build(registry, out, jobs=1).line() + "\n")
     except UserError as e:
         for p in e.problems:
             sys.stderr.write(p.text() + "\n")

@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -34,7 +35,8 @@ def shared() -> dict[str, Any]:
 def no_gc() -> Iterator[None]:
     """The cyclic collector paused, as it was after. A city's build holds millions of objects that
     live to its end: each collection walks them again (seconds a build), while what it would free
-    (cycles) is little; the process's end frees everything. Forked workers collect as usual."""
+    (cycles) is little; the process's end frees everything. Forked workers and `Background`
+    children collect as usual."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -69,41 +71,39 @@ def fork_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, **values: Any)
 
 class Background(Generic[R]):
     """fn(*args) in a forked child while this process goes on; `result()` waits for its value (or
-    raises what it raised). With one job, or without fork, fn runs here when `result()` asks.
-    As a context manager it never leaves a child behind: one not waited for is stopped on exit."""
+    raises what it raised), once. With one job, without fork, or when the fork fails, fn runs here
+    when `result()` asks. As a context manager it never leaves a child behind: one not waited for
+    is stopped on exit."""
 
     def __init__(self, jobs: int, fn: Callable[..., R], *args: Any):
         self._fn, self._args = fn, args
-        self._pid = 0
+        self._pid, self._read = 0, -1
         if not _can_fork(jobs):
             return
+        for stream in (sys.stdout, sys.stderr):  # what is buffered would be written twice
+            stream.flush()
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: its answer goes down the pipe, then it leaves without cleaning up the parent's state
+        try:
+            pid = os.fork()
+        except OSError:  # no memory for another process of this size: the work is done here
             os.close(read)
-            code = 0
-            try:
-                gc.freeze()  # the inherited pages stay shared
-                payload = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as e:  # noqa: BLE001 — any failure is the parent's to raise
-                code = 1
-                try:
-                    payload = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
-                except Exception:  # an exception that does not pickle: its text
-                    payload = pickle.dumps((False, RuntimeError(traceback.format_exc())))
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(payload)
-            os._exit(code)
+            os.close(write)
+            return
+        if pid == 0:
+            _child(read, write, fn, args)  # never returns
         os.close(write)
         self._pid, self._read = pid, read
 
     def result(self) -> R:
         if not self._pid:
             return self._fn(*self._args)
-        with os.fdopen(self._read, "rb") as pipe:
-            payload = pipe.read()
-        os.waitpid(self._pid, 0)
-        self._pid = -1
+        payload = None
+        try:
+            with os.fdopen(self._read, "rb") as pipe:
+                self._read = -1  # closed when this block ends, however it ends
+                payload = pipe.read()
+        finally:
+            self._reap(kill=payload is None)  # interrupted while waiting: the child is stopped
         if not payload:
             raise RuntimeError("后台进程意外退出 / the background process died without an answer")
         ok, value = pickle.loads(payload)
@@ -111,12 +111,40 @@ class Background(Generic[R]):
             raise value
         return value
 
+    def _reap(self, kill: bool) -> None:
+        if self._pid > 0:
+            if kill:
+                os.kill(self._pid, 9)
+            os.waitpid(self._pid, 0)
+            self._pid = -1
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
+
     def __enter__(self) -> "Background[R]":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._pid > 0:  # not waited for: the parent failed first
-            os.kill(self._pid, 9)
-            os.waitpid(self._pid, 0)
-            os.close(self._read)
-            self._pid = -1
+        self._reap(kill=True)  # not waited for (the parent failed first): stopped
+
+
+def _child(read: int, write: int, fn: Callable[..., Any], args: tuple) -> None:
+    """A `Background` child: its answer goes down the pipe, then it leaves, whatever happens,
+    without running any more of the parent's code or cleaning up the parent's state."""
+    code = 1
+    try:
+        os.close(read)
+        gc.freeze()  # the inherited pages stay shared
+        gc.enable()  # its own garbage is collected, as a pool worker's
+        try:
+            payload = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        except BaseException as e:  # noqa: BLE001 — any failure is the parent's to raise
+            try:
+                payload = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that does not pickle: its text
+                payload = pickle.dumps((False, RuntimeError(traceback.format_exc())))
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(payload)
+    finally:
+        os._exit(code)

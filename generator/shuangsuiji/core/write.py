@@ -11,6 +11,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+try:
+    import fcntl
+except ImportError:  # Windows: no other build can run its removals at once without fork either
+    fcntl = None
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -55,9 +60,28 @@ def swap_in(staging: Path, out: Path, spare: Path | None = None, keep: tuple[str
 
 
 def retire(out: str, olds: list[str], spare: str | None, keep: list[str]) -> None:
-    """The detached end of `swap_in`: keep the spare folders, remove the old trees."""
+    """The detached end of `swap_in`: keep the spare folders, remove the old trees. One at a time
+    (a lock beside the spare): when builds come faster than trees go, two of these would both take
+    an old tree, and one would go on removing inside the folder the other had made the spare."""
+    if not spare:
+        for old in olds:
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    Path(spare).mkdir(parents=True, exist_ok=True)
+    with open(spare_lock(Path(spare)), "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        _retire(out, olds, spare, keep)
+
+
+def spare_lock(spare: Path) -> Path:
+    """The file `retire` holds locked while it works (beside the spare, not in it)."""
+    return spare.with_name(spare.name + ".lock")
+
+
+def _retire(out: str, olds: list[str], spare: str, keep: list[str]) -> None:
     for old in olds:
-        for name in keep if spare else ():
+        for name in keep:
             src, dest = Path(old) / "site" / name, Path(spare) / name
             if src.is_dir() and not dest.exists():
                 _tidy(src)
@@ -67,7 +91,7 @@ def retire(out: str, olds: list[str], spare: str | None, keep: list[str]) -> Non
                 except OSError:  # another file system: removed with the rest
                     pass
         shutil.rmtree(old, ignore_errors=True)
-    for name in keep if spare else ():
+    for name in keep:
         for stale in Path(spare).glob(f".{name}-*"):  # a copy an interrupted process left
             shutil.rmtree(stale, ignore_errors=True)
         if not (Path(spare) / name).exists() and (Path(out) / name).is_dir():

@@ -194,10 +194,10 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         found, stats.units["validate"], stats.seconds["validate"] = checking.result()
     _raise_errors(registry, problems + found)
     lap("redact")  # with the wait for validation, when it took longer
-    needles = Background(jobs, _needles, reg, pub, names, units, cache / "units" / "audit", context, cache / "audit")
     site_url = pub.config.site.base_url.rstrip("/") + "/"
     stamp = build_time or build_time_stamp()
-    with needles, staged(out) as tmp:
+    with Background(jobs, _needles, reg, pub, names, units, cache / "units" / "audit", context,
+                    cache / "audit") as needles, staged(out) as tmp:
         shell = build_narrative(project, tmp, site_url, pub.config.site.to_json())
         narrative = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("index.html"))
         stats.narrative = len(narrative)
@@ -238,9 +238,9 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         known = {"target": {} if before is None or reach is None else {
             tid: tuple(before.pages[tid]) for tid in pub.targets if tid in before.pages and tid not in reach}}
         reach = reached_tasks(before, company_pages, touched)
-        for section, keys in (("task", pub.tasks), ("result", pub.results)):
+        for section, ids in (("task", pub.tasks), ("result", pub.results)):
             last = before.records.get(section, {}) if before is not None and reach is not None else {}
-            known[section] = {tid: tuple(last[tid]) for tid in keys if tid in last and tid not in reach}
+            known[section] = {tid: tuple(last[tid]) for tid in ids if tid in last and tid not in reach}
         writer.existing = take_spare(cache / "spare" / "targets", tmp / "targets")  # the last tree's company folders
         rs, made = render_sections(site, writer, MAKERS, site.sections(), jobs, sitemap.add, known)
         if writer.existing:

@@ -198,6 +198,8 @@ class Writer:
         if self.cache is None:
             dest = self.out / page.file
             dest.parent.mkdir(parents=True, exist_ok=True)
+            if self.existing:  # never written through: it may be a hard link of a cached page
+                dest.unlink(missing_ok=True)
             dest.write_bytes(self.render(page))
             self.rendered += 1
             return ""
