@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copyreg
 import io
+import os
 import pickle
 import zlib
 from pathlib import Path
@@ -42,6 +43,21 @@ def read_kept(path: Path) -> object | None:
         return pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
         return None
+
+
+RACY_NS = 2_000_000_000  # a file modified this close to a reading may change again within its clock tick
+
+
+def signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file's bytes unchanged without reading them (as git's index does): its device and
+    inode, size and modification time. A page linked again from a cache is the same inode."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def settled(st: os.stat_result, now_ns: int) -> bool:
+    """Whether a file's `signature`, taken at `now_ns`, may be kept for the next build: one modified
+    within `RACY_NS` is "racily clean" (its clock tick may hide a second change) and is read again."""
+    return st.st_mtime_ns < now_ns - RACY_NS
 
 
 def _bucket(key: str) -> int:
@@ -78,6 +94,11 @@ class UnitMemo:
                 self._dirty.add(_bucket(key))
             self.new[key] = v
         return v  # type: ignore[return-value]
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """(units made, units used) in this build, as `BuildStats.units` reports them."""
+        return self.made, len(self.new)
 
     def save(self) -> None:
         """Keep what this build used, rewriting only the files whose units changed."""

@@ -64,7 +64,7 @@ import ahocorasick
 from pydantic import BaseModel
 
 from shuangsuiji.core.codes import check_uscc, uscc_kind
-from shuangsuiji.core.unitmemo import UnitMemo, read_kept
+from shuangsuiji.core.unitmemo import UnitMemo, read_kept, settled, signature
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry import freetext
@@ -735,15 +735,6 @@ def _write_clean(cache: Path, digest: str, keys: set[bytes]) -> None:
 STAT_KEYS = "stat.keys.pickle"  # in an audit's cache folder: the key of each file of the last audit, by its stat
 
 
-RACY_NS = 2_000_000_000  # a file modified this close to the audit may change again within its clock tick
-
-
-def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
-    """What tells a file's bytes unchanged without reading them (as git's index does): its device and
-    inode, size and modification time. A page linked again from a cache is the same inode."""
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
-
-
 def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip: tuple[str, ...] = (),
                 cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
                 shells: Shells | None = None, digest: str | None = None) -> list[Leak]:
@@ -769,7 +760,7 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
     keys: dict[tuple, bytes] = {}
     todo: dict[str, int] = {}
     for rel, st in listing.items():
-        sig = _signature(st)
+        sig = signature(st)
         key = last.get(sig)
         if key is not None and key in known:
             ok.add(key)
@@ -787,7 +778,7 @@ def audit_files(site_dir: Path, needles: Needles, jobs: int | None = None, skip:
         out.update(leaks)
         ok.update(clean)
         # as git does with "racily clean" files: one modified just before could change again unseen
-        keys.update((_signature(listing[rel]), key) for rel, key in hashed if listing[rel].st_mtime_ns < now - RACY_NS)
+        keys.update((signature(listing[rel]), key) for rel, key in hashed if settled(listing[rel], now))
     if cache:
         _write_clean(cache, digest, ok)
         atomic_write_bytes(cache / STAT_KEYS, pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
@@ -817,9 +808,7 @@ def needles_for(registry, pub: PublicRegistry | None = None, all_targets: bool =
 
 
 def audit_site(site_dir: Path, registry, pub: PublicRegistry | None = None, all_targets: bool = False,
-               jobs: int | None = None, cache: Path | None = None, listing: dict[str, os.stat_result] | None = None,
-               shells: Shells | None = None, names: NameIndex | None = None, memo: UnitMemo | None = None,
-               units: Units | None = None) -> list[Leak]:
-    """Every leak of a private or withheld registry value into the built site (empty when clean)."""
-    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets, names, memo, units, cache), jobs,
-                       cache=cache, listing=listing, shells=shells)
+               jobs: int | None = None) -> list[Leak]:
+    """Every leak of a private or withheld registry value into the built site (empty when clean).
+    The build calls `needles_for` and `audit_files` itself, the needles made beside the site."""
+    return audit_files(Path(site_dir), needles_for(registry, pub, all_targets), jobs)

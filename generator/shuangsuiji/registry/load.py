@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 
 from shuangsuiji.core.errors import Problem, plural, problem
-from shuangsuiji.core.unitmemo import read_kept
+from shuangsuiji.core.unitmemo import read_kept, settled, signature
 from shuangsuiji.core.workers import no_gc
 from shuangsuiji.registry.layout import RegistryFile, discover
 from shuangsuiji.registry.models.approval import ApprovalsFile
@@ -583,7 +583,6 @@ CACHE_DIR = ".ssj-cache/files"
 
 
 KEYS_MEMO = ".ssj-cache/keys.pickle"  # each file's key by its stat, from the last `source_keys`
-RACY_NS = 2_000_000_000  # a file modified this close to the reading may change again within its clock tick
 
 
 def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str]]:
@@ -591,7 +590,7 @@ def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str
     what a build's result depends on in the registry.
 
     A file whose stat (device, inode, size, modification time) is the one the last call saw keeps
-    the key it had then, unread, as git's index does; a file modified within `RACY_NS` of that
+    the key it had then, unread, as git's index does; a file modified within `unitmemo.RACY_NS` of that
     call is read again (its clock tick may hide a second change)."""
     rfs, unknown = discover(root)
     code = _code_version()
@@ -605,11 +604,11 @@ def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str
             st = os.stat(root / rf.rel)
         except OSError:
             st = None
-        sig = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if st else None
+        sig = signature(st) if st else None
         seen = last.get(rf.rel)
         key = seen[1] if sig and seen and seen[0] == sig else file_key(root, rf)
         keys[rf.rel] = key
-        if sig and sig[3] < now - RACY_NS:
+        if sig and settled(st, now):
             kept[rf.rel] = (sig, key)
     if memo and kept != last:
         try:

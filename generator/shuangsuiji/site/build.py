@@ -116,7 +116,7 @@ def _validated(reg, base: str | None, names, units: Units, folder: Path, context
     m = UnitMemo(folder, context)
     problems = validate(reg, Context(base, names, m, units))
     m.save()
-    return problems, (m.made, len(m.new)), round(time.perf_counter() - start, 3)
+    return problems, m.counts, round(time.perf_counter() - start, 3)
 
 
 def _needles(reg, pub, names, units: Units, folder: Path, context: str, cache: Path):
@@ -125,7 +125,7 @@ def _needles(reg, pub, names, units: Units, folder: Path, context: str, cache: P
     m = UnitMemo(folder, context)
     needles = needles_for(reg, pub, names=names, memo=m, units=units, cache=cache)
     m.save()
-    return needles, needles_digest(needles), (m.made, len(m.new))
+    return needles, needles_digest(needles), m.counts
 
 
 def build(registry: Path, out: Path, jobs: int = 2, cache: Path | None = None,
@@ -274,7 +274,7 @@ def _build(registry: Path, out: Path, jobs: int, cache: Path | None, build_time:
         lap("audit")
         swap_in(tmp, out, spare=cache / "spare", keep=("targets",))
     redact_memo.save()
-    stats.units["redact"] = (redact_memo.made, len(redact_memo.new))
+    stats.units["redact"] = redact_memo.counts
     prune_cache(cache / "pages", {key for pages in made.values() for _, key in pages.values()} - {""})
     company_pages.save(cache / "pages")
     memo.remember(cache, memo.Memo(inputs, memo.tree_digest(listing), stats.pages, stats.narrative, stats.files,
