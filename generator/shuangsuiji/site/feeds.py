@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import re
 from dataclasses import dataclass
@@ -328,11 +327,7 @@ def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None]]:
             out.append((fs[i].key, _write_one(pub, fs[i], base, site, cache, digests)))
         else:  # 50,000 at city: the paths as strings, the folder made once
             key, (made, _, _) = kept[i - len(fs)]
-            try:
-                os.link(f"{cache}/{made[:2]}/{made}.xml", f"{base}/{key}.xml")
-                linked = True
-            except OSError:
-                linked = link_existing(cache / made[:2] / f"{made}.xml", base / f"{key}.xml")
+            linked = link_existing(f"{cache}/{made[:2]}/{made}.xml", f"{base}/{key}.xml")
             out.append((key, made if linked else None))
     return out
 
