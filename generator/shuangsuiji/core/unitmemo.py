@@ -45,6 +45,18 @@ def read_kept(path: Path) -> object | None:
         return None
 
 
+def read_stamped(path: Path, stamp: object) -> object | None:
+    """What `keep_stamped` kept at `path` under `stamp` (the code and inputs it was made with); None
+    when absent, unreadable, or kept under another stamp."""
+    kept = read_kept(path)
+    return kept[1] if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == stamp else None
+
+
+def keep_stamped(path: Path, stamp: object, value: object) -> None:
+    """Keep `value` at `path` for the next build, under `stamp` (`read_stamped`)."""
+    atomic_write_bytes(path, pickle.dumps((stamp, value), protocol=pickle.HIGHEST_PROTOCOL))
+
+
 RACY_NS = 2_000_000_000  # a file modified this close to a reading may change again within its clock tick
 
 
@@ -75,9 +87,9 @@ class UnitMemo:
             return
         with no_gc():  # a city's worth of small objects: the collector would walk them again and again
             for b in range(BUCKETS):
-                kept = read_kept(folder / f"{b:02d}.pickle")
-                if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == context and isinstance(kept[1], dict):
-                    self.old.update(kept[1])
+                kept = read_stamped(folder / f"{b:02d}.pickle", context)
+                if isinstance(kept, dict):
+                    self.old.update(kept)
                 else:
                     self._dirty.add(b)
 

@@ -64,7 +64,7 @@ import ahocorasick
 from pydantic import BaseModel
 
 from shuangsuiji.core.codes import check_uscc, uscc_kind
-from shuangsuiji.core.unitmemo import UnitMemo, read_kept, settled, signature
+from shuangsuiji.core.unitmemo import UnitMemo, keep_stamped, read_kept, read_stamped, settled, signature
 from shuangsuiji.core.workers import fork_map, shared
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.registry import freetext
@@ -356,16 +356,16 @@ def build_needles(values: Iterable[tuple[str, str, bool]], public: Iterable[str]
     values = list(values)
     public = set(public)
     key = hashlib.sha256(repr((values, sorted(contacts.domains), sorted(contacts.values))).encode("utf-8")).digest()
-    last = read_kept(memo) if memo is not None else None
-    if isinstance(last, tuple) and len(last) == 4 and last[0] == key:
-        _, whole, exempt, before = last
+    last = read_stamped(memo, key) if memo is not None else None
+    if isinstance(last, tuple) and len(last) == 3:
+        whole, exempt, before = last
         lost = _found(whole, before - public) if before - public else set()
         exempt = (exempt - lost) | _found(_only(whole, lost), public) | _found(whole, public - before)
     else:
         whole = _needles(values, contacts)
         exempt = _found(whole, public)
     if memo is not None:
-        atomic_write_bytes(memo, pickle.dumps((key, whole, exempt, public), protocol=pickle.HIGHEST_PROTOCOL))
+        keep_stamped(memo, key, (whole, exempt, public))
     needles = _only(whole, {(m, v) for m in ("text", "digits", "raw", "months") for v in getattr(whole, m)} - exempt)
     needles.exempt = len(exempt)
     return needles

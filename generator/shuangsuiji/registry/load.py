@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 
 from shuangsuiji.core.errors import Problem, plural, problem
-from shuangsuiji.core.unitmemo import read_kept, settled, signature
+from shuangsuiji.core.unitmemo import keep_stamped, read_kept, read_stamped, settled, signature
 from shuangsuiji.core.workers import no_gc
 from shuangsuiji.registry.layout import RegistryFile, discover
 from shuangsuiji.registry.models.approval import ApprovalsFile
@@ -594,8 +594,8 @@ def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str
     call is read again (its clock tick may hide a second change)."""
     rfs, unknown = discover(root)
     code = _code_version()
-    last = read_kept(root / KEYS_MEMO) if memo else None
-    last = last.get(code, {}) if isinstance(last, dict) else {}
+    last = read_stamped(root / KEYS_MEMO, code) if memo else None
+    last = last if isinstance(last, dict) else {}
     now = time.time_ns()
     keys: dict[str, str] = {}
     kept: dict[str, tuple] = {}
@@ -612,7 +612,7 @@ def source_keys(root: Path, memo: bool = True) -> tuple[dict[str, str], list[str
             kept[rf.rel] = (sig, key)
     if memo and kept != last:
         try:
-            atomic_write_bytes(root / KEYS_MEMO, pickle.dumps({code: kept}, protocol=pickle.HIGHEST_PROTOCOL))
+            keep_stamped(root / KEYS_MEMO, code, kept)
         except OSError:
             pass  # a read-only registry is keyed by reading every file
     return keys, unknown

@@ -33,7 +33,6 @@ import hashlib
 import html
 import json
 import os
-import pickle
 import re
 import shutil
 import subprocess
@@ -44,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pagefind_bin_extended
+
+from shuangsuiji.core.unitmemo import keep_stamped, read_stamped
 
 BUNDLE = "pagefind"  # site sub-directory holding every shard: /pagefind/<shard>/
 LANG = "zh-cn"  # one language for every page: zh and zh-CN would make two indexes
@@ -246,12 +247,8 @@ def _salt() -> bytes:
 def _read_pages(site_dir: Path, keys: dict[str, str], cache: Path | None) -> list[_Page]:
     """The pages to index. A page whose content key (`keys`: file → key) the last build kept is
     not read; the others are, and what they hold is kept under their key for the next build."""
-    try:
-        with open(cache / PAGES, "rb") as fh:
-            saved = pickle.load(fh)
-        kept = saved["pages"] if saved["salt"] == _salt() else {}
-    except (TypeError, OSError, pickle.PickleError, EOFError, KeyError):
-        kept = {}
+    kept = read_stamped(cache / PAGES, _salt()) if cache is not None else None
+    kept = kept if isinstance(kept, dict) else {}
     pages, now = [], {}
     for rel in _html_files(site_dir):
         key = keys.get(rel, "")
@@ -267,10 +264,7 @@ def _read_pages(site_dir: Path, keys: dict[str, str], cache: Path | None) -> lis
         if entry:
             pages.append(_Page(rel, *entry))
     if cache is not None and now.keys() != kept.keys():
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = cache / f".{PAGES}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps({"salt": _salt(), "pages": now}, protocol=5))
-        os.replace(tmp, cache / PAGES)
+        keep_stamped(cache / PAGES, _salt(), now)
     return pages
 
 

@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from shuangsuiji.core.unitmemo import keep_stamped, read_stamped
 from shuangsuiji.core.yamlio import atomic_write_bytes
 from shuangsuiji.site.render.pages import Site, company_filters
 
@@ -95,14 +95,8 @@ def companies(site: Site, pages: dict[str, str] | None = None, cache: Path | Non
     all a `Company` is made of) and a `cache` folder, a company whose page key the last build
     kept is taken from there, not made again (a city's 50,000 cost seconds). `stamp` names the code
     they were made with (the company pages' stamp): another stamp drops what is kept."""
-    kept: dict[str, tuple] = {}
-    if cache is not None and pages:
-        try:
-            with open(cache / COMPANIES, "rb") as fh:
-                saved = pickle.load(fh)
-            kept = saved["rows"] if saved["stamp"] == stamp else {}
-        except (OSError, pickle.PickleError, EOFError, KeyError, TypeError, AttributeError):
-            kept = {}
+    kept = read_stamped(cache / COMPANIES, stamp) if cache is not None and pages else None
+    kept = kept if isinstance(kept, dict) else {}
     out, rows = [], {}
     for tid in sorted(site.pub.targets):
         key = (pages or {}).get(tid, "")
@@ -112,7 +106,7 @@ def companies(site: Site, pages: dict[str, str] | None = None, cache: Path | Non
         if key:
             rows[key] = row or (c.id, c.name, c.codes, c.region, c.latest, c.latest_on, c.filters)
     if cache is not None and pages and rows.keys() != kept.keys():
-        atomic_write_bytes(cache / COMPANIES, pickle.dumps({"stamp": stamp, "rows": rows}, protocol=5))
+        keep_stamped(cache / COMPANIES, stamp, rows)
     return out
 
 
@@ -190,18 +184,11 @@ def files(items: list[Company], heavy_min: int = HEAVY_MIN, cache: Path | None =
     outcomes = sorted({c.latest for c in ranked if c.latest})
     key = hashlib.sha256(Path(__file__).read_bytes() + repr((heavy_min, [(c.id, c.name, c.codes) for c in ranked]))
                          .encode()).hexdigest()  # this module's code: it makes them
-    named = None
-    if cache is not None:
-        try:
-            with open(cache / NAMES, "rb") as fh:
-                saved = pickle.load(fh)
-            named = saved["named"] if saved["key"] == key else None
-        except (OSError, pickle.PickleError, EOFError, KeyError, TypeError):
-            named = None
-    if named is None:
+    named = read_stamped(cache / NAMES, key) if cache is not None else None
+    if not isinstance(named, tuple):
         named = _name_files(ranked, heavy_min)
         if cache is not None:
-            atomic_write_bytes(cache / NAMES, pickle.dumps({"key": key, "named": named}, protocol=5))
+            keep_stamped(cache / NAMES, key, named)
     out = dict(named[0])
     for k in range(0, len(ranked), TABLE):
         out[f"t/{k // TABLE}.json"] = _dumps([
